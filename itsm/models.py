@@ -1,0 +1,349 @@
+"""The shared ticket core: users, tickets of every kind, their timeline and files.
+
+`Ticket` is the concrete parent of every kind of work (ServiceNow's "task"): each
+process app extends it by multi-table inheritance. Status, assignment and the
+counters are written only by `itsm.workflow`; this module holds data and queries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import roles
+from .choices import Channel, EventKind, TicketKind
+
+
+class User(AbstractUser):
+    """A person who uses the desk; requesters belong to a customer."""
+
+    customer = models.ForeignKey(
+        "catalog.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class TicketSequence(models.Model):
+    """The last number handed out per kind; incremented under a row lock."""
+
+    kind = models.CharField(max_length=20, choices=TicketKind, primary_key=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.last_value}"
+
+
+class PriorityRule(models.Model):
+    """One cell of the impact × urgency matrix; editable in the admin."""
+
+    impact = models.PositiveSmallIntegerField(_("impact"), choices=[(i, i) for i in (1, 2, 3)])
+    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=[(i, i) for i in (1, 2, 3)])
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=[(i, i) for i in (1, 2, 3, 4)]
+    )
+
+    class Meta:
+        ordering = ["impact", "urgency"]
+        verbose_name = _("priority rule")
+        verbose_name_plural = _("priority matrix")
+        constraints = [
+            models.UniqueConstraint(fields=["impact", "urgency"], name="itsm_priority_cell_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"I{self.impact} × U{self.urgency} → P{self.priority}"
+
+
+class TicketQuerySet(models.QuerySet):
+    """Queries shared by every kind; `visible_to` is the only scoping rule."""
+
+    def visible_to(self, user) -> TicketQuerySet:
+        if roles.is_staff_reader(user):
+            return self
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        scope = Q(requester=user)
+        if user.customer_id and user.customer.share_tickets:
+            scope |= Q(customer_id=user.customer_id)
+        return self.filter(scope)
+
+    def open(self) -> TicketQuerySet:
+        return self.filter(resolved_at__isnull=True, closed_at__isnull=True)
+
+
+class Ticket(models.Model):
+    """What every piece of work has: number, status, priority, people, clocks."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=TicketKind, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=30, editable=False)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=4, editable=False)
+    impact = models.PositiveSmallIntegerField(
+        _("impact"), choices=[(1, _("1 - High")), (2, _("2 - Medium")), (3, _("3 - Low"))],
+        default=3,
+    )
+    urgency = models.PositiveSmallIntegerField(
+        _("urgency"), choices=[(1, _("1 - High")), (2, _("2 - Medium")), (3, _("3 - Low"))],
+        default=3,
+    )
+    service = models.ForeignKey(
+        "catalog.Service", verbose_name=_("service"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="tickets",
+    )
+    configuration_item = models.ForeignKey(
+        "catalog.ConfigurationItem", verbose_name=_("configuration item"),
+        on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+    )
+    customer = models.ForeignKey(
+        "catalog.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="tickets",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT,
+        related_name="requested_tickets",
+    )
+    assignment_team = models.ForeignKey(
+        "catalog.Team", verbose_name=_("assignment team"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="tickets", editable=False,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="assigned_tickets", editable=False,
+    )
+    first_assignment_team = models.ForeignKey(
+        "catalog.Team", verbose_name=_("first team assigned"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+", editable=False,
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel, default=Channel.PORTAL)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    responded_at = models.DateTimeField(_("responded"), null=True, blank=True, editable=False)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+
+    # SLA clock; the SLA engine (catalog issue) computes the due times.
+    response_due = models.DateTimeField(_("response due"), null=True, blank=True, editable=False)
+    resolution_due = models.DateTimeField(
+        _("resolution due"), null=True, blank=True, editable=False
+    )
+    on_hold_since = models.DateTimeField(null=True, blank=True, editable=False)
+    on_hold_seconds = models.PositiveIntegerField(_("time on hold (s)"), default=0, editable=False)
+    response_breached = models.BooleanField(_("response breached"), default=False, editable=False)
+    resolution_breached = models.BooleanField(
+        _("resolution breached"), default=False, editable=False
+    )
+
+    reassignment_count = models.PositiveIntegerField(_("reassignments"), default=0, editable=False)
+    reopen_count = models.PositiveIntegerField(_("reopens"), default=0, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="itsm_ticket_created"),
+            models.Index(fields=["kind", "status", "-created_at"], name="itsm_ticket_kind_status"),
+            models.Index(fields=["assignee", "status"], name="itsm_ticket_assignee"),
+            models.Index(fields=["assignment_team", "status"], name="itsm_ticket_team"),
+            models.Index(fields=["requester", "-created_at"], name="itsm_ticket_requester"),
+            models.Index(fields=["priority", "-created_at"], name="itsm_ticket_priority"),
+            models.Index(fields=["resolved_at"], name="itsm_ticket_resolved"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4),
+                                   name="itsm_ticket_priority_range"),
+            models.CheckConstraint(condition=Q(impact__gte=1, impact__lte=3),
+                                   name="itsm_ticket_impact_range"),
+            models.CheckConstraint(condition=Q(urgency__gte=1, urgency__lte=3),
+                                   name="itsm_ticket_urgency_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None and self.closed_at is None
+
+    @property
+    def is_breached(self) -> bool:
+        return self.response_breached or self.resolution_breached
+
+
+class EventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> EventQuerySet:
+        tickets = Ticket.objects.visible_to(user)
+        qs = self.filter(ticket__in=tickets)
+        if not roles.is_staff_reader(user):
+            qs = qs.filter(is_public=True)
+        return qs
+
+
+class TicketEvent(models.Model):
+    """One entry of a ticket's timeline and audit trail: who changed what, when."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", help_text=_("Empty when the system acted."),
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=EventKind)
+    field = models.CharField(max_length=50, blank=True)
+    old_value = models.CharField(max_length=255, blank=True)
+    new_value = models.CharField(max_length=255, blank=True)
+    note = models.TextField(blank=True)
+    comment = models.ForeignKey(
+        "Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    is_public = models.BooleanField(default=False, help_text=_("Shown to requesters."))
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="itsm_event_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.field}"
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CommentQuerySet:
+        qs = self.filter(ticket__in=Ticket.objects.visible_to(user))
+        if not roles.is_staff_reader(user):
+            qs = qs.filter(is_public=True)
+        return qs
+
+
+class Comment(models.Model):
+    """A note on a ticket: public (the requester sees it) or internal (desk only)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ticket_comments"
+    )
+    body = models.TextField(_("comment"))
+    is_public = models.BooleanField(_("visible to the requester"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="itsm_comment_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.body[:40]}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """Files are stored under generated names; the user's name is kept only as data."""
+    suffix = PurePath(filename).suffix.lower()
+    now = timezone.now()
+    return f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AttachmentQuerySet:
+        return self.filter(ticket__in=Ticket.objects.visible_to(user))
+
+
+class Attachment(models.Model):
+    """A file on a ticket; served only as a download to users who can see the ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+def hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """An API token; only its SHA-256 is stored, the key is shown once at creation."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @classmethod
+    def issue(cls, user, name: str = "") -> tuple[ApiToken, str]:
+        """Create a token and return it with its clear key (never stored)."""
+        key = secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, key_hash=hash_token(key), prefix=key[:8])
+        return token, key
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

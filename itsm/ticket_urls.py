@@ -1,0 +1,3 @@
+"""Placeholder until the UI lands."""
+
+urlpatterns: list = []

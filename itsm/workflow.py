@@ -1,0 +1,392 @@
+"""The one workflow engine for every kind of ticket.
+
+Each process declares a `Workflow` (its statuses and allowed transitions) and
+registers it. `open_ticket()`, `transition()`, `assign()` and `update()` are the only
+writers of status, assignment, priority, timestamps and counters; each writes a
+`TicketEvent` for every change and bumps `version`, refusing a stale write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from . import roles
+from .choices import NUMBER_DIGITS, NUMBER_PREFIX, EventKind
+from .models import Ticket, TicketEvent, TicketSequence
+from .priority import priority_for
+
+UNSET: Any = object()
+
+Guard = Callable[[Ticket, Any], "str | None"]
+AfterTransition = Callable[[Ticket, "Transition", Any], None]
+
+
+class StaleVersion(Exception):
+    """The ticket changed since the writer read it; nothing was written."""
+
+    def __init__(self, current_version: int | None):
+        super().__init__(f"stale version; current is {current_version}")
+        self.current_version = current_version
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An allowed move from one of `sources` to `target`."""
+
+    name: str
+    label: str | Promise
+    sources: frozenset[str]
+    target: str
+    requires: tuple[str, ...] = ()  # fields the caller must give (model fields or "note")
+    clears: tuple[str, ...] = ()  # fields reset to their default (e.g. on reopen)
+    roles: frozenset[str] = roles.WORKER_ROLES
+    requester_may: bool = False
+    guard: Guard | None = None  # returns a refusal message, or None
+    reopens: bool = False
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """The statuses of one kind of ticket and how it may move between them."""
+
+    kind: str
+    statuses: type[models.TextChoices]
+    initial: str
+    transitions: tuple[Transition, ...]
+    resolved: frozenset[str] = frozenset()
+    closed: frozenset[str] = frozenset()
+    on_hold: frozenset[str] = frozenset()
+    start_on_assign: str | None = None  # assigning a person to a new ticket starts it
+    after_transition: AfterTransition | None = None
+    _by_source: dict[str, list[Transition]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        known = set(self.statuses.values)
+        for t in self.transitions:
+            unknown = (t.sources | {t.target}) - known
+            if unknown:
+                raise ValueError(f"{self.kind}: transition {t.name} names unknown {unknown}")
+            for source in t.sources:
+                bucket = self._by_source.setdefault(source, [])
+                if any(other.target == t.target for other in bucket):
+                    raise ValueError(f"{self.kind}: two transitions {source} -> {t.target}")
+                bucket.append(t)
+
+    def transitions_from(self, status: str) -> list[Transition]:
+        return list(self._by_source.get(status, ()))
+
+    def find(self, source: str, target: str) -> Transition | None:
+        return next((t for t in self._by_source.get(source, ()) if t.target == target), None)
+
+    def label(self, status: str) -> str:
+        try:
+            return str(self.statuses(status).label)
+        except ValueError:
+            return status
+
+
+_registry: dict[str, Workflow] = {}
+
+
+def register(workflow: Workflow) -> Workflow:
+    _registry[workflow.kind] = workflow
+    return workflow
+
+
+def workflow_for(ticket_or_kind: Ticket | str) -> Workflow:
+    kind = ticket_or_kind if isinstance(ticket_or_kind, str) else ticket_or_kind.kind
+    return _registry[kind]
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def next_number(kind: str) -> str:
+    """The next human number of a kind (INC0000042); gap-free under concurrency."""
+    with transaction.atomic():
+        bumped = TicketSequence.objects.filter(kind=kind).update(last_value=F("last_value") + 1)
+        if not bumped:
+            TicketSequence.objects.get_or_create(kind=kind)
+            TicketSequence.objects.filter(kind=kind).update(last_value=F("last_value") + 1)
+        value = TicketSequence.objects.filter(kind=kind).values_list("last_value", flat=True).get()
+    return f"{NUMBER_PREFIX[kind]}{value:0{NUMBER_DIGITS}d}"
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return str(value)[:255]
+
+
+def _event(ticket: Ticket, actor, kind: str, *, field_name: str = "", old: Any = None,
+           new: Any = None, note: str = "", public: bool = False, comment=None,
+           when=None) -> TicketEvent:
+    return TicketEvent(
+        ticket_id=ticket.pk, actor=actor, kind=kind, field=field_name,
+        old_value=_display(old), new_value=_display(new), note=note,
+        is_public=public, comment=comment, created_at=when or timezone.now(),
+    )
+
+
+def _require_worker(actor) -> None:
+    if actor is not None and not roles.is_worker(actor):
+        raise PermissionDenied(_("You may not change this ticket."))
+
+
+def _save_versioned(ticket: Ticket, expected_version: int | None) -> None:
+    """Save under a row lock if nobody wrote since `expected_version`, and bump it."""
+    expected = ticket.version if expected_version is None else expected_version
+    current = (
+        Ticket.objects.select_for_update().filter(pk=ticket.pk)
+        .values_list("version", flat=True).first()
+    )
+    if current != expected or ticket.version != expected:
+        raise StaleVersion(current)
+    ticket.version = current + 1
+    ticket.save()
+
+
+def _field_label(ticket: Ticket, name: str) -> str:
+    try:
+        return str(ticket._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+def _choice_display(ticket: Ticket, name: str, value: Any) -> Any:
+    try:
+        model_field = ticket._meta.get_field(name)
+    except Exception:
+        return value
+    if model_field.choices:
+        return dict(model_field.flatchoices).get(value, value)
+    return value
+
+
+# --- the writers ----------------------------------------------------------------------
+
+
+def open_ticket(ticket: Ticket, *, actor, team=None, assignee=None,
+                when=None) -> Ticket:
+    """Save a new ticket: number, initial status, priority, creation event, assignment."""
+    flow = workflow_for(ticket.kind)
+    if ticket.pk is not None:
+        raise ValueError("open_ticket() takes an unsaved ticket")
+    with transaction.atomic():
+        ticket.number = next_number(ticket.kind)
+        ticket.status = flow.initial
+        ticket.priority = priority_for(ticket.impact, ticket.urgency)
+        if when is not None:
+            ticket.created_at = when
+        ticket.full_clean(exclude=["number", "status", "requester"],
+                          validate_unique=False, validate_constraints=False)
+        ticket.save()
+        _event(ticket, actor, EventKind.CREATED, new=ticket.status, public=True,
+               when=ticket.created_at).save()
+        if team is not None or assignee is not None:
+            assign(ticket, actor=actor, team=team or UNSET,
+                   assignee=assignee or UNSET, when=ticket.created_at)
+    return ticket
+
+
+def may_transition(ticket: Ticket, t: Transition, user) -> str | None:
+    """None if `user` may take transition `t` now, else the reason they may not."""
+    if user is None:
+        return None
+    user_roles = roles.roles_of(user)
+    if user_roles & t.roles:
+        allowed = True
+    else:
+        allowed = t.requester_may and ticket.requester_id == user.pk
+    if not allowed:
+        return _("You may not do this.")
+    return t.guard(ticket, user) if t.guard else None
+
+
+def allowed_transitions(ticket: Ticket, user) -> list[Transition]:
+    """The transitions `user` may take from the ticket's current status."""
+    flow = workflow_for(ticket)
+    return [t for t in flow.transitions_from(ticket.status)
+            if may_transition(ticket, t, user) is None]
+
+
+def transition(ticket: Ticket, target: str, *, actor, note: str = "",
+               expected_version: int | None = None, when=None, **values: Any) -> Ticket:
+    """Move the ticket to `target` through an allowed transition.
+
+    `values` are the fields the transition requires or accepts (e.g. resolution_code);
+    a missing or invalid one is a ValidationError naming the field.
+    """
+    flow = workflow_for(ticket)
+    source = ticket.status
+    t = flow.find(source, target)
+    if t is None:
+        raise ValidationError({"status": _("A ticket cannot go from “%(source)s” to “%(target)s”.")
+                               % {"source": flow.label(source), "target": flow.label(target)}})
+    refusal = may_transition(ticket, t, actor)
+    if refusal:
+        raise PermissionDenied(refusal)
+    unknown = set(values) - set(t.requires)
+    if unknown:
+        raise ValidationError({name: _("Not used by this transition.") for name in unknown})
+    errors = {}
+    for name in t.requires:
+        given = note if name == "note" else values.get(name)
+        if given is None or (isinstance(given, str) and not given.strip()):
+            errors[name] = _("This field is required to %(action)s.") % {"action": t.label}
+    if errors:
+        raise ValidationError(errors)
+
+    now = when or timezone.now()
+    events = [_event(ticket, actor, EventKind.STATUS, field_name="status", old=source,
+                     new=target, note=note, public=True, when=now)]
+    for name, value in values.items():
+        model_field = ticket._meta.get_field(name)
+        try:
+            value = model_field.clean(value, ticket)
+        except ValidationError as exc:
+            raise ValidationError({name: exc.messages}) from exc
+        old = getattr(ticket, name)
+        setattr(ticket, name, value)
+        if old != value:
+            events.append(_event(ticket, actor, EventKind.FIELD, field_name=name,
+                                 old=_choice_display(ticket, name, old),
+                                 new=_choice_display(ticket, name, value), public=True, when=now))
+    for name in t.clears:
+        setattr(ticket, name, ticket._meta.get_field(name).get_default())
+
+    ticket.status = target
+    if source == flow.initial and ticket.responded_at is None:
+        ticket.responded_at = now
+    if source in flow.on_hold and target not in flow.on_hold and ticket.on_hold_since:
+        ticket.on_hold_seconds += int((now - ticket.on_hold_since).total_seconds())
+        ticket.on_hold_since = None
+    if target in flow.on_hold and source not in flow.on_hold:
+        ticket.on_hold_since = now
+    if t.reopens:
+        ticket.reopen_count += 1
+        ticket.resolved_at = None
+    if target in flow.resolved and ticket.resolved_at is None:
+        ticket.resolved_at = now
+    if target in flow.closed:
+        ticket.closed_at = now
+
+    with transaction.atomic():
+        _save_versioned(ticket, expected_version)
+        TicketEvent.objects.bulk_create(events)
+        if flow.after_transition:
+            flow.after_transition(ticket, t, actor)
+    return ticket
+
+
+def assign(ticket: Ticket, *, actor, team=UNSET, assignee=UNSET,
+           expected_version: int | None = None, when=None) -> Ticket:
+    """Set the assignment team and/or assignee, counting reassignments between teams.
+
+    Changing the team drops an assignee who is not in the new team; an assignee must
+    work tickets and belong to the team; with no team given, theirs is taken.
+    """
+    _require_worker(actor)
+    flow = workflow_for(ticket)
+    if ticket.closed_at is not None:
+        raise ValidationError({"assignee": _("A closed ticket cannot be reassigned.")})
+    old_team, old_assignee = ticket.assignment_team, ticket.assignee
+    new_team = old_team if team is UNSET else team
+    new_assignee = old_assignee if assignee is UNSET else assignee
+
+    if new_team is not None and not new_team.is_active:
+        raise ValidationError({"assignment_team": _("%(team)s is not active.") % {"team": new_team}})
+    if new_assignee is not None:
+        if not roles.is_worker(new_assignee):
+            raise ValidationError({"assignee": _("%(user)s does not work tickets.")
+                                   % {"user": new_assignee}})
+        member_of = new_assignee.teams.filter(is_active=True)
+        if new_team is None:
+            new_team = member_of.first()
+        elif not member_of.filter(pk=new_team.pk).exists():
+            if assignee is UNSET:
+                new_assignee = None  # the team changed and the person is not in it
+            else:
+                raise ValidationError({"assignee": _("%(user)s is not a member of %(team)s.")
+                                       % {"user": new_assignee, "team": new_team}})
+
+    if new_team == old_team and new_assignee == old_assignee:
+        return ticket
+    now = when or timezone.now()
+    events = []
+    if new_team != old_team:
+        events.append(_event(ticket, actor, EventKind.ASSIGNMENT, field_name="assignment_team",
+                             old=old_team, new=new_team, when=now))
+        if old_team is not None and new_team is not None:
+            ticket.reassignment_count += 1
+        if ticket.first_assignment_team_id is None and new_team is not None:
+            ticket.first_assignment_team = new_team
+    if new_assignee != old_assignee:
+        events.append(_event(ticket, actor, EventKind.ASSIGNMENT, field_name="assignee",
+                             old=old_assignee, new=new_assignee, when=now))
+    ticket.assignment_team, ticket.assignee = new_team, new_assignee
+
+    with transaction.atomic():
+        _save_versioned(ticket, expected_version)
+        TicketEvent.objects.bulk_create(events)
+        if (flow.start_on_assign and new_assignee is not None
+                and ticket.status == flow.initial):
+            transition(ticket, flow.start_on_assign, actor=actor, when=now)
+    return ticket
+
+
+def update(ticket: Ticket, *, actor, editable: Iterable[str],
+           expected_version: int | None = None, **changes: Any) -> Ticket:
+    """Change plain fields (title, impact, service, …) and recompute the priority.
+
+    `editable` is the allow-list the caller's process grants; status and assignment
+    never pass through here.
+    """
+    _require_worker(actor)
+    editable = set(editable)
+    refused = set(changes) - editable
+    if refused:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in refused})
+    if ticket.closed_at is not None and changes:
+        raise ValidationError({"status": _("A closed ticket cannot be changed.")})
+    now = timezone.now()
+    events = []
+    for name, value in changes.items():
+        old = getattr(ticket, name)
+        if old == value:
+            continue
+        setattr(ticket, name, value)
+        events.append(_event(ticket, actor, EventKind.FIELD, field_name=name,
+                             old=_choice_display(ticket, name, old),
+                             new=_choice_display(ticket, name, value), when=now))
+    if {"impact", "urgency"} & set(changes):
+        priority = priority_for(ticket.impact, ticket.urgency)
+        if priority != ticket.priority:
+            events.append(_event(ticket, actor, EventKind.PRIORITY, field_name="priority",
+                                 old=ticket.priority, new=priority, when=now))
+            ticket.priority = priority
+    if not events:
+        return ticket
+    ticket.full_clean(exclude=["number", "status", "requester"],
+                      validate_unique=False, validate_constraints=False)
+    with transaction.atomic():
+        _save_versioned(ticket, expected_version)
+        TicketEvent.objects.bulk_create(events)
+    return ticket
+
+
+def record_response(ticket: Ticket, when=None) -> None:
+    """Stamp responded_at once (first agent action); does not conflict with edits."""
+    when = when or timezone.now()
+    if ticket.responded_at is None:
+        Ticket.objects.filter(pk=ticket.pk, responded_at__isnull=True).update(responded_at=when)
+        ticket.responded_at = when
