@@ -24,7 +24,8 @@ def can_see(ticket: Ticket, user) -> bool:
     return Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists()
 
 
-def add_comment(ticket: Ticket, *, author, body: str, is_public: bool = True) -> Comment:
+def add_comment(ticket: Ticket, *, author, body: str, is_public: bool = True,
+                when=None) -> Comment:
     """Add a comment; requesters' are always public, an agent's first one is a response."""
     body = (body or "").strip()
     if not body:
@@ -39,7 +40,7 @@ def add_comment(ticket: Ticket, *, author, body: str, is_public: bool = True) ->
         is_public = True
     if ticket.closed_at is not None:
         raise ValidationError({"body": _("A closed ticket takes no more comments.")})
-    now = timezone.now()
+    now = when or timezone.now()
     with transaction.atomic():
         comment = Comment.objects.create(
             ticket=ticket, author=author, body=body, is_public=is_public, created_at=now

@@ -1,0 +1,92 @@
+"""One FilterSet for the incident queue page and the incident API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import ConfigurationItem, Customer, Service, Team
+from itsm.models import User
+
+from .choices import OPEN_STATUSES, IncidentStatus
+from .models import Incident
+
+
+class Queue:
+    """Named queues an agent switches between."""
+
+    MINE = "mine"
+    MY_TEAMS = "my_teams"
+    UNASSIGNED = "unassigned"
+    OPEN = "open"
+    CHOICES = (
+        (OPEN, _("All open")),
+        (MINE, _("Assigned to me")),
+        (MY_TEAMS, _("My teams")),
+        (UNASSIGNED, _("Unassigned")),
+    )
+
+
+class IncidentFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+    queue = django_filters.ChoiceFilter(choices=Queue.CHOICES, method="filter_queue",
+                                        label=_("Queue"))
+    status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices,
+                                                 label=_("Status"))
+    priority = django_filters.MultipleChoiceFilter(
+        choices=[(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4")], label=_("Priority")
+    )
+    team = django_filters.ModelChoiceFilter(field_name="assignment_team",
+                                            queryset=Team.objects.all(), label=_("Team"))
+    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all(),
+                                                label=_("Assignee"))
+    service = django_filters.ModelChoiceFilter(queryset=Service.objects.all(),
+                                               label=_("Service"))
+    configuration_item = django_filters.ModelChoiceFilter(
+        queryset=ConfigurationItem.objects.all(), label=_("Configuration item")
+    )
+    customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(),
+                                                label=_("Customer"))
+    breached = django_filters.BooleanFilter(method="filter_breached", label=_("Breached"))
+    is_major = django_filters.BooleanFilter(label=_("Major incident"))
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte",
+                                                     label=_("Created after"))
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt",
+                                                      label=_("Created before"))
+    resolved_after = django_filters.IsoDateTimeFilter(field_name="resolved_at",
+                                                      lookup_expr="gte", label=_("Resolved after"))
+    resolved_before = django_filters.IsoDateTimeFilter(field_name="resolved_at",
+                                                       lookup_expr="lt", label=_("Resolved before"))
+
+    class Meta:
+        model = Incident
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.upper().startswith("INC") and value[3:].isdigit():
+            return queryset.filter(number=value.upper())
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+    def filter_queue(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        user = self.request.user if self.request else None
+        if value == Queue.OPEN:
+            return queryset.filter(status__in=OPEN_STATUSES)
+        if user is None or not user.is_authenticated:
+            return queryset.none()
+        if value == Queue.MINE:
+            return queryset.filter(assignee=user, status__in=OPEN_STATUSES)
+        if value == Queue.MY_TEAMS:
+            return queryset.filter(assignment_team__members=user, status__in=OPEN_STATUSES)
+        if value == Queue.UNASSIGNED:
+            return queryset.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
+        return queryset
+
+    def filter_breached(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        breached = Q(response_breached=True) | Q(resolution_breached=True)
+        return queryset.filter(breached) if value else queryset.exclude(breached)
