@@ -193,7 +193,9 @@ def open_ticket(ticket: Ticket, *, actor, team=None, assignee=None,
         _event(ticket, actor, EventKind.CREATED, new=ticket.status, public=True,
                when=ticket.created_at).save()
         if team is not None or assignee is not None:
-            assign(ticket, actor=actor, team=team or UNSET,
+            # Routing a ticket logged on the portal is the system's act, not the requester's.
+            router = actor if actor is not None and roles.is_worker(actor) else None
+            assign(ticket, actor=router, team=team or UNSET,
                    assignee=assignee or UNSET, when=ticket.created_at)
     return ticket
 

@@ -20,6 +20,13 @@ from .factories import CustomerFactory, ServiceFactory, TeamFactory, UserFactory
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing demo passwords with PBKDF2 would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     missing = []
     if not os.environ.get("REDIS_URL"):
