@@ -1,0 +1,367 @@
+"""Benchmark the ticket core against gunicorn and PostgreSQL on this machine.
+
+    python bench/run.py [--incidents 100000] [--requests 400] [--concurrency 2]
+
+1. Creates (or reuses) the database in BENCH_DATABASE_URL (default
+   postgres://postgres@127.0.0.1:5432/itsm_bench), migrates it and loads N incidents
+   with set-based SQL (seconds, not minutes), each with its creation event.
+2. Counts the SQL queries each measured request runs, at the full size and on a page
+   with a different row count, to show the count does not grow with the data.
+3. Starts gunicorn on 127.0.0.1 and measures, over keep-alive connections from
+   `--concurrency` client threads: the API list (first page and a filtered page), the
+   HTML queue, ticket create and ticket detail (API and HTML). Prints requests/s,
+   p50 and p95 per scenario and the RSS of each gunicorn worker afterwards, and writes
+   the same as JSON to bench/results/core.json.
+
+Nothing here is asserted: the figures go into the issue notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/itsm_bench"
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "itsm.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + uuid.uuid4().hex)
+    import django
+
+    django.setup()
+
+
+def ensure_database(database_url: str) -> None:
+    import psycopg2
+
+    url = urlparse(database_url)
+    name = url.path.lstrip("/")
+    admin = psycopg2.connect(host=url.hostname, port=url.port or 5432,
+                             user=url.username or "postgres", dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+# --- data -----------------------------------------------------------------------------
+
+
+def load_incidents(n: int) -> None:
+    """Load n incidents spread over a year, with the reference data they point at."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from catalog.models import ConfigurationItem, Customer, Service, Team
+    from incidents.models import Incident
+    from itsm.models import TicketSequence, User
+
+    call_command("migrate", verbosity=0)
+    existing = Incident.objects.count()
+    if existing == n:
+        print(f"reusing {n:,} incidents already loaded")
+        return
+    if existing:
+        print(f"found {existing:,} incidents, reloading {n:,}")
+        with connection.cursor() as cur:
+            cur.execute("TRUNCATE itsm_ticket, itsm_ticketevent, itsm_comment, itsm_attachment,"
+                        " incidents_incident RESTART IDENTITY CASCADE")
+    started = time.perf_counter()
+    with transaction.atomic():
+        groups = {g.name: g for g in Group.objects.all()}
+        customers = [Customer.objects.get_or_create(code=f"bu{i}", defaults={"name": f"BU {i}"})[0]
+                     for i in range(8)]
+        agents = []
+        teams = []
+        for t in range(6):
+            team, _ = Team.objects.get_or_create(name=f"Bench team {t}")
+            teams.append(team)
+            for a in range(5):
+                user, created = User.objects.get_or_create(username=f"bench-agent-{t}-{a}")
+                if created:
+                    user.groups.add(groups["agent"])
+                team.members.add(user)
+                agents.append((user.pk, team.pk))
+        requesters = []
+        for r in range(400):
+            user, created = User.objects.get_or_create(
+                username=f"bench-requester-{r}", defaults={"customer": customers[r % 8]})
+            if created:
+                user.groups.add(groups["requester"])
+            requesters.append((user.pk, customers[r % 8].pk))
+        services = [Service.objects.get_or_create(
+            code=f"svc{s}", defaults={"name": f"Service {s}", "owner_team": teams[s % 6]})[0]
+            for s in range(20)]
+        cis = [ConfigurationItem.objects.get_or_create(name=f"bench-ci-{c}")[0]
+               for c in range(100)]
+
+    # Everything below is set-based: arrays of ids indexed by the row number.
+    agent_ids = "ARRAY[" + ",".join(str(a) for a, _ in agents) + "]"
+    agent_teams = "ARRAY[" + ",".join(str(t) for _, t in agents) + "]"
+    req_ids = "ARRAY[" + ",".join(str(r) for r, _ in requesters) + "]"
+    req_customers = "ARRAY[" + ",".join(str(c) for _, c in requesters) + "]"
+    service_ids = "ARRAY[" + ",".join(str(s.pk) for s in services) + "]"
+    ci_ids = "ARRAY[" + ",".join(str(c.pk) for c in cis) + "]"
+    na, nr = len(agents), len(requesters)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"""
+            CREATE TEMP TABLE bench_rows ON COMMIT DROP AS
+            SELECT g,
+                   now() - make_interval(mins => ((n.n - g)::bigint * 525600 / n.n)::int) AS created,
+                   CASE WHEN g > n.n - 20000 THEN (ARRAY['new','in_progress','on_hold'])[1 + mod(g, 3)]
+                        WHEN mod(g, 50) = 0 THEN 'cancelled'
+                        WHEN mod(g, 3) = 0 THEN 'resolved' ELSE 'closed' END AS status,
+                   1 + mod(g * 7, 3) AS impact, 1 + mod(g * 13, 3) AS urgency,
+                   1 + mod(g, {na}) AS a, 1 + mod(g * 31, {nr}) AS r
+            FROM generate_series(1, %s) g, (SELECT %s::int AS n) n
+        """, [n, n])
+        cur.execute(f"""
+            INSERT INTO itsm_ticket (number, kind, title, description, status, priority, impact,
+                urgency, service_id, configuration_item_id, customer_id, requester_id,
+                assignment_team_id, assignee_id, first_assignment_team_id, channel, created_at,
+                updated_at, responded_at, resolved_at, closed_at, response_due, resolution_due,
+                on_hold_since, on_hold_seconds, response_breached, resolution_breached,
+                reassignment_count, reopen_count, version)
+            SELECT 'INC' || lpad(g::text, 7, '0'), 'incident',
+                   'Bench incident ' || g || ': ' || (ARRAY['mail bounces','VPN drops',
+                     'printer offline','slow ERP','password reset','disk full'])[1 + g % 6],
+                   'Generated for the benchmark.', status,
+                   (ARRAY[1,2,3,2,3,4,3,4,4])[(impact - 1) * 3 + urgency], impact, urgency,
+                   ({service_ids})[1 + g % 20], ({ci_ids})[1 + g % 100],
+                   ({req_customers})[r], ({req_ids})[r],
+                   ({agent_teams})[a],
+                   CASE WHEN status = 'new' THEN NULL ELSE ({agent_ids})[a] END,
+                   ({agent_teams})[a],
+                   (ARRAY['portal','phone','email','api','monitoring'])[1 + g % 5],
+                   created, created + interval '2 hours',
+                   CASE WHEN status = 'new' THEN NULL ELSE created + interval '20 minutes' END,
+                   CASE WHEN status IN ('resolved','closed') THEN created + interval '5 hours' END,
+                   CASE WHEN status IN ('closed','cancelled') THEN created + interval '3 days' END,
+                   created + interval '1 hour', created + interval '8 hours',
+                   CASE WHEN status = 'on_hold' THEN created + interval '1 hour' END,
+                   0, g % 17 = 0, g % 11 = 0, g % 4 / 3, 0, 1
+            FROM bench_rows ORDER BY g
+        """)
+        cur.execute("""
+            INSERT INTO incidents_incident (ticket_ptr_id, is_major, parent_id, on_hold_reason,
+                resolution_code, resolution_notes)
+            SELECT t.id, false, NULL,
+                   CASE WHEN t.status = 'on_hold' THEN 'awaiting_caller' ELSE '' END,
+                   CASE WHEN t.resolved_at IS NOT NULL THEN 'solved_permanently' ELSE '' END,
+                   CASE WHEN t.resolved_at IS NOT NULL THEN 'Fixed.' ELSE '' END
+            FROM itsm_ticket t WHERE t.kind = 'incident'
+        """)
+        cur.execute("""
+            INSERT INTO itsm_ticketevent (ticket_id, actor_id, created_at, kind, field,
+                old_value, new_value, note, comment_id, is_public)
+            SELECT id, NULL, created_at, 'created', '', '', 'new', '', NULL, true
+            FROM itsm_ticket WHERE kind = 'incident'
+        """)
+        TicketSequence.objects.filter(kind="incident").update(last_value=n)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    print(f"loaded {n:,} incidents in {time.perf_counter() - started:.1f} s")
+
+
+# --- query counts ---------------------------------------------------------------------
+
+
+def count_queries(scenarios: list[tuple[str, str, str, dict | None]], token: str,
+                  session: str) -> dict[str, int]:
+    """Run each request once in-process and count its SQL queries."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for name, method, path, body in scenarios:
+        client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1")
+        if not path.startswith("/api/"):
+            client = Client(HTTP_HOST="127.0.0.1")
+            client.cookies["sessionid"] = session
+        with CaptureQueriesContext(connection) as ctx:
+            if method == "POST":
+                response = client.post(path, data=json.dumps(body),
+                                       content_type="application/json")
+            else:
+                response = client.get(path)
+        counts[name] = len(ctx.captured_queries)
+        if response.status_code >= 400:
+            print(f"  ! {name}: HTTP {response.status_code}")
+    return counts
+
+
+# --- load -----------------------------------------------------------------------------
+
+
+def measure(port: int, method: str, path: str, headers: dict, body: dict | None,
+            total: int, concurrency: int) -> dict:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    per_thread = total // concurrency
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        for _ in range(per_thread):
+            payload = json.dumps(body) if body is not None else None
+            start = time.perf_counter()
+            conn.request(method, path, body=payload, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - start)
+            if response.status >= 400:
+                with lock:
+                    errors[0] += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors[0],
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1),
+    }
+
+
+def wait_for(port: int, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not come up")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=400, help="per scenario")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    args = parser.parse_args()
+
+    ensure_database(args.database_url)
+    setup_django(args.database_url)
+    load_incidents(args.incidents)
+
+    from django.contrib.auth.models import Group
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+
+    from itsm.models import ApiToken, User
+
+    call_command("collectstatic", "--noinput", verbosity=0)
+    agent, _ = User.objects.get_or_create(username="bench-runner")
+    agent.groups.add(Group.objects.get(name="agent"))
+    requester = User.objects.filter(username="bench-requester-1").first()
+    _, token = ApiToken.issue(agent, name="bench")
+    session = SessionStore()
+    session["_auth_user_id"] = str(agent.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = agent.get_session_auth_hash()
+    session.create()
+
+    number = "INC" + str(args.incidents // 2).zfill(7)
+    create_body = {"title": "Benchmark incident", "description": "Created by bench/run.py",
+                   "requester": requester.pk if requester else agent.pk, "impact": 2,
+                   "urgency": 2}
+    scenarios = [
+        ("api_list_first_page", "GET", "/api/v1/incidents/", None),
+        ("api_list_filtered", "GET", "/api/v1/incidents/?status=in_progress&priority=2", None),
+        ("html_queue", "GET", "/incidents/", None),
+        ("html_queue_filtered", "GET", "/incidents/?status=in_progress&priority=2", None),
+        ("api_detail", "GET", f"/api/v1/incidents/{number}/", None),
+        ("html_detail", "GET", f"/incidents/{number}/", None),
+        ("api_create", "POST", "/api/v1/incidents/", create_body),
+    ]
+    queries = count_queries(scenarios, token, session.session_key)
+    queries_small = count_queries(
+        [("api_list_small_page", "GET", "/api/v1/incidents/?page_size=5", None),
+         ("html_queue_page_2", "GET", "/incidents/?page=2", None)], token, session.session_key)
+
+    env = dict(os.environ, DATABASE_URL=args.database_url, DEBUG="0",
+               ALLOWED_HOSTS="127.0.0.1,localhost", DB_CONN_MAX_AGE="600")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "itsm.wsgi:application", "-w", str(args.workers),
+         "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    results: dict[str, dict] = {}
+    try:
+        wait_for(args.port)
+        api_headers = {"Authorization": f"Token {token}", "Content-Type": "application/json",
+                       "Host": "127.0.0.1"}
+        html_headers = {"Cookie": f"sessionid={session.session_key}", "Host": "127.0.0.1"}
+        for name, method, path, body in scenarios:
+            headers = api_headers if path.startswith("/api/") else html_headers
+            measure(args.port, method, path, headers, body, 20, 1)  # warm up
+            results[name] = measure(args.port, method, path, headers, body,
+                                    args.requests, args.concurrency)
+            results[name]["queries"] = queries.get(name)
+        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        worker_rss = [rss_mb(int(pid)) for pid in children]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    print(f"\n{args.incidents:,} incidents, gunicorn {args.workers} sync workers, "
+          f"{args.concurrency} client threads, {args.requests} requests per scenario\n")
+    print(f"{'scenario':24} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'errors':>7}")
+    for name, r in results.items():
+        print(f"{name:24} {r['rps']:>8} {r['p50_ms']:>8} {r['p95_ms']:>8} "
+              f"{r['queries']!s:>8} {r['errors']:>7}")
+    print(f"\nqueries on smaller pages: {queries_small}")
+    print(f"gunicorn worker RSS after the run (MB): {worker_rss}")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "core.json").write_text(json.dumps({
+        "incidents": args.incidents, "workers": args.workers, "concurrency": args.concurrency,
+        "results": results, "queries_small_pages": queries_small, "worker_rss_mb": worker_rss,
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
