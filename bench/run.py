@@ -124,8 +124,10 @@ def load_incidents(n: int) -> None:
         cur.execute(f"""
             CREATE TEMP TABLE bench_rows ON COMMIT DROP AS
             SELECT g,
-                   now() - make_interval(mins => ((n.n - g)::bigint * 525600 / n.n)::int) AS created,
-                   CASE WHEN g > n.n - 20000 THEN (ARRAY['new','in_progress','on_hold'])[1 + mod(g, 3)]
+                   now() - make_interval(
+                       mins => ((n.n - g)::bigint * 525600 / n.n)::int) AS created,
+                   CASE WHEN g > n.n - 20000
+                        THEN (ARRAY['new','in_progress','on_hold'])[1 + mod(g, 3)]
                         WHEN mod(g, 50) = 0 THEN 'cancelled'
                         WHEN mod(g, 3) = 0 THEN 'resolved' ELSE 'closed' END AS status,
                    1 + mod(g * 7, 3) AS impact, 1 + mod(g * 13, 3) AS urgency,

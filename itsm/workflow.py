@@ -204,12 +204,9 @@ def may_transition(ticket: Ticket, t: Transition, user) -> str | None:
     """None if `user` may take transition `t` now, else the reason they may not."""
     if user is None:
         return None
-    user_roles = roles.roles_of(user)
-    if user_roles & t.roles:
-        allowed = True
-    else:
-        allowed = t.requester_may and ticket.requester_id == user.pk
-    if not allowed:
+    is_permitted_role = bool(roles.roles_of(user) & t.roles)
+    is_own_requester = t.requester_may and ticket.requester_id == user.pk
+    if not (is_permitted_role or is_own_requester):
         return _("You may not do this.")
     return t.guard(ticket, user) if t.guard else None
 
@@ -306,7 +303,9 @@ def assign(ticket: Ticket, *, actor, team=UNSET, assignee=UNSET,
     new_assignee = old_assignee if assignee is UNSET else assignee
 
     if new_team is not None and not new_team.is_active:
-        raise ValidationError({"assignment_team": _("%(team)s is not active.") % {"team": new_team}})
+        raise ValidationError(
+            {"assignment_team": _("%(team)s is not active.") % {"team": new_team}}
+        )
     if new_assignee is not None:
         if not roles.is_worker(new_assignee):
             raise ValidationError({"assignee": _("%(user)s does not work tickets.")
