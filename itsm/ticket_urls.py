@@ -1,3 +1,12 @@
-"""Placeholder until the UI lands."""
+"""Pages shared by every kind of ticket: file downloads."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("<str:number>/attachments/<int:pk>/download/", views.attachment_download,
+         name="attachment-download"),
+]

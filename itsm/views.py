@@ -1,21 +1,79 @@
-"""Core pages: the landing redirect and the health check."""
+"""Core pages: the landing redirect, the health check, attachment downloads, and the
+decorators every staff page uses to scope access by role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from . import roles
+from .models import Attachment, Ticket
+
+View = Callable[..., HttpResponse]
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Send desk staff to the incident queue and everyone else to the portal."""
     if roles.is_staff_reader(request.user):
         return redirect("incidents:list")
     return redirect("portal:home")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability, for load balancers and compose."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def staff_page(view: View) -> View:
+    """Desk pages: anonymous users log in, requesters get a 404 (they use the portal)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not roles.is_staff_reader(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def require_worker(request: HttpRequest) -> None:
+    """Refuse (403) a write by someone who reads tickets but does not work them."""
+    if not roles.is_worker(request.user):
+        raise PermissionDenied(_("Your role can read tickets but not change them."))
+
+
+@require_GET
+@login_required
+def attachment_download(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """Serve a ticket's file as a download, only to users who can see the ticket.
+
+    The attachment is looked up *within* the visible ticket, so guessing another
+    ticket's attachment id gives a 404 (no IDOR). The stored content type comes from
+    the upload allow-list; nosniff and a sandbox CSP stop the browser rendering it.
+    """
+    ticket = get_object_or_404(Ticket.objects.visible_to(request.user).only("pk"),
+                               number=number)
+    attachment = get_object_or_404(Attachment.objects.visible_to(request.user),
+                                   pk=pk, ticket=ticket)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response

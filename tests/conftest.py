@@ -1,9 +1,9 @@
 """Personas and shared fixtures (STYLE.md): requester, other_requester, agent,
 other_team_agent, team_lead, change_manager, manager, admin.
 
-Tests that need PostgreSQL and Redis carry the `services` marker; they are skipped,
-with the reason printed, when DATABASE_URL / REDIS_URL are unset, and fail instead
-when REQUIRE_SERVICES=1.
+Tests that need PostgreSQL and Redis carry the `services` marker, and the browser test
+the `browser` marker (it needs Debian's /usr/bin/chromium); they are skipped, with the
+reason printed, when what they need is missing, and fail instead when REQUIRE_SERVICES=1.
 """
 
 from __future__ import annotations
@@ -25,24 +25,48 @@ def pytest_configure(config):
 
     # Hashing demo passwords with PBKDF2 would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages link static files; the suite runs without collectstatic's manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+CHROMIUM = "/usr/bin/chromium"
+_MISSING = pytest.StashKey[str]()
+
+
+def _missing_for(item) -> list[str]:
+    """What a test's markers need that this run does not have."""
+    missing = []
+    if "services" in item.keywords:
+        if not os.environ.get("REDIS_URL"):
+            missing.append("REDIS_URL")
+        if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+            missing.append("DATABASE_URL (PostgreSQL)")
+    if "browser" in item.keywords and not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    return missing
 
 
 def pytest_collection_modifyitems(config, items):
-    missing = []
-    if not os.environ.get("REDIS_URL"):
-        missing.append("REDIS_URL")
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        missing.append("DATABASE_URL (PostgreSQL)")
-    if not missing:
-        return
-    reason = f"needs {' and '.join(missing)}"
+    """Skip, with the reason, tests whose services are missing; REQUIRE_SERVICES=1 (CI)
+    turns the skip into a failure, so a missing service can never pass unseen."""
     for item in items:
-        if "services" in item.keywords:
-            if REQUIRE_SERVICES:
-                item.add_marker(pytest.mark.xfail(reason=f"REQUIRE_SERVICES=1 but {reason}",
-                                                  run=False, strict=True))
-            else:
-                item.add_marker(pytest.mark.skip(reason=reason))
+        missing = _missing_for(item)
+        if not missing:
+            continue
+        reason = f"needs {' and '.join(missing)}"
+        if REQUIRE_SERVICES:
+            item.stash[_MISSING] = f"REQUIRE_SERVICES=1 but this test {reason}"
+        else:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_runtest_setup(item):
+    reason = item.stash.get(_MISSING, None)
+    if reason:
+        pytest.fail(reason, pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,107 @@
+"""Forms shared by every kind of ticket page: comments, files, transitions, tokens.
+
+Forms only parse input; the services in `itsm.workflow` and `itsm.services` decide and
+write. `apply_errors` puts a service's ValidationError back on the form's fields.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from . import roles
+from .models import Ticket, User
+from .workflow import Transition
+
+
+class VersionedForm(forms.Form):
+    """A form that carries the ticket version it was rendered from (lost-update guard)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class CommentForm(forms.Form):
+    """A comment; agents choose public reply or internal note, requesters always reply."""
+
+    VISIBILITY = (("internal", _("Internal note")), ("public", _("Reply to requester")))
+
+    body = forms.CharField(
+        label=_("Comment"), max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visibility"), choices=VISIBILITY, initial="internal",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, can_choose_visibility: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_choose_visibility:
+            del self.fields["visibility"]
+
+    @property
+    def is_public(self) -> bool:
+        return self.cleaned_data.get("visibility", "public") == "public"
+
+
+class AttachmentForm(forms.Form):
+    """One file; size and type are checked by `itsm.services.validate_upload`."""
+
+    file = forms.FileField(label=_("File"), allow_empty_file=True)
+
+
+def transition_form(ticket: Ticket, transition: Transition, data=None) -> VersionedForm:
+    """A form with exactly the fields `transition` requires, prefixed by its name."""
+    fields: dict[str, forms.Field] = {}
+    for name in transition.requires:
+        if name == "note":
+            fields[name] = forms.CharField(
+                label=_("Reason"), max_length=5_000, widget=forms.Textarea(attrs={"rows": 2})
+            )
+            continue
+        field = ticket._meta.get_field(name).formfield()
+        field.required = True
+        if getattr(field, "choices", None) and field.choices[0][0] == "":
+            field.choices = [("", _("Choose…")), *field.choices[1:]]
+        if isinstance(field.widget, forms.Textarea):
+            field.widget.attrs["rows"] = 3
+        fields[name] = field
+    form_class = type(f"{transition.name.title()}TransitionForm", (VersionedForm,), fields)
+    form = form_class(data, prefix=transition.name, initial={"version": ticket.version})
+    form.transition = transition
+    return form
+
+
+def transition_values(form: VersionedForm) -> tuple[str, dict]:
+    """The (note, field values) to hand to `workflow.transition` from a valid form."""
+    values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    return values.pop("note", ""), values
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form's fields (or the form itself)."""
+    if hasattr(exc, "error_dict"):
+        for name, messages in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def workers() -> QuerySet:
+    """Active users who work tickets: the people a ticket may be assigned to."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name__in=roles.WORKER_ROLES) | Q(is_superuser=True))
+        .distinct().order_by("first_name", "last_name", "username")
+    )
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: only a name to remember it by."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=100, required=False,
+        help_text=_("What the token is for, e.g. “monitoring integration”."),
+    )

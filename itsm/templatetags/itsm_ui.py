@@ -1,0 +1,59 @@
+"""Small template filters for the server-rendered UI: labels for stored values."""
+
+from __future__ import annotations
+
+from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext as _
+
+from itsm import roles
+from itsm.workflow import workflow_for
+
+register = template.Library()
+
+
+@register.filter
+def status_label(status: str, ticket_or_kind) -> str:
+    """The translated label of a stored status value for a ticket (or a kind)."""
+    try:
+        return workflow_for(ticket_or_kind).label(status)
+    except KeyError:  # a kind whose workflow is not registered yet
+        return status
+
+
+@register.filter
+def role_label(role: str | None) -> str:
+    """The translated name of a role ("agent" -> "Service desk agent")."""
+    return str(roles.ROLE_LABELS.get(role, "")) if role else ""
+
+
+@register.filter
+def field_label(name: str, ticket) -> str:
+    """The verbose name of a ticket field, for the timeline."""
+    try:
+        return str(ticket._meta.get_field(name).verbose_name)
+    except (FieldDoesNotExist, AttributeError):
+        return name.replace("_", " ")
+
+
+@register.filter
+def user_label(user) -> str:
+    """A person's full name, or their username when they have none."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    """Seconds as a short duration: "2 d 3 h", "1 h 20 min", "5 min"."""
+    if not seconds:
+        return ""
+    minutes = int(seconds) // 60
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    return _("%(m)d min") % {"m": max(minutes, 1)}
