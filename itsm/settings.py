@@ -265,6 +265,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI would otherwise send the schema URL to an online validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Enums that share a field name or a choice set get one stable name each.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketKindEnum": "itsm.choices.TicketKind",
+        "EventKindEnum": "itsm.choices.EventKind",
+        "LevelEnum": "itsm.api.serializers.LEVELS",
+    },
 }
 
 # --- Background jobs ------------------------------------------------------------------
@@ -278,6 +286,8 @@ else:
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "store_processed": False,
+        # Kombu's default is "control" in the working directory.
+        "control_folder": str(_queue_dir / "control"),
     }
     CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

@@ -30,6 +30,7 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns otherwise
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,12 +40,12 @@ _MISSING = pytest.StashKey[str]()
 def _missing_for(item) -> list[str]:
     """What a test's markers need that this run does not have."""
     missing = []
-    if "services" in item.keywords:
+    if item.get_closest_marker("services"):
         if not os.environ.get("REDIS_URL"):
             missing.append("REDIS_URL")
         if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
             missing.append("DATABASE_URL (PostgreSQL)")
-    if "browser" in item.keywords and not os.access(CHROMIUM, os.X_OK):
+    if item.get_closest_marker("browser") and not os.access(CHROMIUM, os.X_OK):
         missing.append(f"{CHROMIUM} (apt-get install chromium)")
     return missing
 

@@ -1,0 +1,1 @@
+"""Read-only REST endpoints for the service catalog (`/api/v1/catalog/`)."""

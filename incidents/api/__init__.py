@@ -1,0 +1,1 @@
+"""REST endpoints for incidents (`/api/v1/incidents/`)."""

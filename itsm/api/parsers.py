@@ -8,7 +8,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import JSONRenderer
 
 
 class PayloadTooLarge(APIException):
@@ -33,7 +34,13 @@ def _depth(value, limit: int) -> int:
     return deepest
 
 
-class GuardedJSONParser(JSONParser):
+class GuardedJSONParser(BaseParser):
+    # Not a JSONParser subclass on purpose: for those DRF reads `request.body` itself
+    # first, and Django answers an oversize body with its own HTML 400 before the size
+    # check below can answer 413. A plain parser gets the unread stream.
+    media_type = "application/json"
+    renderer_class = JSONRenderer
+
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raw = stream.read(limit + 1) if stream is not None else b""

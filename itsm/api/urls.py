@@ -1,1 +1,21 @@
-urlpatterns: list = []
+"""`/api/v1/`: tokens, tickets of every kind and what hangs off them."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("tickets", views.TicketViewSet, basename="ticket")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("tickets/<str:number>/comments/", views.TicketCommentsView.as_view(),
+         name="ticket-comments"),
+    path("tickets/<str:number>/events/", views.TicketEventsView.as_view(), name="ticket-events"),
+    path("tickets/<str:number>/attachments/", views.TicketAttachmentsView.as_view(),
+         name="ticket-attachments"),
+    *router.urls,
+]

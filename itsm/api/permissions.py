@@ -1,0 +1,55 @@
+"""Who may do what through the API, and the one way every endpoint scopes its rows.
+
+Reads are scoped by `Model.objects.visible_to(user)` (an invisible row is a 404);
+writes are refused by role here before any input is looked at, and the services
+refuse again whatever the role rules forbid for a particular ticket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from itsm import roles
+
+
+def is_read_only_role(user) -> bool:
+    """Managers read every ticket and change none (DESIGN.md §7)."""
+    return roles.is_staff_reader(user) and not roles.is_worker(user)
+
+
+class TicketAccess(BasePermission):
+    """Signed-in users read what they can see; read-only roles write nothing."""
+
+    message = _("Your role may read tickets but not change them.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        return not is_read_only_role(user)
+
+
+class ScopedQuerysetMixin:
+    """`get_queryset()` for every API view: visible rows, with their relations joined.
+
+    Views name the `model`, what to `select_related` / `prefetch_related` (so lists run
+    a constant number of queries) and nothing else about scoping.
+    """
+
+    model: type[Model]
+    select_related: tuple[str, ...] = ()
+    prefetch_related: tuple[Any, ...] = ()
+
+    def get_queryset(self) -> QuerySet:
+        queryset = self.model.objects.visible_to(self.request.user)
+        if self.select_related:
+            queryset = queryset.select_related(*self.select_related)
+        if self.prefetch_related:
+            queryset = queryset.prefetch_related(*self.prefetch_related)
+        return queryset

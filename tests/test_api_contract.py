@@ -1,0 +1,215 @@
+"""The API contract: every resource × every role → the status the design promises.
+
+One table (CASES) says, per operation, what each role gets; anonymous is always 401.
+For every refused write the test also asserts that nothing changed: the incident's
+version, status and title, and the number of tickets, events, comments and files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from itsm.models import Attachment, Comment, Ticket, TicketEvent
+
+from .factories import ConfigurationItemFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "requester", "other_requester", "agent", "other_team_agent",
+         "team_lead", "change_manager", "manager", "admin")
+
+
+def expect(default: int, **overrides: int) -> dict[str, int]:
+    """Status per role: `default` for every signed-in role unless overridden."""
+    table = {role: default for role in ROLES}
+    table["anonymous"] = 401
+    table.update(overrides)
+    return table
+
+
+@dataclass
+class World:
+    incident: Ticket
+    customer_id: int
+    service_id: int
+    team_id: int
+    ci_id: int
+
+
+@dataclass(frozen=True)
+class Case:
+    resource: str
+    action: str
+    method: str
+    url: Callable[[World], str]
+    expected: dict[str, int]
+    body: Callable[[World], Any] | None = None
+    multipart: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        # No parameter id may contain "services": conftest would take it for the marker.
+        return f"{self.resource.replace('services', 'svc')}-{self.action}"
+
+
+def incident_url(w: World) -> str:
+    return f"/api/v1/incidents/{w.incident.number}/"
+
+
+def ticket_url(w: World) -> str:
+    return f"/api/v1/tickets/{w.incident.number}/"
+
+
+def child(what: str) -> Callable[[World], str]:
+    return lambda w: f"/api/v1/tickets/{w.incident.number}/{what}/"
+
+
+def const(url: str) -> Callable[[World], str]:
+    return lambda w: url
+
+
+OWNER_ONLY = {"other_requester": 404}
+DESK_ONLY = {"requester": 404, "other_requester": 404}
+
+CASES = [
+    # incidents
+    Case("incidents", "list", "get", const("/api/v1/incidents/"), expect(200)),
+    Case("incidents", "retrieve", "get", incident_url, expect(200, **OWNER_ONLY)),
+    Case("incidents", "create", "post", const("/api/v1/incidents/"),
+         expect(201, manager=403), body=lambda w: {"title": "Contract"}),
+    Case("incidents", "patch-fields", "patch", incident_url,
+         expect(200, requester=403, other_requester=404, manager=403),
+         body=lambda w: {"version": w.incident.version, "title": "Edited"}),
+    Case("incidents", "patch-status", "patch", incident_url,
+         expect(200, requester=403, other_requester=404, manager=403),
+         body=lambda w: {"version": w.incident.version, "status": "in_progress"}),
+    Case("incidents", "patch-assign", "patch", incident_url,
+         expect(200, requester=403, other_requester=404, manager=403),
+         body=lambda w: {"version": w.incident.version, "assignment_team": w.team_id}),
+    Case("incidents", "patch-no-version", "patch", incident_url,
+         expect(428, requester=403, other_requester=404, manager=403),
+         body=lambda w: {"title": "Unversioned"}),
+    Case("incidents", "patch-stale-version", "patch", incident_url,
+         expect(409, requester=403, other_requester=404, manager=403),
+         body=lambda w: {"version": w.incident.version - 1, "title": "Stale"}),
+    Case("incidents", "patch-stale-if-match", "patch", incident_url,
+         expect(412, requester=403, other_requester=404, manager=403),
+         body=lambda w: {"title": "Stale"}, extra={"HTTP_IF_MATCH": '"1"'}),
+    Case("incidents", "put", "put", incident_url, expect(405, manager=403),
+         body=lambda w: {"version": w.incident.version, "title": "Put"}),
+    Case("incidents", "delete", "delete", incident_url, expect(405, manager=403)),
+    # tickets of every kind (read-only)
+    Case("tickets", "list", "get", const("/api/v1/tickets/"), expect(200)),
+    Case("tickets", "retrieve", "get", ticket_url, expect(200, **OWNER_ONLY)),
+    Case("tickets", "create", "post", const("/api/v1/tickets/"), expect(405),
+         body=lambda w: {"title": "Direct"}),
+    Case("tickets", "patch", "patch", ticket_url, expect(405),
+         body=lambda w: {"version": w.incident.version, "title": "Direct"}),
+    Case("tickets", "delete", "delete", ticket_url, expect(405)),
+    # comments, events, attachments
+    Case("tickets/comments", "list", "get", child("comments"), expect(200, **OWNER_ONLY)),
+    Case("tickets/comments", "create", "post", child("comments"),
+         expect(201, other_requester=404, manager=403), body=lambda w: {"body": "Hello"}),
+    Case("tickets/comments", "create-internal", "post", child("comments"),
+         expect(201, requester=400, other_requester=404, manager=403),
+         body=lambda w: {"body": "Desk only", "is_public": False}),
+    Case("tickets/events", "list", "get", child("events"), expect(200, **OWNER_ONLY)),
+    Case("tickets/events", "create", "post", child("events"), expect(405, manager=403),
+         body=lambda w: {"kind": "status"}),
+    Case("tickets/attachments", "list", "get", child("attachments"), expect(200, **OWNER_ONLY)),
+    Case("tickets/attachments", "create", "post", child("attachments"),
+         expect(201, other_requester=404, manager=403), multipart=True,
+         body=lambda w: {"file": SimpleUploadedFile("log.txt", b"trace")}),
+    # catalog (read-only; requesters: active services and their own customer)
+    Case("catalog/customers", "list", "get", const("/api/v1/catalog/customers/"), expect(200)),
+    Case("catalog/customers", "retrieve", "get",
+         lambda w: f"/api/v1/catalog/customers/{w.customer_id}/", expect(200, **OWNER_ONLY)),
+    Case("catalog/services", "list", "get", const("/api/v1/catalog/services/"), expect(200)),
+    Case("catalog/services", "retrieve", "get",
+         lambda w: f"/api/v1/catalog/services/{w.service_id}/", expect(200)),
+    Case("catalog/services", "create", "post", const("/api/v1/catalog/services/"),
+         expect(405), body=lambda w: {"name": "New", "code": "new"}),
+    Case("catalog/teams", "list", "get", const("/api/v1/catalog/teams/"), expect(200)),
+    Case("catalog/teams", "retrieve", "get",
+         lambda w: f"/api/v1/catalog/teams/{w.team_id}/", expect(200, **DESK_ONLY)),
+    Case("catalog/teams", "delete", "delete",
+         lambda w: f"/api/v1/catalog/teams/{w.team_id}/", expect(405)),
+    Case("catalog/cis", "list", "get", const("/api/v1/catalog/cis/"), expect(200)),
+    Case("catalog/cis", "retrieve", "get",
+         lambda w: f"/api/v1/catalog/cis/{w.ci_id}/", expect(200, **DESK_ONLY)),
+    Case("catalog/cis", "patch", "patch",
+         lambda w: f"/api/v1/catalog/cis/{w.ci_id}/", expect(405),
+         body=lambda w: {"name": "renamed"}),
+    # tokens
+    Case("auth/token", "list", "get", const("/api/v1/auth/token/"), expect(200)),
+]
+
+
+@pytest.fixture
+def world(incident, customer, service, team, other_requester, other_team_agent, team_lead,
+          change_manager, manager, admin) -> World:
+    ci = ConfigurationItemFactory(name="mail-01", owner_team=team)
+    return World(incident=incident, customer_id=customer.pk, service_id=service.pk,
+                 team_id=team.pk, ci_id=ci.pk)
+
+
+def snapshot(w: World) -> tuple:
+    ticket = Ticket.objects.get(pk=w.incident.pk)
+    return (ticket.version, ticket.status, ticket.title, ticket.assignment_team_id,
+            Ticket.objects.count(), TicketEvent.objects.count(), Comment.objects.count(),
+            Attachment.objects.count())
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_contract(request, api, api_as, world, case: Case, role: str):
+    client = api if role == "anonymous" else api_as(request.getfixturevalue(role))
+    before = snapshot(world)
+    kwargs: dict[str, Any] = dict(case.extra)
+    if case.body is not None:
+        kwargs["data"] = case.body(world)
+        kwargs["format"] = "multipart" if case.multipart else "json"
+    response = getattr(client, case.method)(case.url(world), **kwargs)
+
+    expected = case.expected[role]
+    assert response.status_code == expected, (
+        f"{case.method.upper()} {case.resource} {case.action} as {role}: "
+        f"{response.status_code} {getattr(response, 'data', response.content)!r}"
+    )
+    if case.method != "get" and expected >= 400:
+        assert snapshot(world) == before, "a refused write changed something"
+
+
+def api_resources() -> set[str]:
+    """Every mounted /api/v1/ route as a resource name: the path without parameters."""
+    from django.urls import get_resolver
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern)
+
+    names = set()
+    for route in walk(get_resolver().url_patterns):
+        if not route.startswith("api/v1/"):
+            continue
+        path = re.sub(r"\(\?P<\w+>[^)]*\)|<[^>]+>|[\^$]", "", route.removeprefix("api/v1/"))
+        names.add("/".join(part for part in path.split("/") if part))
+    return names
+
+
+def test_every_api_route_is_in_the_contract():
+    """A new endpoint must get rows in CASES before it ships."""
+    resources = api_resources()
+    assert "incidents" in resources and "tickets/comments" in resources
+    missing = resources - {case.resource for case in CASES}
+    assert not missing, f"routes without contract cases: {sorted(missing)}"
