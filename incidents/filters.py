@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import ConfigurationItem, Customer, Service, Team
 from itsm.models import User
 
-from .choices import OPEN_STATUSES, IncidentStatus
+from .choices import IncidentStatus
 from .models import Incident
 
 
@@ -74,15 +74,15 @@ class IncidentFilterSet(django_filters.FilterSet):
     def filter_queue(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         user = self.request.user if self.request else None
         if value == Queue.OPEN:
-            return queryset.filter(status__in=OPEN_STATUSES)
+            return queryset.open()
         if user is None or not user.is_authenticated:
             return queryset.none()
         if value == Queue.MINE:
-            return queryset.filter(assignee=user, status__in=OPEN_STATUSES)
+            return queryset.open().filter(assignee=user)
         if value == Queue.MY_TEAMS:
-            return queryset.filter(assignment_team__members=user, status__in=OPEN_STATUSES)
+            return queryset.open().filter(assignment_team__members=user)
         if value == Queue.UNASSIGNED:
-            return queryset.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
+            return queryset.open().filter(assignee__isnull=True)
         return queryset
 
     def filter_breached(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:

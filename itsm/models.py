@@ -175,6 +175,10 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-created_at"], name="itsm_ticket_requester"),
             models.Index(fields=["priority", "-created_at"], name="itsm_ticket_priority"),
             models.Index(fields=["resolved_at"], name="itsm_ticket_resolved"),
+            # Open work is a small slice of all tickets: queues, counts and SLA scans
+            # read this index and never touch closed history.
+            models.Index(fields=["-created_at", "-id"], name="itsm_ticket_open",
+                         condition=Q(resolved_at__isnull=True, closed_at__isnull=True)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4),
