@@ -4,33 +4,33 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from itsm.api.fields import BriefUserSerializer
+from itsm.api.fields import BriefUserSerializer, PlainBriefMixin
 
 from ..models import ConfigurationItem, Customer, Service, Team
 
 
-class BriefCustomerSerializer(serializers.ModelSerializer):
+class BriefCustomerSerializer(PlainBriefMixin, serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = ("id", "name", "code")
         read_only_fields = fields
 
 
-class BriefTeamSerializer(serializers.ModelSerializer):
+class BriefTeamSerializer(PlainBriefMixin, serializers.ModelSerializer):
     class Meta:
         model = Team
         fields = ("id", "name")
         read_only_fields = fields
 
 
-class BriefServiceSerializer(serializers.ModelSerializer):
+class BriefServiceSerializer(PlainBriefMixin, serializers.ModelSerializer):
     class Meta:
         model = Service
         fields = ("id", "name", "code")
         read_only_fields = fields
 
 
-class BriefConfigurationItemSerializer(serializers.ModelSerializer):
+class BriefConfigurationItemSerializer(PlainBriefMixin, serializers.ModelSerializer):
     class Meta:
         model = ConfigurationItem
         fields = ("id", "name", "ci_type")

@@ -63,8 +63,12 @@ class IncidentSerializer(TicketSerializer):
         request = self.context.get("request")
         if request is None:
             return []
-        allowed = workflow.allowed_transitions(incident, request.user)
-        return TransitionSerializer(allowed, many=True).data
+        # Plain dicts: a serializer built per row deep-copies its fields for every row.
+        return [
+            {"status": t.target, "name": t.name, "label": str(t.label),
+             "requires": list(t.requires)}
+            for t in workflow.allowed_transitions(incident, request.user)
+        ]
 
 
 class ScopedRelationsMixin:
