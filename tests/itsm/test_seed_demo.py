@@ -1,0 +1,125 @@
+"""`manage.py seed_demo`: one login per role and a week of history that the services wrote."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+from django.utils import timezone
+
+from incidents.choices import IncidentStatus
+from incidents.models import Incident
+from itsm import roles
+from itsm.choices import EventKind
+from itsm.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
+from itsm.models import Comment, TicketEvent, User
+
+from ..factories import make_incident
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(**options) -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded():
+    return seed(days=7, seed=7, per_day=12)
+
+
+def test_one_login_per_role_with_the_printed_password(seeded):
+    for role, username in DEMO_LOGINS:
+        user = User.objects.get(username=username)
+        assert role in roles.roles_of(user)
+        assert user.check_password(DEMO_PASSWORD)
+    assert {role for role, _username in DEMO_LOGINS} == set(roles.ALL_ROLES)
+
+
+def test_history_has_open_resolved_and_closed_incidents(seeded):
+    statuses = set(Incident.objects.values_list("status", flat=True))
+    assert {IncidentStatus.RESOLVED, IncidentStatus.CLOSED} <= statuses
+    assert statuses & {IncidentStatus.NEW, IncidentStatus.IN_PROGRESS, IncidentStatus.ON_HOLD}
+    assert Incident.objects.count() > 50  # about 12 a day
+    assert Incident.objects.filter(reassignment_count__gt=0).exists()
+    assert Comment.objects.filter(is_public=False).exists()
+    assert Comment.objects.filter(is_public=True).exists()
+
+
+def test_every_timestamp_has_the_event_that_set_it(seeded):
+    now = timezone.now()
+    status_events = {}
+    for ticket_id, value, at in TicketEvent.objects.filter(kind=EventKind.STATUS).values_list(
+        "ticket_id", "new_value", "created_at"
+    ).order_by("created_at", "id"):
+        status_events.setdefault(ticket_id, []).append((value, at))
+    for incident in Incident.objects.all():
+        events = status_events.get(incident.pk, [])
+        if incident.status == IncidentStatus.NEW:
+            assert incident.responded_at is None and not events
+            continue
+        assert events[-1][0] == incident.status, incident.number
+        if incident.status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
+            last_resolution = [at for value, at in events if value == IncidentStatus.RESOLVED][-1]
+            assert incident.resolved_at == last_resolution, incident.number
+            assert incident.resolution_code and incident.resolution_notes
+        if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
+            assert incident.closed_at == events[-1][1]
+        if incident.status == IncidentStatus.ON_HOLD:
+            assert incident.on_hold_since == events[-1][1] and incident.on_hold_reason
+    # Every ticket has its creation event; nothing happens before it or after now.
+    for incident in Incident.objects.annotate(created=Count("events")).filter(created=0):
+        pytest.fail(f"{incident.number} has no events")
+    for created_at, first_event in Incident.objects.values_list("created_at", "events__created_at"):
+        assert created_at <= first_event <= now
+
+
+def test_reassignment_counts_match_team_changes(seeded):
+    moves = dict(
+        TicketEvent.objects.filter(kind=EventKind.ASSIGNMENT, field="assignment_team")
+        .exclude(old_value="").values("ticket_id").annotate(n=Count("id"))
+        .values_list("ticket_id", "n")
+    )
+    for pk, count in Incident.objects.values_list("pk", "reassignment_count"):
+        assert count == moves.get(pk, 0)
+
+
+def test_children_resolve_with_their_major_incident():
+    seed(days=45, seed=3, per_day=3)
+    parents = Incident.objects.filter(is_major=True, resolved_at__isnull=False)
+    assert parents.exists()
+    for parent in parents:
+        for child in parent.children.all():
+            assert child.resolved_at == parent.resolved_at
+            assert child.resolution_code == "resolved_by_parent"
+
+
+def test_a_second_run_changes_nothing(seeded):
+    counts = (User.objects.count(), Incident.objects.count(), TicketEvent.objects.count())
+    out = seed(days=7)
+    assert "already loaded" in out
+    assert (User.objects.count(), Incident.objects.count(), TicketEvent.objects.count()) == counts
+
+
+def test_reset_with_the_same_seed_writes_the_same_history():
+    def history():
+        return list(Incident.objects.order_by("number").values_list(
+            "number", "title", "status", "priority", "created_at", "resolved_at"))
+
+    with time_machine.travel(datetime(2026, 3, 4, 12, 0, tzinfo=UTC), tick=False):
+        seed(days=2, seed=11)
+        first = history()
+        seed(days=2, seed=11, reset=True)
+        assert history() == first
+
+
+def test_refuses_a_database_with_other_tickets(agent):
+    make_incident(actor=agent)
+    with pytest.raises(CommandError, match="already has tickets"):
+        seed(days=1)
