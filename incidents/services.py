@@ -73,17 +73,17 @@ def update_incident(incident: Incident, *, actor, expected_version: int | None =
                            expected_version=expected_version, **changes)
 
 
-def resolve_children(parent: Incident, *, actor) -> int:
-    """Resolve every open child with the parent's resolution; returns how many."""
+def resolve_children(parent: Incident, *, actor, when=None) -> int:
+    """Resolve every open child with the parent's resolution (at the parent's time)."""
     resolved = 0
     children = Incident.objects.select_for_update().filter(
         parent=parent, status__in=OPEN_STATUSES
     ).order_by("pk")
     for child in children:
         if child.status == IncidentStatus.NEW:
-            workflow.transition(child, IncidentStatus.IN_PROGRESS, actor=None)
+            workflow.transition(child, IncidentStatus.IN_PROGRESS, actor=None, when=when)
         workflow.transition(
-            child, IncidentStatus.RESOLVED, actor=None,
+            child, IncidentStatus.RESOLVED, actor=None, when=when,
             resolution_code=ResolutionCode.RESOLVED_BY_PARENT,
             resolution_notes=_("Resolved with %(number)s: %(notes)s")
             % {"number": parent.number, "notes": parent.resolution_notes},

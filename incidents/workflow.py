@@ -32,11 +32,11 @@ def requester_reopen_window(ticket, user) -> str | None:
     return None
 
 
-def _after_transition(ticket, transition, actor) -> None:
+def _after_transition(ticket, transition, actor, when) -> None:
     from .services import resolve_children
 
     if transition.target == S.RESOLVED:
-        resolve_children(ticket, actor=actor)
+        resolve_children(ticket, actor=actor, when=when)
 
 
 OPEN = frozenset({S.NEW, S.IN_PROGRESS, S.ON_HOLD})

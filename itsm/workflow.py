@@ -27,7 +27,7 @@ from .priority import priority_for
 UNSET: Any = object()
 
 Guard = Callable[[Ticket, Any], "str | None"]
-AfterTransition = Callable[[Ticket, "Transition", Any], None]
+AfterTransition = Callable[[Ticket, "Transition", Any, Any], None]  # ticket, t, actor, when
 
 
 class StaleVersion(Exception):
@@ -142,17 +142,34 @@ def _require_worker(actor) -> None:
         raise PermissionDenied(_("You may not change this ticket."))
 
 
-def _save_versioned(ticket: Ticket, expected_version: int | None) -> None:
-    """Save under a row lock if nobody wrote since `expected_version`, and bump it."""
+def _save_versioned(ticket: Ticket, expected_version: int | None, fields: Iterable[str],
+                    when=None) -> None:
+    """Write `fields` if nobody wrote since `expected_version`, bumping the version.
+
+    One conditional UPDATE checks, locks and writes the ticket row; the process's own
+    table is written only when its fields changed.
+    """
     expected = ticket.version if expected_version is None else expected_version
-    current = (
-        Ticket.objects.select_for_update().filter(pk=ticket.pk)
-        .values_list("version", flat=True).first()
+    if ticket.version != expected:
+        raise StaleVersion(_current_version(ticket))
+    ticket.updated_at = when or timezone.now()
+    shared, own = {"updated_at": ticket.updated_at}, {}
+    for name in fields:
+        model_field = ticket._meta.get_field(name)
+        target = shared if model_field.model is Ticket else own
+        target[model_field.attname] = getattr(ticket, model_field.attname)
+    written = Ticket.objects.filter(pk=ticket.pk, version=expected).update(
+        version=expected + 1, **shared
     )
-    if current != expected or ticket.version != expected:
-        raise StaleVersion(current)
-    ticket.version = current + 1
-    ticket.save()
+    if not written:
+        raise StaleVersion(_current_version(ticket))
+    if own:
+        type(ticket)._base_manager.filter(pk=ticket.pk).update(**own)
+    ticket.version = expected + 1
+
+
+def _current_version(ticket: Ticket) -> int | None:
+    return Ticket.objects.filter(pk=ticket.pk).values_list("version", flat=True).first()
 
 
 def _field_label(ticket: Ticket, name: str) -> str:
@@ -279,11 +296,13 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
     if target in flow.closed:
         ticket.closed_at = now
 
+    changed = {"status", "responded_at", "on_hold_since", "on_hold_seconds", "reopen_count",
+               "resolved_at", "closed_at", *values, *t.clears}
     with transaction.atomic():
-        _save_versioned(ticket, expected_version)
+        _save_versioned(ticket, expected_version, changed, when=now)
         TicketEvent.objects.bulk_create(events)
         if flow.after_transition:
-            flow.after_transition(ticket, t, actor)
+            flow.after_transition(ticket, t, actor, now)
     return ticket
 
 
@@ -310,10 +329,10 @@ def assign(ticket: Ticket, *, actor, team=UNSET, assignee=UNSET,
         if not roles.is_worker(new_assignee):
             raise ValidationError({"assignee": _("%(user)s does not work tickets.")
                                    % {"user": new_assignee}})
-        member_of = new_assignee.teams.filter(is_active=True)
+        member_of = list(new_assignee.teams.filter(is_active=True).order_by("name"))
         if new_team is None:
-            new_team = member_of.first()
-        elif not member_of.filter(pk=new_team.pk).exists():
+            new_team = member_of[0] if member_of else None
+        elif new_team not in member_of:
             if assignee is UNSET:
                 new_assignee = None  # the team changed and the person is not in it
             else:
@@ -336,8 +355,9 @@ def assign(ticket: Ticket, *, actor, team=UNSET, assignee=UNSET,
                              old=old_assignee, new=new_assignee, when=now))
     ticket.assignment_team, ticket.assignee = new_team, new_assignee
 
+    changed = ("assignment_team", "assignee", "first_assignment_team", "reassignment_count")
     with transaction.atomic():
-        _save_versioned(ticket, expected_version)
+        _save_versioned(ticket, expected_version, changed, when=now)
         TicketEvent.objects.bulk_create(events)
         if (flow.start_on_assign and new_assignee is not None
                 and ticket.status == flow.initial):
@@ -380,7 +400,7 @@ def update(ticket: Ticket, *, actor, editable: Iterable[str],
     ticket.full_clean(exclude=["number", "status", "requester"],
                       validate_unique=False, validate_constraints=False)
     with transaction.atomic():
-        _save_versioned(ticket, expected_version)
+        _save_versioned(ticket, expected_version, {*changes, "priority"}, when=now)
         TicketEvent.objects.bulk_create(events)
     return ticket
 

@@ -9,6 +9,7 @@ reason printed, when what they need is missing, and fail instead when REQUIRE_SE
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 from rest_framework.test import APIClient
@@ -73,6 +74,16 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """Each test counts throttles in a cache of its own: a shared Redis is never flushed
+    and parallel workers never see each other's counters."""
+    settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": f"test-{uuid.uuid4()}",
+    }}
 
 
 @pytest.fixture

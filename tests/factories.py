@@ -36,7 +36,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         if create and extracted:
             for name in extracted:
-                self.groups.add(Group.objects.get(name=name))
+                # get_or_create: a transactional test before this one may have flushed
+                # the groups the migration created.
+                self.groups.add(Group.objects.get_or_create(name=name)[0])
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

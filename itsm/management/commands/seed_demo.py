@@ -283,9 +283,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=182,
                             help=_("Days of incident history ending now (default 182)."))
-        parser.add_argument("--per-day", type=float, default=20.0,
-                            help=_("Mean incidents a day over the week (default 20: about "
-                                   "25 on a working day, 4 on a weekend day)."))
+        parser.add_argument("--per-day", type=float, default=16.0,
+                            help=_("Mean incidents a day over the week (default 16: about "
+                                   "20 on a working day, 3 on a weekend day)."))
         parser.add_argument("--seed", type=int, default=42,
                             help=_("Random seed; the same seed gives the same history."))
         parser.add_argument("--reset", action="store_true",
