@@ -61,7 +61,8 @@ class ServiceFilterSet(CatalogFilterSet):
 
 
 class ConfigurationItemFilterSet(CatalogFilterSet):
-    ci_type = django_filters.MultipleChoiceFilter(choices=CIType.choices, label=_("Type"))
+    ci_type = django_filters.MultipleChoiceFilter(choices=CIType.choices, label=_("Type"),
+                                                  distinct=False)
     owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(),
                                                   label=_("Owner team"))
     service = django_filters.ModelChoiceFilter(field_name="services",

@@ -32,10 +32,13 @@ class IncidentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
     queue = django_filters.ChoiceFilter(choices=Queue.CHOICES, method="filter_queue",
                                         label=_("Queue"))
+    # distinct=False: these are columns of the row itself, so no duplicates can arise, and
+    # SELECT DISTINCT would make the database gather every match before the first page.
     status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices,
-                                                 label=_("Status"))
+                                                 label=_("Status"), distinct=False)
     priority = django_filters.MultipleChoiceFilter(
-        choices=[(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4")], label=_("Priority")
+        choices=[(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4")], label=_("Priority"),
+        distinct=False,
     )
     team = django_filters.ModelChoiceFilter(field_name="assignment_team",
                                             queryset=Team.objects.all(), label=_("Team"))

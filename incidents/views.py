@@ -175,7 +175,8 @@ def incident_create(request: HttpRequest) -> HttpResponse:
 
 def _incident_or_404(request: HttpRequest, number: str) -> Incident:
     return get_object_or_404(
-        Incident.objects.visible_to(request.user).select_related(*DETAIL_RELATED),
+        # Prefetched rather than joined: see itsm.api.permissions.ScopedQuerysetMixin.
+        Incident.objects.visible_to(request.user).prefetch_related(*DETAIL_RELATED),
         number=number,
     )
 

@@ -50,10 +50,13 @@ class TicketFilterSet(django_filters.FilterSet):
     """Filters for the read-only list of tickets of every kind."""
 
     q = django_filters.CharFilter(method="filter_text", label=_lazy("Search"))
-    kind = django_filters.MultipleChoiceFilter(choices=TicketKind.choices, label=_lazy("Kind"))
+    # distinct=False on columns of the row itself: no duplicates, no SELECT DISTINCT.
+    kind = django_filters.MultipleChoiceFilter(choices=TicketKind.choices, label=_lazy("Kind"),
+                                               distinct=False)
     status = django_filters.CharFilter(label=_lazy("Status"))
     priority = django_filters.MultipleChoiceFilter(
-        choices=[(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4")], label=_lazy("Priority")
+        choices=[(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4")], label=_lazy("Priority"),
+        distinct=False,
     )
     team = django_filters.ModelChoiceFilter(field_name="assignment_team",
                                             queryset=Team.objects.all(), label=_lazy("Team"))
