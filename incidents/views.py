@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -34,6 +33,7 @@ from itsm.forms import (
     transition_values,
 )
 from itsm.models import Attachment, TicketEvent
+from itsm.pagination import CappedCountPaginator
 from itsm.views import require_worker, staff_page
 
 from .filters import Queue
@@ -136,7 +136,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     )
     filterset = IncidentQueueFilterSet(data, queryset=rows, request=request)
     ordering, order_by = _ordering(request.GET.get("ordering"))
-    page = Paginator(filterset.qs.order_by(*order_by), PAGE_SIZE).get_page(
+    page = CappedCountPaginator(filterset.qs.order_by(*order_by), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "incidents/incident_list.html", {

@@ -169,7 +169,8 @@ class Ticket(models.Model):
         verbose_name_plural = _("tickets")
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="itsm_ticket_created"),
-            models.Index(fields=["kind", "status", "-created_at"], name="itsm_ticket_kind_status"),
+            # Process querysets do not filter on kind (their own table implies it).
+            models.Index(fields=["status", "-created_at"], name="itsm_ticket_status"),
             models.Index(fields=["assignee", "status"], name="itsm_ticket_assignee"),
             models.Index(fields=["assignment_team", "status"], name="itsm_ticket_team"),
             models.Index(fields=["requester", "-created_at"], name="itsm_ticket_requester"),

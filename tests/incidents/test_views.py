@@ -461,3 +461,20 @@ def test_detail_query_count_does_not_grow_with_the_timeline(client, agent, reque
     grow(6)
     many = count_queries(client, url("detail", incident))
     assert few == many
+
+
+def test_queue_counts_at_most_the_cap_and_says_so(client, agent, requester, monkeypatch):
+    from itsm.pagination import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    for _ in range(5):
+        make_incident(actor=agent, requester=requester)
+    client.force_login(agent)
+    response = client.get(reverse("incidents:list"))
+    paginator = response.context["page_obj"].paginator
+    assert (paginator.count, paginator.count_is_capped) == (3, True)
+    assert "of 3+" in response.content.decode()
+    monkeypatch.setattr(CappedCountPaginator, "cap", 10)
+    response = client.get(reverse("incidents:list"))
+    assert response.context["page_obj"].paginator.count == 5
+    assert "of 5" in response.content.decode() and "5+" not in response.content.decode()
