@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -34,7 +35,7 @@ from itsm.forms import (
 )
 from itsm.models import Attachment, TicketEvent
 from itsm.pagination import CappedCountPaginator
-from itsm.views import require_worker, staff_page
+from itsm.views import STALE_MESSAGE, perform, require_worker, staff_page
 
 from .filters import Queue
 from .forms import (
@@ -87,10 +88,6 @@ DETAIL_RELATED = (
     "assignee", "parent",
 )
 
-STALE_MESSAGE = gettext_lazy(
-    "This incident was changed by someone else since you opened it, so your change was "
-    "not saved. Reload the page to see the current state, then try again."
-)
 
 
 # --- the queue ------------------------------------------------------------------------
@@ -252,31 +249,13 @@ def incident_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 def _perform(request: HttpRequest, number: str, form: forms.Form, name: str,
              action: Callable[[Incident], str]) -> HttpResponse:
-    """Validate `form`, run `action` (which returns the success message) and redirect.
-
-    A stale `version` is refused up front and by the workflow's row lock; errors are
-    shown on the re-rendered page next to the form that caused them.
-    """
-    incident = _incident_or_404(request, number)
-    if form.is_valid():
-        version = form.cleaned_data.get("version")
-        try:
-            if version is not None and version != incident.version:
-                raise workflow.StaleVersion(incident.version)
-            message = action(incident)
-        except workflow.StaleVersion:
-            form.add_error(None, STALE_MESSAGE)
-            return _render_detail(request, _incident_or_404(request, number), status=409,
-                                  stale=True, bound=form, bound_name=name)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            if message:
-                messages.success(request, message)
-            return redirect("incidents:detail", number=number)
-    # The failed write may have touched the instance: render from the database.
-    return _render_detail(request, _incident_or_404(request, number), status=400,
-                          bound=form, bound_name=name)
+    """Run `action` through the shared form flow; errors land next to the form."""
+    return perform(
+        request, form, load=lambda: _incident_or_404(request, number), action=action,
+        render_page=lambda incident, **kw: _render_detail(request, incident, bound=form,
+                                                          bound_name=name, **kw),
+        success_url=reverse("incidents:detail", kwargs={"number": number}),
+    )
 
 
 @require_POST

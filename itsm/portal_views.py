@@ -14,19 +14,20 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import roles, services, workflow
-from .forms import AttachmentForm, CommentForm, apply_errors, transition_form, transition_values
+from .forms import AttachmentForm, CommentForm, transition_form, transition_values
 from .models import Attachment, Ticket, TicketEvent
+from .views import STALE_MESSAGE, perform
 
 PAGE_SIZE = 25
 LIST_FIELDS = (
@@ -36,10 +37,6 @@ LIST_FIELDS = (
 )
 # How the portal names a transition where the desk's wording would puzzle a requester.
 PORTAL_LABELS = {"close": gettext_lazy("Confirm resolution"), "reopen": gettext_lazy("Reopen")}
-STALE_MESSAGE = gettext_lazy(
-    "This ticket changed while you were looking at it, so nothing was saved. "
-    "Reload the page and try again."
-)
 
 
 @cache
@@ -145,25 +142,13 @@ def portal_ticket(request: HttpRequest, number: str) -> HttpResponse:
 
 def _perform(request: HttpRequest, number: str, form: forms.Form, name: str,
              action: Callable[[Ticket], str]) -> HttpResponse:
-    """Validate, act, redirect with a message; or re-render with the errors."""
-    ticket = _ticket_or_404(request, number)
-    if form.is_valid():
-        version = form.cleaned_data.get("version")
-        try:
-            if version is not None and version != ticket.version:
-                raise workflow.StaleVersion(ticket.version)
-            message = action(ticket)
-        except workflow.StaleVersion:
-            form.add_error(None, STALE_MESSAGE)
-            return _render_ticket(request, _ticket_or_404(request, number), status=409,
-                                  bound=form, bound_name=name, stale=True)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, message)
-            return redirect("portal:ticket", number=number)
-    return _render_ticket(request, _ticket_or_404(request, number), status=400,
-                          bound=form, bound_name=name)
+    """Run `action` through the shared form flow; errors land next to the form."""
+    return perform(
+        request, form, load=lambda: _ticket_or_404(request, number), action=action,
+        render_page=lambda ticket, **kw: _render_ticket(request, ticket, bound=form,
+                                                        bound_name=name, **kw),
+        success_url=reverse("portal:ticket", kwargs={"number": number}),
+    )
 
 
 @require_POST

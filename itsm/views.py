@@ -6,16 +6,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from . import roles
+from . import roles, workflow
+from .forms import apply_errors
 from .models import Attachment, Ticket
+
+STALE_MESSAGE = gettext_lazy(
+    "This ticket was changed by someone else since you opened it, so your change was "
+    "not saved. Reload the page to see the current state, then try again."
+)
 
 View = Callable[..., HttpResponse]
 
@@ -77,3 +85,31 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> HttpRespo
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+def perform(request: HttpRequest, form, *, load: Callable[[], Ticket],
+            action: Callable[[Ticket], str], render_page: Callable[..., HttpResponse],
+            success_url: str) -> HttpResponse:
+    """Validate `form`, run `action` on the ticket and redirect with its message.
+
+    A stale `version` re-renders the page with 409 and nothing written; a refused write
+    re-renders with 400 and the service's errors on the form's fields. The page is
+    always rendered from a fresh load, as the failed write may have touched the instance.
+    """
+    ticket = load()
+    if form.is_valid():
+        version = form.cleaned_data.get("version")
+        try:
+            if version is not None and version != ticket.version:
+                raise workflow.StaleVersion(ticket.version)
+            message = action(ticket)
+        except workflow.StaleVersion:
+            form.add_error(None, STALE_MESSAGE)
+            return render_page(load(), status=409, stale=True)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if message:
+                messages.success(request, message)
+            return redirect(success_url)
+    return render_page(load(), status=400)
