@@ -32,6 +32,9 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns otherwise
+    # The browser test's live server thread outlives the test; with persistent
+    # connections it would still hold the test database when pytest drops it.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 CHROMIUM = "/usr/bin/chromium"
