@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -40,8 +42,7 @@ DESK_ONLY_ON_CREATE = ("customer", "configuration_item", "assignment_team", "ass
 class IncidentSerializer(TicketSerializer):
     """An incident, with the status changes the requesting user may make now."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="incidents-api:incident-detail",
-                                               lookup_field="number")
+    url = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=IncidentStatus.choices, read_only=True)
     parent = serializers.SlugRelatedField(slug_field="number", read_only=True)
     on_hold_reason = serializers.ChoiceField(choices=OnHoldReason.choices, allow_blank=True,
@@ -57,6 +58,17 @@ class IncidentSerializer(TicketSerializer):
         fields = ("url", *TicketSerializer.Meta.fields, "is_major", "parent", "on_hold_reason",
                   "resolution_code", "resolution_notes", "allowed_transitions")
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, incident: Incident) -> str:
+        # One reverse() per response, not per row: a page of 50 spent ~5 ms reversing.
+        prefix = self.context.get("_incident_url_prefix")
+        if prefix is None:
+            path = reverse("incidents-api:incident-detail", kwargs={"number": "0"})[:-2]
+            request = self.context.get("request")
+            prefix = request.build_absolute_uri(path) if request else path
+            self.context["_incident_url_prefix"] = prefix
+        return f"{prefix}{incident.number}/"
 
     @extend_schema_field(TransitionSerializer(many=True))
     def get_allowed_transitions(self, incident: Incident) -> list[dict[str, Any]]:

@@ -66,6 +66,7 @@ class IncidentViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retriev
     model = Incident
     serializer_class = IncidentSerializer
     select_related = IncidentSerializer.select_related
+    join_related = IncidentSerializer.join_related
     permission_classes = [TicketAccess]
     parser_classes = [GuardedJSONParser]
     lookup_field = "number"

@@ -143,6 +143,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
     select_related = ("service", "configuration_item", "customer", "requester",
                       "assignment_team", "assignee")
+    join_related = ("service", "customer", "assignment_team")
 
     class Meta:
         model = Ticket

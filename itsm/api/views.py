@@ -189,6 +189,7 @@ class TicketViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     model = Ticket
     serializer_class = serializers.TicketSerializer
     select_related = serializers.TicketSerializer.select_related
+    join_related = serializers.TicketSerializer.join_related
     lookup_field = "number"
     filter_backends = LIST_FILTER_BACKENDS
     filterset_class = TicketFilterSet
