@@ -144,6 +144,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "queues": Queue.CHOICES,
         "columns": _columns(ordering),
         "ordering": ordering,
+        # One reverse() per page rather than per row.
+        "detail_prefix": reverse("incidents:detail", kwargs={"number": "0"})[:-2],
     })
 
 
