@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ConfigurationItem, Customer, Service, Team
 from itsm.choices import Channel
-from itsm.forms import VersionedForm, workers
+from itsm.forms import QuickSelect, VersionedForm, workers
 from itsm.models import User
 
 from .filters import IncidentFilterSet
@@ -41,7 +41,9 @@ class IncidentQueueFilterSet(IncidentFilterSet):
         self.filters["assignee"].queryset = workers()
         self.filters["assignee"].extra["empty_label"] = _("Anyone")
         self.filters["service"].extra["empty_label"] = _("Any service")
-        self.filters["breached"].extra["widget"] = forms.Select(
+        for name in ("team", "assignee", "service"):
+            self.filters[name].extra["widget"] = QuickSelect
+        self.filters["breached"].extra["widget"] = QuickSelect(
             choices=[("", _("Any")), ("true", _("Breached")), ("false", _("Not breached"))]
         )
         self.filters["q"].extra["widget"] = forms.TextInput(attrs={

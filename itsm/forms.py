@@ -6,9 +6,14 @@ write. `apply_errors` puts a service's ValidationError back on the form's fields
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from . import roles
@@ -105,3 +110,22 @@ class ApiTokenForm(forms.Form):
         label=_("Name"), max_length=100, required=False,
         help_text=_("What the token is for, e.g. “monitoring integration”."),
     )
+
+
+class QuickSelect(forms.Select):
+    """A <select> built in Python: same markup, but Django's template-per-option
+    rendering costs a queue page several milliseconds for a few dozen options."""
+
+    def render(self, name: str, value: Any, attrs=None, renderer=None) -> str:
+        context = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "", "<option value=\"{}\"{}>{}</option>",
+            (
+                (option["value"], mark_safe(" selected") if option["selected"] else "",
+                 option["label"])
+                for _group, group_options, _index in context["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html("<select name=\"{}\"{}>{}</select>", context["name"],
+                           flatatt(context["attrs"]), options)
