@@ -35,14 +35,15 @@ def create_incident(*, actor, requester=None, team=None, assignee=None, when=Non
         fields["channel"] = Channel.PORTAL
         for name in ("is_major", "parent", "configuration_item"):
             fields.pop(name, None)
-        fields["impact"] = fields.get("impact") or 3
+        fields["impact"] = 3  # the desk assesses impact; the requester says how urgent
     requester = requester or actor
     if requester is None:
         raise ValidationError({"requester": _("An incident needs a requester.")})
     if "customer" not in fields or fields["customer"] is None:
         fields["customer"] = requester.customer
     if team is None and fields.get("service") is not None:
-        team = fields["service"].owner_team
+        owner = fields["service"].owner_team
+        team = owner if owner is not None and owner.is_active else None
     parent = fields.get("parent")
     if parent is not None:
         validate_parent(None, parent)

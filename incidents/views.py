@@ -145,7 +145,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "columns": _columns(ordering),
         "ordering": ordering,
         # One reverse() per page rather than per row.
-        "detail_prefix": reverse("incidents:detail", kwargs={"number": "0"})[:-2],
+        "detail_prefix": reverse("incidents:detail", kwargs={"number": "INC0"})[:-5],
     })
 
 
@@ -156,7 +156,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 def incident_create(request: HttpRequest) -> HttpResponse:
     """Log an incident for a requester (phone, walk-in, email)."""
     require_worker(request)
-    form = IncidentCreateForm(request.POST or None, user=request.user)
+    form = IncidentCreateForm(request.POST if request.method == "POST" else None,
+                              user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             incident = create_incident(actor=request.user, **form.service_kwargs())
@@ -372,7 +373,7 @@ def incident_attach(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 def portal_incident_create(request: HttpRequest) -> HttpResponse:
     """Log an incident from the portal, for oneself."""
-    form = PortalIncidentForm(request.POST or None)
+    form = PortalIncidentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             incident = create_incident(actor=request.user, **form.cleaned_data)

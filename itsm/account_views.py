@@ -36,15 +36,35 @@ class ThrottledLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
-    def _throttle_key(self) -> str:
+    def get_redirect_url(self) -> str:
+        # `?next=` pointing back at this page would make Django's signed-in redirect loop.
+        url = super().get_redirect_url()
+        return "" if url and url.split("?")[0] == self.request.path else url
+
+    def _throttle_keys(self) -> dict[str, str]:
+        """Failure buckets: per address and username, and per address alone (spraying
+        one password over many accounts); their limits are LOGIN_THROTTLE and
+        LOGIN_ADDRESS_THROTTLE."""
         username = self.request.POST.get("username", "").strip().lower()
         client = self.request.META.get("REMOTE_ADDR", "")
-        digest = hashlib.sha256(f"{client}\0{username}".encode()).hexdigest()
-        return f"login-failures:{digest}"
+        per_user = hashlib.sha256(f"{client}\0{username}".encode()).hexdigest()
+        per_address = hashlib.sha256(client.encode()).hexdigest()
+        return {
+            settings.LOGIN_THROTTLE: f"login-failures:{per_user}",
+            settings.LOGIN_ADDRESS_THROTTLE: f"login-failures-address:{per_address}",
+        }
+
+    def _throttled_for(self) -> int | None:
+        """Seconds to wait if any bucket is full, else None."""
+        for rate, key in self._throttle_keys().items():
+            limit, period = parse_rate(rate)
+            if cache.get(key, 0) >= limit:
+                return period
+        return None
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        limit, period = parse_rate(settings.LOGIN_THROTTLE)
-        if cache.get(self._throttle_key(), 0) >= limit:
+        period = self._throttled_for()
+        if period is not None:
             form = self.get_form_class()(request, initial={
                 "username": request.POST.get("username", "")
             })
@@ -55,17 +75,18 @@ class ThrottledLoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form) -> HttpResponse:
-        _limit, period = parse_rate(settings.LOGIN_THROTTLE)
-        key = self._throttle_key()
-        if not cache.add(key, 1, timeout=period):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.set(key, 1, timeout=period)
+        for rate, key in self._throttle_keys().items():
+            _limit, period = parse_rate(rate)
+            if not cache.add(key, 1, timeout=period):
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired between add() and incr()
+                    cache.set(key, 1, timeout=period)
         return super().form_invalid(form)
 
     def form_valid(self, form) -> HttpResponse:
-        cache.delete(self._throttle_key())
+        # Only this user's bucket: the address's count keeps protecting other accounts.
+        cache.delete(self._throttle_keys()[settings.LOGIN_THROTTLE])
         return super().form_valid(form)
 
 
@@ -77,7 +98,7 @@ class LogoutView(auth_views.LogoutView):
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """List the user's API tokens and create one; a new key is shown exactly once."""
     new_key = new_token = None
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         new_token, new_key = ApiToken.issue(request.user, name=form.cleaned_data["name"])
         form = ApiTokenForm()

@@ -8,4 +8,9 @@ class ItsmConfig(AppConfig):
     verbose_name = _("Service desk core")
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from . import checks  # noqa: F401  (registers system checks)
+        from .converters import TicketNumberConverter
+
+        register_converter(TicketNumberConverter, "ticket")

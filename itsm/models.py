@@ -204,11 +204,9 @@ class Ticket(models.Model):
 
 class EventQuerySet(models.QuerySet):
     def visible_to(self, user) -> EventQuerySet:
-        tickets = Ticket.objects.visible_to(user)
-        qs = self.filter(ticket__in=tickets)
-        if not roles.is_staff_reader(user):
-            qs = qs.filter(is_public=True)
-        return qs
+        if roles.is_staff_reader(user):
+            return self
+        return self.filter(ticket__in=Ticket.objects.visible_to(user), is_public=True)
 
 
 class TicketEvent(models.Model):
@@ -244,10 +242,9 @@ class TicketEvent(models.Model):
 
 class CommentQuerySet(models.QuerySet):
     def visible_to(self, user) -> CommentQuerySet:
-        qs = self.filter(ticket__in=Ticket.objects.visible_to(user))
-        if not roles.is_staff_reader(user):
-            qs = qs.filter(is_public=True)
-        return qs
+        if roles.is_staff_reader(user):
+            return self
+        return self.filter(ticket__in=Ticket.objects.visible_to(user), is_public=True)
 
 
 class Comment(models.Model):
@@ -282,6 +279,8 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 class AttachmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> AttachmentQuerySet:
+        if roles.is_staff_reader(user):
+            return self
         return self.filter(ticket__in=Ticket.objects.visible_to(user))
 
 

@@ -55,10 +55,6 @@ def is_staff_reader(user) -> bool:
     return bool(roles_of(user) & READER_ROLES)
 
 
-def is_admin(user) -> bool:
-    return ADMIN in roles_of(user)
-
-
 def primary_role(user) -> str | None:
     """The strongest role, for the menu and the landing page."""
     roles = roles_of(user)

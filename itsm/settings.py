@@ -223,7 +223,10 @@ ATTACHMENT_TYPES = {
 REOPEN_WINDOW_DAYS = env_int("REOPEN_WINDOW_DAYS", 7)
 # Resolved incidents close themselves after this many days (0 disables).
 AUTO_CLOSE_DAYS = env_int("AUTO_CLOSE_DAYS", 7)
-LOGIN_THROTTLE = os.environ.get("LOGIN_THROTTLE", "10/minute")
+LOGIN_THROTTLE = os.environ.get("LOGIN_THROTTLE", "10/minute")  # per address and username
+# Per address alone, against one password tried over many accounts; an office behind
+# one NAT address shares it, hence the higher default.
+LOGIN_ADDRESS_THROTTLE = os.environ.get("LOGIN_ADDRESS_THROTTLE", "50/minute")
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -253,6 +256,9 @@ REST_FRAMEWORK = {
         "token": os.environ.get("TOKEN_THROTTLE", "10/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Proxies in front of the app whose X-Forwarded-For is trusted for throttling; with
+    # 0 the client cannot choose the address it is throttled by.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -7,6 +7,6 @@ from . import views
 app_name = "tickets"
 
 urlpatterns = [
-    path("<str:number>/attachments/<int:pk>/download/", views.attachment_download,
+    path("<ticket:number>/attachments/<int:pk>/download/", views.attachment_download,
          name="attachment-download"),
 ]

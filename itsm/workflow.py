@@ -172,12 +172,6 @@ def _current_version(ticket: Ticket) -> int | None:
     return Ticket.objects.filter(pk=ticket.pk).values_list("version", flat=True).first()
 
 
-def _field_label(ticket: Ticket, name: str) -> str:
-    try:
-        return str(ticket._meta.get_field(name).verbose_name)
-    except Exception:
-        return name
-
 
 def _choice_display(ticket: Ticket, name: str, value: Any) -> Any:
     try:

@@ -36,7 +36,7 @@ TRANSITION_FIELDS = ("note", "resolution_code", "resolution_notes", "on_hold_rea
 REQUESTER_PATCH_FIELDS = frozenset({"status", "note", "version"})
 # What only the service desk sets when logging an incident.
 DESK_ONLY_ON_CREATE = ("customer", "configuration_item", "assignment_team", "assignee",
-                       "is_major", "parent", "channel")
+                       "is_major", "parent", "channel", "impact")
 
 
 class IncidentSerializer(TicketSerializer):
@@ -64,7 +64,7 @@ class IncidentSerializer(TicketSerializer):
         # One reverse() per response, not per row: a page of 50 spent ~5 ms reversing.
         prefix = self.context.get("_incident_url_prefix")
         if prefix is None:
-            path = reverse("incidents-api:incident-detail", kwargs={"number": "0"})[:-2]
+            path = reverse("incidents-api:incident-detail", kwargs={"number": "INC0"})[:-5]
             request = self.context.get("request")
             prefix = request.build_absolute_uri(path) if request else path
             self.context["_incident_url_prefix"] = prefix

@@ -34,6 +34,7 @@ from itsm.api.views import (
     if_match_version,
     require_mapping,
 )
+from itsm.converters import TICKET_NUMBER_REGEX
 
 from ..filters import IncidentFilterSet
 from ..models import Incident
@@ -70,6 +71,7 @@ class IncidentViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retriev
     permission_classes = [TicketAccess]
     parser_classes = [GuardedJSONParser]
     lookup_field = "number"
+    lookup_value_regex = TICKET_NUMBER_REGEX
     filter_backends = LIST_FILTER_BACKENDS
     filterset_class = IncidentFilterSet
     ordering_fields = TICKET_ORDERING_FIELDS

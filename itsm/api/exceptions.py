@@ -14,11 +14,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from itsm.workflow import StaleVersion
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "stale_version"
-
-
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_code = "precondition_failed"

@@ -12,10 +12,10 @@ router.register("tickets", views.TicketViewSet, basename="ticket")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
-    path("tickets/<str:number>/comments/", views.TicketCommentsView.as_view(),
+    path("tickets/<ticket:number>/comments/", views.TicketCommentsView.as_view(),
          name="ticket-comments"),
-    path("tickets/<str:number>/events/", views.TicketEventsView.as_view(), name="ticket-events"),
-    path("tickets/<str:number>/attachments/", views.TicketAttachmentsView.as_view(),
+    path("tickets/<ticket:number>/events/", views.TicketEventsView.as_view(), name="ticket-events"),
+    path("tickets/<ticket:number>/attachments/", views.TicketAttachmentsView.as_view(),
          name="ticket-attachments"),
     *router.urls,
 ]

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from itsm import roles
+from itsm.converters import TICKET_NUMBER_REGEX
 from itsm.models import ApiToken, Attachment, Comment, Ticket, TicketEvent
 from itsm.services import add_attachment, add_comment
 from itsm.workflow import StaleVersion
@@ -191,6 +192,7 @@ class TicketViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     select_related = serializers.TicketSerializer.select_related
     join_related = serializers.TicketSerializer.join_related
     lookup_field = "number"
+    lookup_value_regex = TICKET_NUMBER_REGEX
     filter_backends = LIST_FILTER_BACKENDS
     filterset_class = TicketFilterSet
     ordering_fields = (*TICKET_ORDERING_FIELDS, "kind")

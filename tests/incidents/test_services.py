@@ -104,3 +104,15 @@ def test_status_cannot_be_edited_as_a_field(agent, requester):
     with pytest.raises(ValidationError) as excinfo:
         update_incident(incident, actor=agent, status="closed")
     assert "status" in excinfo.value.message_dict
+
+
+def test_requesters_do_not_set_impact(requester):
+    incident = create_incident(actor=requester, title="Everything is down", impact=1, urgency=1)
+    assert (incident.impact, incident.urgency, incident.priority) == (3, 1, 3)
+
+
+def test_an_inactive_owner_team_receives_nothing(requester, service):
+    service.owner_team.is_active = False
+    service.owner_team.save()
+    incident = create_incident(actor=requester, title="Printer jam", service=service)
+    assert incident.assignment_team is None

@@ -146,3 +146,20 @@ def test_cannot_revoke_someone_elses_token(client, requester, agent):
     assert client.post(reverse("api-token-revoke", args=[token.pk])).status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_one_address_cannot_spray_a_password_over_many_accounts(client, settings):
+    settings.LOGIN_THROTTLE = "10/minute"
+    settings.LOGIN_ADDRESS_THROTTLE = "5/minute"
+    statuses = [login(client, f"user{n}", "Winter2026!").status_code for n in range(7)]
+    assert statuses[:5] == [200] * 5 and statuses[5:] == [429, 429]
+    # Another address is not affected.
+    assert login(client, "user1", "Winter2026!", ip="10.0.0.2").status_code == 200
+
+
+def test_a_login_page_as_next_does_not_loop(client, agent):
+    client.force_login(agent)
+    response = client.get(reverse("login") + "?next=" + reverse("login"))
+    assert response.status_code == 302
+    assert response["Location"] != reverse("login")
+
