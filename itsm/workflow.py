@@ -122,6 +122,8 @@ def next_number(kind: str) -> str:
 
 
 def _display(value: Any) -> str:
+    """What an event keeps of a value: codes for choices (labels are translated when
+    shown, in the reader's language), names for related objects (as they were then)."""
     if value is None or value == "":
         return ""
     return str(value)[:255]
@@ -173,14 +175,6 @@ def _current_version(ticket: Ticket) -> int | None:
 
 
 
-def _choice_display(ticket: Ticket, name: str, value: Any) -> Any:
-    try:
-        model_field = ticket._meta.get_field(name)
-    except Exception:
-        return value
-    if model_field.choices:
-        return dict(model_field.flatchoices).get(value, value)
-    return value
 
 
 # --- the writers ----------------------------------------------------------------------
@@ -269,8 +263,7 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
         setattr(ticket, name, value)
         if old != value:
             events.append(_event(ticket, actor, EventKind.FIELD, field_name=name,
-                                 old=_choice_display(ticket, name, old),
-                                 new=_choice_display(ticket, name, value), public=True, when=now))
+                                 old=old, new=value, public=True, when=now))
     for name in t.clears:
         setattr(ticket, name, ticket._meta.get_field(name).get_default())
 
@@ -381,8 +374,7 @@ def update(ticket: Ticket, *, actor, editable: Iterable[str],
             continue
         setattr(ticket, name, value)
         events.append(_event(ticket, actor, EventKind.FIELD, field_name=name,
-                             old=_choice_display(ticket, name, old),
-                             new=_choice_display(ticket, name, value), when=now))
+                             old=old, new=value, when=now))
     if {"impact", "urgency"} & set(changes):
         priority = priority_for(ticket.impact, ticket.urgency)
         if priority != ticket.priority:

@@ -57,3 +57,18 @@ def duration(seconds: int | None) -> str:
     if hours:
         return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
     return _("%(m)d min") % {"m": max(minutes, 1)}
+
+
+@register.simple_tag
+def field_value(ticket, name: str, value: str) -> str:
+    """An event's stored value as the reader should see it: a choice's label in their
+    language, Yes/No for flags, anything else as stored."""
+    try:
+        model_field = ticket._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    if model_field.choices:
+        return str(dict((str(k), v) for k, v in model_field.flatchoices).get(value, value))
+    if model_field.get_internal_type() == "BooleanField":
+        return {"True": _("Yes"), "False": _("No")}.get(value, value)
+    return value

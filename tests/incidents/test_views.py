@@ -478,3 +478,15 @@ def test_queue_counts_at_most_the_cap_and_says_so(client, agent, requester, monk
     response = client.get(reverse("incidents:list"))
     assert response.context["page_obj"].paginator.count == 5
     assert "of 5" in response.content.decode() and "5+" not in response.content.decode()
+
+
+def test_timeline_shows_choice_labels_from_stored_codes(client, agent, incident):
+    workflow.transition(incident, IncidentStatus.IN_PROGRESS, actor=agent)
+    workflow.transition(incident, IncidentStatus.RESOLVED, actor=agent,
+                        resolution_code=ResolutionCode.SOLVED_WORKAROUND,
+                        resolution_notes="Cleared the cache")
+    event = incident.events.get(field="resolution_code")
+    assert event.new_value == "solved_workaround"  # the code, not a translated label
+    client.force_login(agent)
+    page = client.get(reverse("incidents:detail", args=[incident.number])).content.decode()
+    assert "Solved (work around)" in page
