@@ -24,6 +24,14 @@ def can_see(ticket: Ticket, user) -> bool:
     return Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists()
 
 
+def may_contribute(ticket: Ticket, user) -> bool:
+    """May add comments and files: those who work tickets, and the people a ticket is
+    for (its requester, or their customer's members when it shares) but not readers."""
+    if roles.is_worker(user):
+        return True
+    return not roles.is_staff_reader(user) and can_see(ticket, user)
+
+
 def add_comment(ticket: Ticket, *, author, body: str, is_public: bool = True,
                 when=None) -> Comment:
     """Add a comment; requesters' are always public, an agent's first one is a response."""
@@ -33,11 +41,11 @@ def add_comment(ticket: Ticket, *, author, body: str, is_public: bool = True,
     if len(body) > MAX_COMMENT_LENGTH:
         raise ValidationError({"body": _("A comment is limited to %(n)d characters.")
                                % {"n": MAX_COMMENT_LENGTH}})
+    if not may_contribute(ticket, author):
+        raise PermissionDenied(_("You may not comment on this ticket."))
     worker = roles.is_worker(author)
     if not worker:
-        if not can_see(ticket, author) or roles.is_staff_reader(author):
-            raise PermissionDenied(_("You may not comment on this ticket."))
-        is_public = True
+        is_public = True  # requesters have no internal notes
     if ticket.closed_at is not None:
         raise ValidationError({"body": _("A closed ticket takes no more comments.")})
     now = when or timezone.now()
@@ -78,9 +86,7 @@ def validate_upload(upload: UploadedFile) -> tuple[str, str]:
 
 def add_attachment(ticket: Ticket, *, uploaded_by, upload: UploadedFile) -> Attachment:
     """Store a file under a generated name and note it on the timeline."""
-    if not roles.is_worker(uploaded_by) and (
-        roles.is_staff_reader(uploaded_by) or not can_see(ticket, uploaded_by)
-    ):
+    if not may_contribute(ticket, uploaded_by):
         raise PermissionDenied(_("You may not add files to this ticket."))
     if ticket.closed_at is not None:
         raise ValidationError({"file": _("A closed ticket takes no more files.")})
