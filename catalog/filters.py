@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from itsm.models import User
+from itsm.api.filters import visible, visible_users
 
 from .models import CIType, ConfigurationItem, Customer, Service, Team
 
@@ -40,9 +40,9 @@ class CustomerFilterSet(CatalogFilterSet):
 class TeamFilterSet(CatalogFilterSet):
     search_fields = ("name", "email")
 
-    member = django_filters.ModelChoiceFilter(field_name="members", queryset=User.objects.all(),
+    member = django_filters.ModelChoiceFilter(field_name="members", queryset=visible_users,
                                               label=_("Member"))
-    lead = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Lead"))
+    lead = django_filters.ModelChoiceFilter(queryset=visible_users, label=_("Lead"))
 
     class Meta:
         model = Team
@@ -52,7 +52,7 @@ class TeamFilterSet(CatalogFilterSet):
 class ServiceFilterSet(CatalogFilterSet):
     search_fields = ("name", "code", "description")
 
-    owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(),
+    owner_team = django_filters.ModelChoiceFilter(queryset=visible(Team),
                                                   label=_("Owner team"))
 
     class Meta:
@@ -63,10 +63,10 @@ class ServiceFilterSet(CatalogFilterSet):
 class ConfigurationItemFilterSet(CatalogFilterSet):
     ci_type = django_filters.MultipleChoiceFilter(choices=CIType.choices, label=_("Type"),
                                                   distinct=False)
-    owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(),
+    owner_team = django_filters.ModelChoiceFilter(queryset=visible(Team),
                                                   label=_("Owner team"))
     service = django_filters.ModelChoiceFilter(field_name="services",
-                                               queryset=Service.objects.all(),
+                                               queryset=visible(Service),
                                                label=_("Supports service"))
 
     class Meta:

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ConfigurationItem, Customer, Service, Team
-from itsm.models import User
+from itsm.api.filters import visible, visible_users
 
 from .choices import IncidentStatus
 from .models import Incident
@@ -41,15 +41,15 @@ class IncidentFilterSet(django_filters.FilterSet):
         distinct=False,
     )
     team = django_filters.ModelChoiceFilter(field_name="assignment_team",
-                                            queryset=Team.objects.all(), label=_("Team"))
-    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all(),
+                                            queryset=visible(Team), label=_("Team"))
+    assignee = django_filters.ModelChoiceFilter(queryset=visible_users,
                                                 label=_("Assignee"))
-    service = django_filters.ModelChoiceFilter(queryset=Service.objects.all(),
+    service = django_filters.ModelChoiceFilter(queryset=visible(Service),
                                                label=_("Service"))
     configuration_item = django_filters.ModelChoiceFilter(
-        queryset=ConfigurationItem.objects.all(), label=_("Configuration item")
+        queryset=visible(ConfigurationItem), label=_("Configuration item")
     )
-    customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(),
+    customer = django_filters.ModelChoiceFilter(queryset=visible(Customer),
                                                 label=_("Customer"))
     breached = django_filters.BooleanFilter(method="filter_breached", label=_("Breached"))
     is_major = django_filters.BooleanFilter(label=_("Major incident"))

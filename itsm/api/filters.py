@@ -1,17 +1,53 @@
-"""List plumbing shared by every API: strict ordering and the all-kinds ticket filter."""
+"""List plumbing shared by every API: strict ordering, filter choices scoped to the
+user, and the all-kinds ticket filter."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from catalog.models import Customer, Service, Team
+from itsm import roles
 from itsm.choices import NUMBER_PREFIX, TicketKind
 from itsm.models import Ticket, User
+
+
+def visible(model: type[Model]) -> Callable[[object], QuerySet]:
+    """A filter's choices: the rows of `model` the requesting user may see.
+
+    Over `Model.objects.all()` a filter answers "Select a valid choice" only for ids
+    that do not exist, which tells anyone which ids do. Scoped to `visible_to(user)`,
+    an id the user may not see gets the same 400 as one that does not exist.
+    """
+
+    def queryset(request) -> QuerySet:
+        if request is None:
+            return model.objects.none()
+        return model.objects.visible_to(request.user)
+
+    return queryset
+
+
+def visible_users(request) -> QuerySet:
+    """A user filter's choices: every user for desk staff, only oneself for others.
+
+    Users have no `visible_to`; a requester may still filter on themself (their own
+    tickets), and learns nothing about who else has an account.
+    """
+    if request is None:
+        return User.objects.none()
+    user = request.user
+    if roles.is_staff_reader(user):
+        return User.objects.all()
+    if getattr(user, "is_authenticated", False):
+        return User.objects.filter(pk=user.pk)
+    return User.objects.none()
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -59,14 +95,14 @@ class TicketFilterSet(django_filters.FilterSet):
         distinct=False,
     )
     team = django_filters.ModelChoiceFilter(field_name="assignment_team",
-                                            queryset=Team.objects.all(), label=_lazy("Team"))
-    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all(),
+                                            queryset=visible(Team), label=_lazy("Team"))
+    assignee = django_filters.ModelChoiceFilter(queryset=visible_users,
                                                 label=_lazy("Assignee"))
-    requester = django_filters.ModelChoiceFilter(queryset=User.objects.all(),
+    requester = django_filters.ModelChoiceFilter(queryset=visible_users,
                                                  label=_lazy("Requester"))
-    service = django_filters.ModelChoiceFilter(queryset=Service.objects.all(),
+    service = django_filters.ModelChoiceFilter(queryset=visible(Service),
                                                label=_lazy("Service"))
-    customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(),
+    customer = django_filters.ModelChoiceFilter(queryset=visible(Customer),
                                                 label=_lazy("Customer"))
     is_open = django_filters.BooleanFilter(method="filter_open", label=_lazy("Open"))
     breached = django_filters.BooleanFilter(method="filter_breached", label=_lazy("Breached"))
