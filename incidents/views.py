@@ -300,17 +300,15 @@ def incident_transition(request: HttpRequest, number: str, name: str) -> HttpRes
     require_worker(request)
     incident = _incident_or_404(request, number)
     flow = workflow.workflow_for(incident)
-    transition = next((t for t in flow.transitions if t.name == name), None)
+    transition = flow.named(name)
     if transition is None:
         raise Http404
     form = transition_form(incident, transition, request.POST)
 
     def move(incident: Incident) -> str:
-        if incident.status not in transition.sources:
-            raise ValidationError(_("“%(action)s” is not possible from “%(status)s”.") % {
-                "action": transition.label, "status": flow.label(incident.status)})
         note, values = transition_values(form)
         workflow.transition(incident, transition.target, actor=request.user, note=note,
+                            via=transition.name,
                             expected_version=form.cleaned_data["version"], **values)
         return _("%(number)s: %(status)s.") % {
             "number": number, "status": flow.label(transition.target)}

@@ -15,7 +15,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -185,18 +184,15 @@ def portal_transition(request: HttpRequest, number: str, name: str) -> HttpRespo
     """Confirm a resolution (close) or reopen with a reason; the workflow decides."""
     ticket = _ticket_or_404(request, number)
     flow = workflow.workflow_for(ticket)
-    transition = next((t for t in flow.transitions if t.name == name and t.requester_may),
-                      None)
-    if transition is None:
+    transition = flow.named(name)
+    if transition is None or not transition.requester_may:
         raise Http404
     form = transition_form(ticket, transition, request.POST)
 
     def move(ticket: Ticket) -> str:
-        if ticket.status not in transition.sources:
-            raise ValidationError(_("This is not possible while the ticket is “%(status)s”.")
-                                  % {"status": flow.label(ticket.status)})
         note, values = transition_values(form)
         workflow.transition(ticket, transition.target, actor=request.user, note=note,
+                            via=transition.name,
                             expected_version=form.cleaned_data["version"], **values)
         if transition.reopens:
             return _("Your ticket is reopened; the desk will pick it up again.")

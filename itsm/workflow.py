@@ -84,6 +84,9 @@ class Workflow:
     def transitions_from(self, status: str) -> list[Transition]:
         return list(self._by_source.get(status, ()))
 
+    def named(self, name: str) -> Transition | None:
+        return next((t for t in self.transitions if t.name == name), None)
+
     def find(self, source: str, target: str) -> Transition | None:
         return next((t for t in self._by_source.get(source, ()) if t.target == target), None)
 
@@ -224,15 +227,22 @@ def allowed_transitions(ticket: Ticket, user) -> list[Transition]:
 
 
 def transition(ticket: Ticket, target: str, *, actor, note: str = "",
-               expected_version: int | None = None, when=None, **values: Any) -> Ticket:
+               expected_version: int | None = None, when=None, via: str | None = None,
+               **values: Any) -> Ticket:
     """Move the ticket to `target` through an allowed transition.
 
     `values` are the fields the transition requires or accepts (e.g. resolution_code);
-    a missing or invalid one is a ValidationError naming the field.
+    a missing or invalid one is a ValidationError naming the field. `via` names the
+    transition a button stands for: "reopen" must not quietly become "resume".
     """
     flow = workflow_for(ticket)
     source = ticket.status
     t = flow.find(source, target)
+    if via is not None and (t is None or t.name != via):
+        named = flow.named(via)
+        raise ValidationError({"status": _("“%(action)s” is not possible from “%(status)s”.")
+                               % {"action": named.label if named else via,
+                                  "status": flow.label(source)}})
     if t is None:
         raise ValidationError({"status": _("A ticket cannot go from “%(source)s” to “%(target)s”.")
                                % {"source": flow.label(source), "target": flow.label(target)}})

@@ -262,3 +262,14 @@ def test_an_explicit_expected_version_must_match(incident, agent):
                             expected_version=incident.version - 1)
     incident.refresh_from_db()
     assert incident.status == S.NEW
+
+
+def test_a_named_transition_is_not_taken_by_another_with_the_same_target(incident, agent):
+    bring_to(incident, S.ON_HOLD, agent)
+    with pytest.raises(ValidationError) as excinfo:
+        workflow.transition(incident, S.IN_PROGRESS, actor=agent, via="reopen", note="x")
+    assert "status" in excinfo.value.message_dict
+    incident.refresh_from_db()
+    assert incident.status == S.ON_HOLD and incident.reopen_count == 0
+    workflow.transition(incident, S.IN_PROGRESS, actor=agent, via="resume")
+    assert incident.status == S.IN_PROGRESS
