@@ -28,6 +28,7 @@ from itsm import roles, services, workflow
 from itsm.forms import (
     AttachmentForm,
     CommentForm,
+    PageForms,
     VersionedForm,
     apply_errors,
     transition_form,
@@ -196,13 +197,7 @@ def _render_detail(request: HttpRequest, incident: Incident, *, status: int = 20
     worker = roles.is_worker(user)
     workable = worker and incident.closed_at is None
 
-    shown: list[forms.Form] = []
-
-    def form_or_bound(name: str, build: Callable[[], forms.Form]) -> forms.Form:
-        if bound is not None and bound_name == name:
-            shown.append(bound)
-            return bound
-        return build()
+    page_forms = PageForms(bound, bound_name)
 
     context: dict[str, Any] = {
         "incident": incident,
@@ -224,23 +219,20 @@ def _render_detail(request: HttpRequest, incident: Incident, *, status: int = 20
             can_take=incident.assignee_id != user.pk and (
                 incident.assignment_team_id is None or incident.assignment_team_id in my_teams
             ),
-            take_form=form_or_bound("take", lambda: VersionedForm(
+            take_form=page_forms.get("take", lambda: VersionedForm(
                 initial={"version": incident.version})),
-            assign_form=form_or_bound("assign", lambda: AssignForm(incident=incident)),
-            edit_form=form_or_bound("edit", lambda: IncidentEditForm(incident=incident)),
-            comment_form=form_or_bound("comment", lambda: CommentForm(
+            assign_form=page_forms.get("assign", lambda: AssignForm(incident=incident)),
+            edit_form=page_forms.get("edit", lambda: IncidentEditForm(incident=incident)),
+            comment_form=page_forms.get("comment", lambda: CommentForm(
                 can_choose_visibility=True)),
-            attachment_form=form_or_bound("attach", AttachmentForm),
+            attachment_form=page_forms.get("attach", AttachmentForm),
         )
     if worker:
         context["transition_forms"] = [
-            form_or_bound(f"transition:{t.name}", lambda t=t: transition_form(incident, t))
+            page_forms.get(f"transition:{t.name}", lambda t=t: transition_form(incident, t))
             for t in workflow.allowed_transitions(incident, user)
         ]
-    if bound is not None and not shown:
-        # The submitted form is no longer offered (e.g. the status moved on): its
-        # errors go to the top of the page instead.
-        context["orphan_errors"] = [e for errors in bound.errors.values() for e in errors]
+    context["orphan_errors"] = page_forms.orphan_errors()
     return render(request, "incidents/incident_detail.html", context, status=status)
 
 

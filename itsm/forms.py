@@ -129,3 +129,23 @@ class QuickSelect(forms.Select):
         )
         return format_html("<select name=\"{}\"{}>{}</select>", context["name"],
                            flatatt(context["attrs"]), options)
+
+
+class PageForms:
+    """The forms of a ticket page: each built fresh, except the one just submitted,
+    which comes back with its errors. A submitted form the page no longer offers (the
+    status moved on) has its errors reported at the top instead."""
+
+    def __init__(self, bound: forms.Form | None = None, bound_name: str = "") -> None:
+        self.bound, self.bound_name, self.bound_shown = bound, bound_name, False
+
+    def get(self, name: str, build) -> forms.Form:
+        if self.bound is not None and name == self.bound_name:
+            self.bound_shown = True
+            return self.bound
+        return build()
+
+    def orphan_errors(self) -> list[str]:
+        if self.bound is None or self.bound_shown:
+            return []
+        return [error for errors in self.bound.errors.values() for error in errors]

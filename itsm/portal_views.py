@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import roles, services, workflow
-from .forms import AttachmentForm, CommentForm, transition_form, transition_values
+from .forms import AttachmentForm, CommentForm, PageForms, transition_form, transition_values
 from .models import Attachment, Ticket, TicketEvent
 from .views import STALE_MESSAGE, perform
 
@@ -86,20 +86,14 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, *, status: int = 200,
     read_only = roles.is_staff_reader(user) and not roles.is_worker(user)
     open_ticket = ticket.closed_at is None and not read_only
 
-    shown: list[forms.Form] = []
-
-    def form_or_bound(name: str, build: Callable[[], forms.Form]) -> forms.Form:
-        if bound is not None and bound_name == name:
-            shown.append(bound)
-            return bound
-        return build()
+    page_forms = PageForms(bound, bound_name)
 
     flow = workflow.workflow_for(ticket)
     transition_forms = []
     refusals = []
     if not read_only:
         for t in _portal_transitions(ticket, user):
-            form = form_or_bound(f"transition:{t.name}", lambda t=t: transition_form(ticket, t))
+            form = page_forms.get(f"transition:{t.name}", lambda t=t: transition_form(ticket, t))
             form.portal_label = PORTAL_LABELS.get(t.name, t.label)
             transition_forms.append(form)
         if ticket.requester_id == user.pk:
@@ -124,12 +118,9 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, *, status: int = 200,
         "max_upload": settings.ATTACHMENT_MAX_BYTES,
     }
     if open_ticket:
-        context["comment_form"] = form_or_bound("comment", CommentForm)
-        context["attachment_form"] = form_or_bound("attach", AttachmentForm)
-    if bound is not None and not shown:
-        # The submitted form is no longer offered (e.g. the status moved on): its
-        # errors go to the top of the page instead.
-        context["orphan_errors"] = [e for errors in bound.errors.values() for e in errors]
+        context["comment_form"] = page_forms.get("comment", CommentForm)
+        context["attachment_form"] = page_forms.get("attach", AttachmentForm)
+    context["orphan_errors"] = page_forms.orphan_errors()
     return render(request, "itsm/portal/ticket.html", context, status=status)
 
 
