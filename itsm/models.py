@@ -237,7 +237,8 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="itsm_event_ticket")]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.kind} {self.field}"
+        change = f"{self.old_value} → {self.new_value}" if self.old_value else self.new_value
+        return f"{self.get_kind_display()}: {self.field} {change}".replace(":  ", ": ").strip()
 
 
 class CommentQuerySet(models.QuerySet):
