@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
-from .models import ConfigurationItem, Customer, Service, Team
+from .models import (
+    Calendar,
+    ConfigurationItem,
+    Customer,
+    Holiday,
+    Service,
+    ServiceLevelAgreement,
+    SLATarget,
+    Team,
+    WorkingPeriod,
+    spans_overlap,
+)
 
 
 @admin.register(Customer)
@@ -41,3 +55,57 @@ class ConfigurationItemAdmin(admin.ModelAdmin):
     list_select_related = ("owner_team",)
     search_fields = ("name",)
     filter_horizontal = ("services",)
+
+
+class WorkingPeriodFormSet(BaseInlineFormSet):
+    """Compares the rows on the page with each other: each row's own `clean()` only sees
+    the periods already saved, not the ones being added alongside it."""
+
+    def clean(self) -> None:
+        super().clean()
+        seen: dict[int, list[tuple]] = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not form.is_valid():
+                continue
+            period = (data["start"], data["end"])
+            for other in seen.get(data["weekday"], []):
+                if spans_overlap(period, other):
+                    raise ValidationError(_("Two periods of %(day)s overlap.")
+                                          % {"day": form.instance.get_weekday_display()})
+            seen.setdefault(data["weekday"], []).append(period)
+
+
+class WorkingPeriodInline(admin.TabularInline):
+    model = WorkingPeriod
+    formset = WorkingPeriodFormSet
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+@admin.register(Calendar)
+class CalendarAdmin(admin.ModelAdmin):
+    list_display = ("name", "time_zone", "is_default")
+    list_filter = ("is_default", "time_zone")
+    search_fields = ("name", "description")
+    inlines = (WorkingPeriodInline, HolidayInline)
+
+
+class SLATargetInline(admin.TabularInline):
+    model = SLATarget
+    extra = 0
+
+
+@admin.register(ServiceLevelAgreement)
+class ServiceLevelAgreementAdmin(admin.ModelAdmin):
+    list_display = ("name", "service", "customer", "calendar", "warning_threshold",
+                    "availability_target", "is_active")
+    list_filter = ("is_active", "calendar", "service")
+    list_select_related = ("service", "customer", "calendar")
+    search_fields = ("name", "service__name", "customer__name")
+    autocomplete_fields = ("service", "customer", "calendar")
+    inlines = (SLATargetInline,)

@@ -147,6 +147,12 @@ CASES = [
     Case("catalog/cis", "patch", "patch",
          lambda w: f"/api/v1/catalog/cis/{w.ci_id}/", expect(405),
          body=lambda w: {"name": "renamed"}),
+    Case("catalog/calendars", "list", "get", const("/api/v1/catalog/calendars/"), expect(200)),
+    Case("catalog/calendars", "create", "post", const("/api/v1/catalog/calendars/"),
+         expect(405), body=lambda w: {"name": "New", "time_zone": "UTC"}),
+    Case("catalog/slas", "list", "get", const("/api/v1/catalog/slas/"), expect(200)),
+    Case("catalog/slas", "create", "post", const("/api/v1/catalog/slas/"),
+         expect(405), body=lambda w: {"name": "New"}),
     # tokens
     Case("auth/token", "list", "get", const("/api/v1/auth/token/"), expect(200)),
 ]

@@ -6,7 +6,17 @@ from rest_framework import serializers
 
 from itsm.api.fields import BriefUserSerializer, PlainBriefMixin
 
-from ..models import ConfigurationItem, Customer, Service, Team
+from ..models import (
+    Calendar,
+    ConfigurationItem,
+    Customer,
+    Holiday,
+    Service,
+    ServiceLevelAgreement,
+    SLATarget,
+    Team,
+    WorkingPeriod,
+)
 
 
 class BriefCustomerSerializer(PlainBriefMixin, serializers.ModelSerializer):
@@ -70,4 +80,58 @@ class ConfigurationItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ConfigurationItem
         fields = ("id", "name", "ci_type", "owner_team", "services", "is_active")
+        read_only_fields = fields
+
+
+class WorkingPeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkingPeriod
+        fields = ("weekday", "start", "end")
+        read_only_fields = fields
+
+
+class HolidaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Holiday
+        fields = ("date", "name")
+        read_only_fields = fields
+
+
+class CalendarSerializer(serializers.ModelSerializer):
+    """A calendar with its working periods (an end of 00:00 is 24:00) and holidays."""
+
+    periods = WorkingPeriodSerializer(many=True, read_only=True)
+    holidays = HolidaySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Calendar
+        fields = ("id", "name", "time_zone", "is_default", "description", "periods",
+                  "holidays")
+        read_only_fields = fields
+
+
+class BriefCalendarSerializer(PlainBriefMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Calendar
+        fields = ("id", "name", "time_zone")
+        read_only_fields = fields
+
+
+class SLATargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SLATarget
+        fields = ("priority", "response_minutes", "resolution_minutes")
+        read_only_fields = fields
+
+
+class ServiceLevelAgreementSerializer(serializers.ModelSerializer):
+    service = BriefServiceSerializer(read_only=True)
+    customer = BriefCustomerSerializer(read_only=True, allow_null=True)
+    calendar = BriefCalendarSerializer(read_only=True)
+    targets = SLATargetSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ServiceLevelAgreement
+        fields = ("id", "name", "service", "customer", "calendar", "warning_threshold",
+                  "availability_target", "is_active", "targets")
         read_only_fields = fields

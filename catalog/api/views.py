@@ -2,7 +2,8 @@
 
 Scoping is each model's `visible_to(user)`: desk roles read everything; a requester
 reads the active services (to pick one when logging a ticket) and their own
-customer, and gets an empty list (and 404 on detail) for teams and CIs.
+customer, and gets an empty list (and 404 on detail) for teams, CIs, calendars and
+SLAs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from itsm.api.filters import StrictOrderingFilter
 from itsm.api.permissions import ScopedQuerysetMixin
 
 from .. import filters
-from ..models import ConfigurationItem, Customer, Service, Team
+from ..models import Calendar, ConfigurationItem, Customer, Service, ServiceLevelAgreement, Team
 from . import serializers
 
 
@@ -56,3 +57,17 @@ class ConfigurationItemViewSet(CatalogViewSet):
     select_related = ("owner_team",)
     prefetch_related = ("services",)
     ordering_fields = ("name", "ci_type", "id")
+
+
+class CalendarViewSet(CatalogViewSet):
+    model = Calendar
+    serializer_class = serializers.CalendarSerializer
+    prefetch_related = ("periods", "holidays")
+
+
+class ServiceLevelAgreementViewSet(CatalogViewSet):
+    model = ServiceLevelAgreement
+    serializer_class = serializers.ServiceLevelAgreementSerializer
+    select_related = ("service", "customer", "calendar")
+    join_related = ("service", "customer", "calendar")
+    prefetch_related = ("targets",)

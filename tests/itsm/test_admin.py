@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.models import ConfigurationItem
+from catalog.models import Calendar, ConfigurationItem, ServiceLevelAgreement
 from incidents.models import Incident
 from incidents.services import EDITABLE_FIELDS
 from itsm import workflow
@@ -33,6 +33,9 @@ def every_kind_of_row(admin, incident, service, team):
     """At least one row for each model the admin shows."""
     ConfigurationItem.objects.create(name="mail-01", owner_team=team).services.add(service)
     ApiToken.issue(admin, name="ci")
+    # Its own calendar: a transactional test may have flushed the migration's default.
+    calendar = Calendar.objects.create(name="Office", time_zone="UTC")
+    ServiceLevelAgreement.objects.create(name="Email", service=service, calendar=calendar)
     # A transactional test elsewhere may have flushed the rows the migrations seed.
     PriorityRule.objects.get_or_create(impact=1, urgency=1, defaults={"priority": 1})
     assert TicketSequence.objects.exists()

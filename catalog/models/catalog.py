@@ -163,3 +163,4 @@ class ConfigurationItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
