@@ -145,7 +145,15 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
 
-    # SLA clock; the SLA engine (catalog issue) computes the due times.
+    # SLA clock: written only by itsm.sla (through the workflow).
+    sla = models.ForeignKey(
+        "catalog.ServiceLevelAgreement", verbose_name=_("SLA"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="tickets", editable=False,
+    )
+    sla_paused_minutes = models.FloatField(
+        _("SLA time paused (business minutes)"), default=0, editable=False,
+        help_text=_("Business time spent on hold; the resolution clock does not count it."),
+    )
     response_due = models.DateTimeField(_("response due"), null=True, blank=True, editable=False)
     resolution_due = models.DateTimeField(
         _("resolution due"), null=True, blank=True, editable=False

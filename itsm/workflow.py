@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from . import roles
+from . import roles, sla
 from .choices import NUMBER_DIGITS, NUMBER_PREFIX, EventKind
 from .models import Ticket, TicketEvent, TicketSequence
 from .priority import priority_for
@@ -197,6 +197,7 @@ def open_ticket(ticket: Ticket, *, actor, team=None, assignee=None,
             ticket.created_at = when
         ticket.full_clean(exclude=["number", "status", "requester"],
                           validate_unique=False, validate_constraints=False)
+        sla.apply(ticket)
         ticket.save()
         _event(ticket, actor, EventKind.CREATED, new=ticket.status, public=True,
                when=ticket.created_at).save()
@@ -282,6 +283,7 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
         ticket.responded_at = now
     if source in flow.on_hold and target not in flow.on_hold and ticket.on_hold_since:
         ticket.on_hold_seconds += int((now - ticket.on_hold_since).total_seconds())
+        sla.pause_ended(ticket, ticket.on_hold_since, now)
         ticket.on_hold_since = None
     if target in flow.on_hold and source not in flow.on_hold:
         ticket.on_hold_since = now
@@ -294,7 +296,8 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
         ticket.closed_at = now
 
     changed = {"status", "responded_at", "on_hold_since", "on_hold_seconds", "reopen_count",
-               "resolved_at", "closed_at", *values, *t.clears}
+               "resolved_at", "closed_at", "sla_paused_minutes", *sla.CLOCK_FIELDS,
+               *values, *t.clears}
     with transaction.atomic():
         _save_versioned(ticket, expected_version, changed, when=now)
         TicketEvent.objects.bulk_create(events)
@@ -393,10 +396,19 @@ def update(ticket: Ticket, *, actor, editable: Iterable[str],
             ticket.priority = priority
     if not events:
         return ticket
+    clock = ()
+    if {"impact", "urgency", "service", "customer"} & set(changes):
+        old_due = ticket.resolution_due
+        if sla.apply(ticket):
+            clock = sla.CLOCK_FIELDS
+            events.append(_event(ticket, actor, EventKind.SLA, field_name="resolution_due",
+                                 old=old_due.isoformat() if old_due else "",
+                                 new=ticket.resolution_due.isoformat()
+                                 if ticket.resolution_due else "", when=now))
     ticket.full_clean(exclude=["number", "status", "requester"],
                       validate_unique=False, validate_constraints=False)
     with transaction.atomic():
-        _save_versioned(ticket, expected_version, {*changes, "priority"}, when=now)
+        _save_versioned(ticket, expected_version, {*changes, "priority", *clock}, when=now)
         TicketEvent.objects.bulk_create(events)
     return ticket
 

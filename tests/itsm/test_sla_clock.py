@@ -1,0 +1,110 @@
+"""The SLA clock on tickets: due times from the SLA's calendar, kept honest on change."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from catalog.models import Calendar, ServiceLevelAgreement, SLATarget, WorkingPeriod
+from incidents.choices import IncidentStatus as S
+from incidents.services import create_incident, update_incident
+from itsm import workflow
+from tests.factories import CustomerFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin(*args) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def office():
+    calendar = Calendar.objects.create(name="Berlin office", time_zone="Europe/Berlin")
+    for weekday in range(5):
+        WorkingPeriod.objects.create(calendar=calendar, weekday=weekday, start=time(8),
+                                     end=time(18))
+    return calendar
+
+
+def make_sla(service, calendar, customer=None, *, p3=(60, 240), p2=(30, 120)):
+    sla = ServiceLevelAgreement.objects.create(name=f"{service} {customer or 'all'}",
+                                               service=service, customer=customer,
+                                               calendar=calendar)
+    SLATarget.objects.create(sla=sla, priority=3, response_minutes=p3[0],
+                             resolution_minutes=p3[1])
+    SLATarget.objects.create(sla=sla, priority=2, response_minutes=p2[0],
+                             resolution_minutes=p2[1])
+    return sla
+
+
+def log(agent, requester, service, when, **fields):
+    fields.setdefault("impact", 2)
+    fields.setdefault("urgency", 2)  # P3
+    return create_incident(actor=agent, requester=requester, title="Mail is slow",
+                           service=service, when=when, **fields)
+
+
+def test_due_times_run_in_business_hours(agent, requester, service, office):
+    sla = make_sla(service, office)
+    incident = log(agent, requester, service, berlin(2026, 3, 2, 17))  # a Monday
+    assert incident.sla == sla
+    assert incident.response_due == berlin(2026, 3, 2, 18)  # a due at 18:00 stays there
+    assert incident.resolution_due == berlin(2026, 3, 3, 11)
+
+
+def test_without_an_sla_there_is_no_clock(agent, requester, service):
+    incident = log(agent, requester, service, berlin(2026, 3, 2, 17))
+    assert (incident.sla, incident.response_due, incident.resolution_due) == (None, None, None)
+
+
+def test_a_priority_without_a_target_has_no_clock(agent, requester, service, office):
+    make_sla(service, office)
+    incident = log(agent, requester, service, berlin(2026, 3, 2, 9), impact=3, urgency=3)
+    assert incident.priority == 4
+    assert incident.sla is not None and incident.resolution_due is None
+
+
+def test_a_priority_change_recomputes_from_creation_with_an_event(agent, requester, service,
+                                                                 office):
+    make_sla(service, office)
+    incident = log(agent, requester, service, berlin(2026, 3, 2, 9))
+    assert incident.resolution_due == berlin(2026, 3, 2, 13)
+    update_incident(incident, actor=agent, urgency=1)  # P2: 120 minutes
+    incident.refresh_from_db()
+    assert incident.priority == 2
+    assert incident.resolution_due == berlin(2026, 3, 2, 11)
+    event = incident.events.get(kind="sla")
+    assert event.field == "resolution_due" and event.new_value.startswith("2026-03-02T10:00")
+
+
+def test_on_hold_moves_resolution_due_by_business_time(agent, requester, service, office):
+    make_sla(service, office)
+    incident = log(agent, requester, service, berlin(2026, 3, 2, 9))
+    workflow.transition(incident, S.IN_PROGRESS, actor=agent, when=berlin(2026, 3, 2, 9, 30))
+    workflow.transition(incident, S.ON_HOLD, actor=agent, on_hold_reason="awaiting_caller",
+                        when=berlin(2026, 3, 2, 17))
+    workflow.transition(incident, S.IN_PROGRESS, actor=agent, when=berlin(2026, 3, 3, 9))
+    incident.refresh_from_db()
+    # Held 17:00 Monday to 09:00 Tuesday: 60 + 60 business minutes, not 16 hours.
+    assert incident.sla_paused_minutes == 120
+    assert incident.resolution_due == berlin(2026, 3, 2, 15)
+    assert incident.response_due == berlin(2026, 3, 2, 10)  # the response clock never pauses
+
+
+def test_the_customers_own_sla_wins_and_a_service_change_follows(agent, requester, service,
+                                                                office, customer):
+    general = make_sla(service, office)
+    own = make_sla(service, office, customer=customer, p3=(15, 60))
+    incident = log(agent, requester, service, berlin(2026, 3, 2, 9))
+    assert incident.customer == customer and incident.sla == own
+    assert incident.resolution_due == berlin(2026, 3, 2, 10)
+    update_incident(incident, actor=agent, customer=CustomerFactory(name="Other", code="other"))
+    incident.refresh_from_db()
+    assert incident.sla == general and incident.resolution_due == berlin(2026, 3, 2, 13)
+    update_incident(incident, actor=agent, service=ServiceFactory(name="No SLA", code="nosla"))
+    incident.refresh_from_db()
+    assert (incident.sla, incident.resolution_due) == (None, None)
