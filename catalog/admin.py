@@ -9,13 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Calendar,
+    CIRelation,
     ConfigurationItem,
+    ContractTarget,
     Customer,
     Holiday,
     Service,
     ServiceLevelAgreement,
     SLATarget,
+    Supplier,
     Team,
+    UnderpinningContract,
     WorkingPeriod,
     spans_overlap,
 )
@@ -31,8 +35,8 @@ class CustomerAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "lead", "email", "is_active")
-    list_filter = ("is_active",)
+    list_display = ("name", "lead", "email", "meeting_cadence", "is_active")
+    list_filter = ("meeting_cadence", "is_active")
     list_select_related = ("lead",)
     search_fields = ("name", "email", "lead__username", "lead__first_name", "lead__last_name")
     autocomplete_fields = ("lead",)
@@ -41,11 +45,22 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "owner_team", "is_active")
-    list_filter = ("owner_team", "is_active")
+    list_display = ("name", "code", "service_type", "criticality", "lifecycle", "owner_team",
+                    "is_active")
+    list_filter = ("service_type", "criticality", "lifecycle", "owner_team", "is_active")
     list_select_related = ("owner_team",)
     search_fields = ("name", "code", "description")
     prepopulated_fields = {"code": ("name",)}
+    filter_horizontal = ("depends_on",)
+
+
+class CIRelationInline(admin.TabularInline):
+    """The CI's outgoing relations: it depends on / runs on the target."""
+
+    model = CIRelation
+    fk_name = "source"
+    autocomplete_fields = ("target",)
+    extra = 0
 
 
 @admin.register(ConfigurationItem)
@@ -55,6 +70,7 @@ class ConfigurationItemAdmin(admin.ModelAdmin):
     list_select_related = ("owner_team",)
     search_fields = ("name",)
     filter_horizontal = ("services",)
+    inlines = (CIRelationInline,)
 
 
 class WorkingPeriodFormSet(BaseInlineFormSet):
@@ -109,3 +125,25 @@ class ServiceLevelAgreementAdmin(admin.ModelAdmin):
     search_fields = ("name", "service__name", "customer__name")
     autocomplete_fields = ("service", "customer", "calendar")
     inlines = (SLATargetInline,)
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ("name", "contact_email", "phone", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "contact_email", "notes")
+
+
+class ContractTargetInline(admin.TabularInline):
+    model = ContractTarget
+    extra = 0
+
+
+@admin.register(UnderpinningContract)
+class UnderpinningContractAdmin(admin.ModelAdmin):
+    list_display = ("name", "supplier", "service", "reference", "valid_from", "valid_to")
+    list_filter = ("supplier", "service")
+    list_select_related = ("supplier", "service")
+    search_fields = ("name", "reference", "supplier__name", "service__name")
+    autocomplete_fields = ("supplier", "service")
+    inlines = (ContractTargetInline,)

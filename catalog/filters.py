@@ -8,7 +8,20 @@ from django.utils.translation import gettext_lazy as _
 
 from itsm.api.filters import visible, visible_users
 
-from .models import CIType, ConfigurationItem, Customer, Service, Team
+from .models import (
+    CIRelationKind,
+    CIType,
+    ConfigurationItem,
+    Criticality,
+    Customer,
+    Lifecycle,
+    MeetingCadence,
+    Service,
+    ServiceType,
+    Supplier,
+    Team,
+    UnderpinningContract,
+)
 
 
 class CatalogFilterSet(django_filters.FilterSet):
@@ -43,6 +56,8 @@ class TeamFilterSet(CatalogFilterSet):
     member = django_filters.ModelChoiceFilter(field_name="members", queryset=visible_users,
                                               label=_("Member"))
     lead = django_filters.ModelChoiceFilter(queryset=visible_users, label=_("Lead"))
+    meeting_cadence = django_filters.MultipleChoiceFilter(choices=MeetingCadence.choices,
+                                                          label=_("Meeting cadence"))
 
     class Meta:
         model = Team
@@ -54,6 +69,12 @@ class ServiceFilterSet(CatalogFilterSet):
 
     owner_team = django_filters.ModelChoiceFilter(queryset=visible(Team),
                                                   label=_("Owner team"))
+    service_type = django_filters.MultipleChoiceFilter(choices=ServiceType.choices,
+                                                       label=_("Type"))
+    criticality = django_filters.MultipleChoiceFilter(choices=Criticality.choices,
+                                                      label=_("Criticality"))
+    lifecycle = django_filters.MultipleChoiceFilter(choices=Lifecycle.choices,
+                                                    label=_("Lifecycle state"))
 
     class Meta:
         model = Service
@@ -68,7 +89,36 @@ class ConfigurationItemFilterSet(CatalogFilterSet):
     service = django_filters.ModelChoiceFilter(field_name="services",
                                                queryset=visible(Service),
                                                label=_("Supports service"))
+    relation_kind = django_filters.ChoiceFilter(field_name="relations_out__kind",
+                                                choices=CIRelationKind.choices,
+                                                label=_("Has relation of kind"),
+                                                distinct=True)
 
     class Meta:
         model = ConfigurationItem
         fields: list[str] = []
+
+
+class SupplierFilterSet(CatalogFilterSet):
+    search_fields = ("name", "contact_email", "notes")
+
+    class Meta:
+        model = Supplier
+        fields: list[str] = []
+
+
+class UnderpinningContractFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+    supplier = django_filters.ModelChoiceFilter(queryset=visible(Supplier),
+                                                label=_("Supplier"))
+    service = django_filters.ModelChoiceFilter(queryset=visible(Service), label=_("Service"))
+
+    class Meta:
+        model = UnderpinningContract
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(reference__icontains=value))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("itsm.account_urls")),
+    path("catalog/", include("catalog.urls")),
     path("incidents/", include("incidents.urls")),
     path("portal/", include("itsm.portal_urls")),
     path("tickets/", include("itsm.ticket_urls")),

@@ -155,6 +155,17 @@ CASES = [
          expect(405), body=lambda w: {"name": "New"}),
     # tokens
     Case("auth/token", "list", "get", const("/api/v1/auth/token/"), expect(200)),
+    # suppliers, underpinning contracts, the ownership report (desk roles only)
+    Case("catalog/suppliers", "list", "get", const("/api/v1/catalog/suppliers/"), expect(200)),
+    Case("catalog/suppliers", "create", "post", const("/api/v1/catalog/suppliers/"),
+         expect(405), body=lambda w: {"name": "New"}),
+    Case("catalog/contracts", "list", "get", const("/api/v1/catalog/contracts/"), expect(200)),
+    Case("catalog/contracts", "create", "post", const("/api/v1/catalog/contracts/"),
+         expect(405), body=lambda w: {"name": "New"}),
+    Case("catalog/ownership", "get", "get", const("/api/v1/catalog/ownership/"),
+         expect(200, requester=403, other_requester=403)),
+    Case("catalog/ownership", "post", "post", const("/api/v1/catalog/ownership/"),
+         expect(405, requester=403, other_requester=403), body=lambda w: {}),
 ]
 
 

@@ -8,13 +8,17 @@ from itsm.api.fields import BriefUserSerializer, PlainBriefMixin
 
 from ..models import (
     Calendar,
+    CIRelation,
     ConfigurationItem,
+    ContractTarget,
     Customer,
     Holiday,
     Service,
     ServiceLevelAgreement,
     SLATarget,
+    Supplier,
     Team,
+    UnderpinningContract,
     WorkingPeriod,
 )
 
@@ -60,26 +64,42 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ("id", "name", "email", "description", "lead", "members", "is_active")
+        fields = ("id", "name", "email", "description", "lead", "members", "meeting_cadence",
+                  "is_active")
         read_only_fields = fields
 
 
 class ServiceSerializer(serializers.ModelSerializer):
     owner_team = BriefTeamSerializer(read_only=True)
+    depends_on = BriefServiceSerializer(many=True, read_only=True)
 
     class Meta:
         model = Service
-        fields = ("id", "name", "code", "description", "owner_team", "is_active")
+        fields = ("id", "name", "code", "description", "owner_team", "service_type",
+                  "criticality", "lifecycle", "depends_on", "is_active")
+        read_only_fields = fields
+
+
+class CIRelationSerializer(serializers.ModelSerializer):
+    """An outgoing relation: this CI `kind` (depends on / runs on) `target`."""
+
+    target = BriefConfigurationItemSerializer(read_only=True)
+
+    class Meta:
+        model = CIRelation
+        fields = ("kind", "target")
         read_only_fields = fields
 
 
 class ConfigurationItemSerializer(serializers.ModelSerializer):
     owner_team = BriefTeamSerializer(read_only=True)
     services = BriefServiceSerializer(many=True, read_only=True)
+    relations = CIRelationSerializer(source="relations_out", many=True, read_only=True)
 
     class Meta:
         model = ConfigurationItem
-        fields = ("id", "name", "ci_type", "owner_team", "services", "is_active")
+        fields = ("id", "name", "ci_type", "owner_team", "services", "relations",
+                  "is_active")
         read_only_fields = fields
 
 
@@ -135,3 +155,44 @@ class ServiceLevelAgreementSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "service", "customer", "calendar", "warning_threshold",
                   "availability_target", "is_active", "targets")
         read_only_fields = fields
+
+
+class BriefSupplierSerializer(PlainBriefMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Supplier
+        fields = ("id", "name")
+        read_only_fields = fields
+
+
+class SupplierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Supplier
+        fields = ("id", "name", "contact_email", "phone", "notes", "is_active")
+        read_only_fields = fields
+
+
+class ContractTargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContractTarget
+        fields = ("priority", "response_minutes", "resolution_minutes")
+        read_only_fields = fields
+
+
+class UnderpinningContractSerializer(serializers.ModelSerializer):
+    supplier = BriefSupplierSerializer(read_only=True)
+    service = BriefServiceSerializer(read_only=True, allow_null=True)
+    targets = ContractTargetSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = UnderpinningContract
+        fields = ("id", "name", "reference", "supplier", "service", "valid_from", "valid_to",
+                  "targets")
+        read_only_fields = fields
+
+
+class OwnershipReportSerializer(serializers.Serializer):
+    """What no management group answers for (see `catalog.ownership.unowned`)."""
+
+    services_without_owner = BriefServiceSerializer(many=True, read_only=True)
+    cis_without_owner = BriefConfigurationItemSerializer(many=True, read_only=True)
+    services_without_sla = BriefServiceSerializer(many=True, read_only=True)

@@ -1,5 +1,6 @@
 """`/api/v1/catalog/…`"""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -13,5 +14,10 @@ router.register("teams", views.TeamViewSet, basename="team")
 router.register("cis", views.ConfigurationItemViewSet, basename="configuration-item")
 router.register("calendars", views.CalendarViewSet, basename="calendar")
 router.register("slas", views.ServiceLevelAgreementViewSet, basename="sla")
+router.register("suppliers", views.SupplierViewSet, basename="supplier")
+router.register("contracts", views.UnderpinningContractViewSet, basename="contract")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("ownership/", views.OwnershipReportView.as_view(), name="ownership"),
+    *router.urls,
+]

@@ -3,19 +3,38 @@
 Scoping is each model's `visible_to(user)`: desk roles read everything; a requester
 reads the active services (to pick one when logging a ticket) and their own
 customer, and gets an empty list (and 404 on detail) for teams, CIs, calendars and
-SLAs.
+SLAs, suppliers and contracts. The ownership report is for desk roles only (403 for
+requesters).
 """
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from itsm.api.filters import StrictOrderingFilter
 from itsm.api.permissions import ScopedQuerysetMixin
+from itsm.roles import is_staff_reader
 
 from .. import filters
-from ..models import Calendar, ConfigurationItem, Customer, Service, ServiceLevelAgreement, Team
+from ..models import (
+    Calendar,
+    CIRelation,
+    ConfigurationItem,
+    Customer,
+    Service,
+    ServiceLevelAgreement,
+    Supplier,
+    Team,
+    UnderpinningContract,
+)
+from ..ownership import unowned
 from . import serializers
 
 
@@ -47,6 +66,7 @@ class ServiceViewSet(CatalogViewSet):
     serializer_class = serializers.ServiceSerializer
     filterset_class = filters.ServiceFilterSet
     select_related = ("owner_team",)
+    prefetch_related = ("depends_on",)
     ordering_fields = ("name", "code", "id")
 
 
@@ -55,7 +75,8 @@ class ConfigurationItemViewSet(CatalogViewSet):
     serializer_class = serializers.ConfigurationItemSerializer
     filterset_class = filters.ConfigurationItemFilterSet
     select_related = ("owner_team",)
-    prefetch_related = ("services",)
+    prefetch_related = ("services", Prefetch("relations_out",
+                                             CIRelation.objects.select_related("target")))
     ordering_fields = ("name", "ci_type", "id")
 
 
@@ -71,3 +92,34 @@ class ServiceLevelAgreementViewSet(CatalogViewSet):
     select_related = ("service", "customer", "calendar")
     join_related = ("service", "customer", "calendar")
     prefetch_related = ("targets",)
+
+
+class SupplierViewSet(CatalogViewSet):
+    model = Supplier
+    serializer_class = serializers.SupplierSerializer
+    filterset_class = filters.SupplierFilterSet
+
+
+class UnderpinningContractViewSet(CatalogViewSet):
+    model = UnderpinningContract
+    serializer_class = serializers.UnderpinningContractSerializer
+    filterset_class = filters.UnderpinningContractFilterSet
+    select_related = ("supplier", "service")
+    prefetch_related = ("targets",)
+    ordering_fields = ("name", "valid_from", "valid_to", "id")
+
+
+class IsStaffReader(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return is_staff_reader(request.user)
+
+
+class OwnershipReportView(APIView):
+    """Every active service and CI without an owner team, and every active service
+    without an active SLA."""
+
+    permission_classes = [IsAuthenticated, IsStaffReader]
+
+    @extend_schema(responses=serializers.OwnershipReportSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(serializers.OwnershipReportSerializer(unowned()).data)

@@ -1,15 +1,23 @@
-"""The service catalog's models: customers, teams, services, CIs (`catalog`), and the
-calendars and agreements the SLA clock runs on (`sla`)."""
+"""The service catalog's models: customers, teams, services, CIs and their relations
+(`catalog`), the calendars and agreements the SLA clock runs on (`sla`), and suppliers
+with their underpinning contracts (`suppliers`)."""
 
 from .catalog import (
     CatalogQuerySet,
+    CIRelation,
+    CIRelationKind,
     CIType,
     ConfigurationItem,
+    Criticality,
     Customer,
     CustomerQuerySet,
+    Lifecycle,
+    MeetingCadence,
     Service,
     ServiceQuerySet,
+    ServiceType,
     Team,
+    impacted_services,
 )
 from .sla import (
     Calendar,
@@ -23,10 +31,13 @@ from .sla import (
     spans_overlap,
     validate_time_zone,
 )
+from .suppliers import ContractTarget, Supplier, UnderpinningContract
 
 __all__ = [
-    "CIType", "Calendar", "CatalogQuerySet", "ConfigurationItem", "Customer",
-    "CustomerQuerySet", "Holiday", "SLAQuerySet", "SLATarget", "Service",
-    "ServiceLevelAgreement", "ServiceQuerySet", "Team", "Weekday", "WorkingPeriod",
-    "sla_for", "spans_overlap", "validate_time_zone",
+    "CIRelation", "CIRelationKind", "CIType", "Calendar", "CatalogQuerySet",
+    "ConfigurationItem", "ContractTarget", "Criticality", "Customer", "CustomerQuerySet",
+    "Holiday", "Lifecycle", "MeetingCadence", "SLAQuerySet", "SLATarget", "Service",
+    "ServiceLevelAgreement", "ServiceQuerySet", "ServiceType", "Supplier", "Team",
+    "UnderpinningContract", "Weekday", "WorkingPeriod", "impacted_services", "sla_for",
+    "spans_overlap", "validate_time_zone",
 ]

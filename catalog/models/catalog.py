@@ -1,14 +1,15 @@
 """The service catalog: who the customers are, what services exist, who owns them.
 
-This is the minimum the ticket core needs (customers, services, teams, CIs); the
-catalog issue adds suppliers, calendars, SLAs, request items and service documentation.
+Services depend on other services; configuration items support services and relate to
+each other ("depends on", "runs on"), and `impacted_services(ci)` walks those relations.
+Calendars and SLAs live in `sla`, suppliers and underpinning contracts in `suppliers`.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from itsm.roles import is_staff_reader
@@ -55,8 +56,19 @@ class Customer(models.Model):
         return self.name
 
 
+class MeetingCadence(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly")
+    BIWEEKLY = "biweekly", _("Every two weeks")
+    MONTHLY = "monthly", _("Monthly")
+    NONE = "none", _("Does not meet")
+
+
 class Team(models.Model):
-    """A management / support group: the people who own and work a part of IT."""
+    """A management / support group: the people who own and work a part of IT.
+
+    Management groups meet regularly to measure, follow up and improve their part of
+    the environment; `meeting_cadence` records how often.
+    """
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     email = models.EmailField(_("email"), blank=True)
@@ -72,6 +84,8 @@ class Team(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="teams", blank=True
     )
+    meeting_cadence = models.CharField(_("meeting cadence"), max_length=10,
+                                       choices=MeetingCadence, default=MeetingCadence.NONE)
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = CatalogQuerySet.as_manager()
@@ -95,8 +109,31 @@ class ServiceQuerySet(CatalogQuerySet):
         return self.none()
 
 
+class ServiceType(models.TextChoices):
+    BUSINESS = "business", _("Business service")
+    TECHNICAL = "technical", _("Technical service")
+    SUPPORTING = "supporting", _("Supporting service")
+
+
+class Criticality(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class Lifecycle(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    LIVE = "live", _("Live")
+    RETIRING = "retiring", _("Retiring")
+    RETIRED = "retired", _("Retired")
+
+
 class Service(models.Model):
-    """A service in the catalog; its structure steers how tickets are categorised."""
+    """A service in the catalog; its structure steers how tickets are categorised.
+
+    `depends_on` points at the services this one needs; `supports` is the reverse.
+    """
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -109,6 +146,16 @@ class Service(models.Model):
         blank=True,
         related_name="owned_services",
         help_text=_("The management group responsible for this service."),
+    )
+    service_type = models.CharField(_("type"), max_length=12, choices=ServiceType,
+                                    default=ServiceType.BUSINESS)
+    criticality = models.CharField(_("criticality"), max_length=10, choices=Criticality,
+                                   default=Criticality.MEDIUM)
+    lifecycle = models.CharField(_("lifecycle state"), max_length=10, choices=Lifecycle,
+                                 default=Lifecycle.LIVE)
+    depends_on = models.ManyToManyField(
+        "self", verbose_name=_("depends on"), symmetrical=False, related_name="supports",
+        blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -133,8 +180,17 @@ class CIType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class CIRelationKind(models.TextChoices):
+    DEPENDS_ON = "depends_on", _("depends on")
+    RUNS_ON = "runs_on", _("runs on")
+
+
 class ConfigurationItem(models.Model):
-    """Something in the IT environment that is managed: a server, an application, …"""
+    """Something in the IT environment that is managed: a server, an application, …
+
+    `related` holds the outgoing relations (this CI depends on / runs on the target);
+    `dependents` are the CIs that depend on or run on this one.
+    """
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     ci_type = models.CharField(_("type"), max_length=20, choices=CIType, default=CIType.OTHER)
@@ -148,6 +204,11 @@ class ConfigurationItem(models.Model):
     )
     services = models.ManyToManyField(
         Service, verbose_name=_("supports services"), related_name="configuration_items", blank=True
+    )
+    related = models.ManyToManyField(
+        "self", verbose_name=_("relations"), through="CIRelation",
+        through_fields=("source", "target"), symmetrical=False, related_name="dependents",
+        blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -164,3 +225,60 @@ class ConfigurationItem(models.Model):
     def __str__(self) -> str:
         return self.name
 
+
+
+class CIRelation(models.Model):
+    """`source` depends on / runs on `target`: when the target fails, the source suffers."""
+
+    source = models.ForeignKey(ConfigurationItem, verbose_name=_("source"),
+                               on_delete=models.CASCADE, related_name="relations_out")
+    target = models.ForeignKey(ConfigurationItem, verbose_name=_("target"),
+                               on_delete=models.CASCADE, related_name="relations_in")
+    kind = models.CharField(_("kind"), max_length=12, choices=CIRelationKind,
+                            default=CIRelationKind.DEPENDS_ON)
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "target", "kind"]
+        verbose_name = _("CI relation")
+        verbose_name_plural = _("CI relations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target", "kind"], name="catalog_cirelation_unique",
+                violation_error_message=_("These CIs already have this relation."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=F("target")), name="catalog_cirelation_not_self",
+                violation_error_message=_("A CI cannot relate to itself."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.get_kind_display()} {self.target}"
+
+
+# A bound on the walk: deeper chains than this are a modelling error, not an outage path.
+MAX_IMPACT_DEPTH = 20
+
+
+def impacted_services(ci: ConfigurationItem | int) -> QuerySet[Service]:
+    """The services hit when `ci` fails: those it supports directly, and those supported
+    by every CI that depends on or runs on it, transitively.
+
+    A breadth-first walk up the relation graph, one query per level plus one for the
+    services; the visited set makes cycles terminate, `MAX_IMPACT_DEPTH` bounds it.
+    """
+    start = getattr(ci, "pk", ci)
+    visited = {start}
+    frontier = {start}
+    for _level in range(MAX_IMPACT_DEPTH):
+        sources = set(
+            CIRelation.objects.filter(target_id__in=frontier)
+            .values_list("source_id", flat=True)
+        )
+        frontier = sources - visited
+        if not frontier:
+            break
+        visited |= frontier
+    return Service.objects.filter(configuration_items__in=visited).distinct()

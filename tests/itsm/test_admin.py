@@ -3,6 +3,8 @@ the incident admin never writes what the workflow owns."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.contrib import admin as django_admin
 from django.db import connection
@@ -10,7 +12,13 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.models import Calendar, ConfigurationItem, ServiceLevelAgreement
+from catalog.models import (
+    Calendar,
+    ConfigurationItem,
+    ServiceLevelAgreement,
+    Supplier,
+    UnderpinningContract,
+)
 from incidents.models import Incident
 from incidents.services import EDITABLE_FIELDS
 from itsm import workflow
@@ -36,6 +44,9 @@ def every_kind_of_row(admin, incident, service, team):
     # Its own calendar: a transactional test may have flushed the migration's default.
     calendar = Calendar.objects.create(name="Office", time_zone="UTC")
     ServiceLevelAgreement.objects.create(name="Email", service=service, calendar=calendar)
+    supplier = Supplier.objects.create(name="Hosting AB")
+    UnderpinningContract.objects.create(supplier=supplier, service=service, name="Hosting",
+                                        valid_from=date(2026, 1, 1))
     # A transactional test elsewhere may have flushed the rows the migrations seed.
     PriorityRule.objects.get_or_create(impact=1, urgency=1, defaults={"priority": 1})
     assert TicketSequence.objects.exists()

@@ -1,0 +1,38 @@
+"""The ownership report: what in the environment no management group answers for.
+
+Everything in the IT environment must be under some group's responsibility
+(REQUIREMENTS.md §3), so managers see, in one place, every service and CI without an
+owner team and every service without an active SLA.
+
+Routines (operational tasks) do not exist yet; when they arrive, their unowned ones
+join this report as a fourth list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from .models import ConfigurationItem, Lifecycle, Service, ServiceLevelAgreement
+
+
+@dataclass(frozen=True)
+class OwnershipGaps:
+    services_without_owner: QuerySet[Service]
+    cis_without_owner: QuerySet[ConfigurationItem]
+    services_without_sla: QuerySet[Service]
+
+
+def unowned() -> OwnershipGaps:
+    """Unowned services and CIs and services without an active SLA: three lazy
+    querysets, one query each when evaluated. Retired services and inactive CIs are
+    left out: nobody needs to own what is switched off."""
+    services = Service.objects.filter(is_active=True).exclude(lifecycle=Lifecycle.RETIRED)
+    active_sla = ServiceLevelAgreement.objects.filter(service=OuterRef("pk"), is_active=True)
+    return OwnershipGaps(
+        services_without_owner=services.filter(owner_team__isnull=True),
+        cis_without_owner=ConfigurationItem.objects.filter(is_active=True,
+                                                           owner_team__isnull=True),
+        services_without_sla=services.filter(~Exists(active_sla)),
+    )
