@@ -164,6 +164,12 @@ class Ticket(models.Model):
     resolution_breached = models.BooleanField(
         _("resolution breached"), default=False, editable=False
     )
+    # When the SLA's warning threshold of each target is used up, and whether the scan
+    # has warned about it (once).
+    response_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    response_warned = models.BooleanField(default=False, editable=False)
+    resolution_warned = models.BooleanField(default=False, editable=False)
 
     reassignment_count = models.PositiveIntegerField(_("reassignments"), default=0, editable=False)
     reopen_count = models.PositiveIntegerField(_("reopens"), default=0, editable=False)
@@ -188,6 +194,20 @@ class Ticket(models.Model):
             # read this index and never touch closed history.
             models.Index(fields=["-created_at", "-id"], name="itsm_ticket_open",
                          condition=Q(resolved_at__isnull=True, closed_at__isnull=True)),
+            # The SLA scan's four questions, each over open, not-yet-flagged tickets only:
+            # a minute's scan never reads closed history.
+            models.Index(fields=["response_due"], name="itsm_sla_response_due",
+                         condition=Q(closed_at__isnull=True, responded_at__isnull=True,
+                                     response_breached=False)),
+            models.Index(fields=["response_warn_at"], name="itsm_sla_response_warn",
+                         condition=Q(closed_at__isnull=True, responded_at__isnull=True,
+                                     response_warned=False)),
+            models.Index(fields=["resolution_due"], name="itsm_sla_resolution_due",
+                         condition=Q(resolved_at__isnull=True, closed_at__isnull=True,
+                                     resolution_breached=False)),
+            models.Index(fields=["resolution_warn_at"], name="itsm_sla_resolution_warn",
+                         condition=Q(resolved_at__isnull=True, closed_at__isnull=True,
+                                     resolution_warned=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4),

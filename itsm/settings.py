@@ -303,6 +303,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "sla-scan": {"task": "itsm.tasks.sla_scan_task", "schedule": 60.0},
     "auto-close-resolved-incidents": {
         "task": "incidents.tasks.auto_close_resolved_incidents_task",
         "schedule": crontab(minute="*/15"),

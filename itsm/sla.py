@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import Q
+from django.utils import timezone
+
 from catalog.models import ServiceLevelAgreement, SLATarget, sla_for
 
 from .business_time import WorkingCalendar, add_business_minutes, business_minutes_between
-from .models import Ticket
+from .choices import EventKind
+from .models import Ticket, TicketEvent
 
-# The fields `apply()` may change, for the workflow's versioned write.
-CLOCK_FIELDS = ("sla", "response_due", "resolution_due")
+DUE_FIELDS = ("sla", "response_due", "resolution_due", "response_warn_at",
+              "resolution_warn_at")
 
 
 def _calendar(sla: ServiceLevelAgreement) -> WorkingCalendar:
@@ -32,31 +36,93 @@ def _target(sla: ServiceLevelAgreement, priority: int) -> SLATarget | None:
     return SLATarget.objects.filter(sla=sla, priority=priority).first()
 
 
-def apply(ticket: Ticket) -> bool:
-    """Pick the ticket's SLA and compute its due times; True if anything changed.
+def apply(ticket: Ticket) -> set[str]:
+    """Pick the ticket's SLA and compute its due times; return the fields it changed.
 
-    Sets the fields on the instance only; the caller saves them.
+    Sets the fields on the instance only; the caller saves exactly those. The scan sets
+    flags without bumping `version`, so writing a flag this did not decide would risk
+    undoing the scan's work from a stale instance.
     """
-    before = (ticket.sla_id, ticket.response_due, ticket.resolution_due)
+    before = {name: getattr(ticket, name if name != "sla" else "sla_id")
+              for name in DUE_FIELDS}
     sla = sla_for(ticket.service_id, ticket.customer_id)
     target = _target(sla, ticket.priority) if sla is not None else None
+    ticket.sla = sla
     if target is None:
-        ticket.sla, ticket.response_due, ticket.resolution_due = sla, None, None
+        ticket.response_due = ticket.resolution_due = None
+        ticket.response_warn_at = ticket.resolution_warn_at = None
     else:
         calendar = _calendar(sla)
-        ticket.sla = sla
-        ticket.response_due = add_business_minutes(calendar, ticket.created_at,
-                                                   target.response_minutes)
-        ticket.resolution_due = add_business_minutes(
-            calendar, ticket.created_at, target.resolution_minutes + ticket.sla_paused_minutes
-        )
-    return before != (ticket.sla_id, ticket.response_due, ticket.resolution_due)
+        share = sla.warning_threshold / 100
+        paused = ticket.sla_paused_minutes
+
+        def after(minutes: float) -> datetime:
+            return add_business_minutes(calendar, ticket.created_at, minutes)
+
+        ticket.response_due = after(target.response_minutes)
+        ticket.response_warn_at = after(target.response_minutes * share)
+        ticket.resolution_due = after(target.resolution_minutes + paused)
+        ticket.resolution_warn_at = after(target.resolution_minutes * share + paused)
+    changed = {name for name in DUE_FIELDS
+               if before[name] != getattr(ticket, name if name != "sla" else "sla_id")}
+    # A warning moved into the future may be given again; breaches stay facts.
+    now = timezone.now()
+    for warn_at, flag in (("response_warn_at", "response_warned"),
+                          ("resolution_warn_at", "resolution_warned")):
+        moment = getattr(ticket, warn_at)
+        if warn_at in changed and (moment is None or moment > now):
+            setattr(ticket, flag, False)
+            changed.add(flag)
+    return changed
 
 
-def pause_ended(ticket: Ticket, started: datetime, ended: datetime) -> None:
+def pause_ended(ticket: Ticket, started: datetime, ended: datetime) -> set[str]:
     """A hold from `started` to `ended` is over: the resolution clock did not run, so its
-    business time moves `resolution_due` later by as much."""
+    business time moves `resolution_due` later by as much. Returns the changed fields."""
     if ticket.sla_id is None:
-        return
+        return set()
     ticket.sla_paused_minutes += business_minutes_between(_calendar(ticket.sla), started, ended)
-    apply(ticket)
+    return {"sla_paused_minutes", *apply(ticket)}
+
+
+# What the scan asks, per flag: open tickets whose moment has come and that are not yet
+# flagged. Each question is answered by its own partial index (itsm.models.Ticket).
+# A ticket on hold is not breached on resolution: its clock is stopped.
+SCAN_QUESTIONS = (
+    ("response_warned", "response_warn_at",
+     Q(closed_at__isnull=True, responded_at__isnull=True, response_warned=False)),
+    ("response_breached", "response_due",
+     Q(closed_at__isnull=True, responded_at__isnull=True, response_breached=False)),
+    ("resolution_warned", "resolution_warn_at",
+     Q(resolved_at__isnull=True, closed_at__isnull=True, resolution_warned=False,
+       on_hold_since__isnull=True)),
+    ("resolution_breached", "resolution_due",
+     Q(resolved_at__isnull=True, closed_at__isnull=True, resolution_breached=False,
+       on_hold_since__isnull=True)),
+)
+SCAN_BATCH = 1000
+
+
+def scan(now: datetime | None = None) -> dict[str, list[int]]:
+    """Flag the tickets that crossed a warning or due time; return who was flagged now.
+
+    Idempotent, and safe on several workers at once: each flag is claimed with a
+    conditional UPDATE, so exactly one run writes its event (and will notify). Flags
+    are not edits a person makes, so they do not bump `version`.
+    """
+    now = now or timezone.now()
+    flagged: dict[str, list[int]] = {}
+    for flag, moment, open_and_unflagged in SCAN_QUESTIONS:
+        candidates = list(
+            Ticket.objects.filter(open_and_unflagged, **{f"{moment}__lte": now})
+            .order_by(moment).values_list("pk", flat=True)[:SCAN_BATCH]
+        )
+        claimed = [pk for pk in candidates
+                   if Ticket.objects.filter(pk=pk, **{flag: False}).update(**{flag: True})]
+        TicketEvent.objects.bulk_create(
+            TicketEvent(ticket_id=pk, kind=EventKind.SLA, field=flag, old_value="False",
+                        new_value="True", created_at=now)
+            for pk in claimed
+        )
+        flagged[flag] = claimed
+    return flagged

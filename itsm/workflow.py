@@ -262,6 +262,7 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
         raise ValidationError(errors)
 
     now = when or timezone.now()
+    clock: set[str] = set()
     events = [_event(ticket, actor, EventKind.STATUS, field_name="status", old=source,
                      new=target, note=note, public=True, when=now)]
     for name, value in values.items():
@@ -283,7 +284,7 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
         ticket.responded_at = now
     if source in flow.on_hold and target not in flow.on_hold and ticket.on_hold_since:
         ticket.on_hold_seconds += int((now - ticket.on_hold_since).total_seconds())
-        sla.pause_ended(ticket, ticket.on_hold_since, now)
+        clock = sla.pause_ended(ticket, ticket.on_hold_since, now)
         ticket.on_hold_since = None
     if target in flow.on_hold and source not in flow.on_hold:
         ticket.on_hold_since = now
@@ -296,8 +297,7 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
         ticket.closed_at = now
 
     changed = {"status", "responded_at", "on_hold_since", "on_hold_seconds", "reopen_count",
-               "resolved_at", "closed_at", "sla_paused_minutes", *sla.CLOCK_FIELDS,
-               *values, *t.clears}
+               "resolved_at", "closed_at", *clock, *values, *t.clears}
     with transaction.atomic():
         _save_versioned(ticket, expected_version, changed, when=now)
         TicketEvent.objects.bulk_create(events)
@@ -396,11 +396,11 @@ def update(ticket: Ticket, *, actor, editable: Iterable[str],
             ticket.priority = priority
     if not events:
         return ticket
-    clock = ()
+    clock: set[str] = set()
     if {"impact", "urgency", "service", "customer"} & set(changes):
         old_due = ticket.resolution_due
-        if sla.apply(ticket):
-            clock = sla.CLOCK_FIELDS
+        clock = sla.apply(ticket)
+        if "resolution_due" in clock:
             events.append(_event(ticket, actor, EventKind.SLA, field_name="resolution_due",
                                  old=old_due.isoformat() if old_due else "",
                                  new=ticket.resolution_due.isoformat()
