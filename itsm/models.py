@@ -380,3 +380,52 @@ class ApiToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> NotificationQuerySet:
+        """A person's notifications are theirs alone, whatever their role."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something the desk told a person: shown in the app, and emailed once (if they
+    have an address). Written by `itsm.notifications`; `emailed_at` by its task."""
+
+    class Kind(models.TextChoices):
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        SLA_BREACH = "sla_breach", _("SLA breach")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True, editable=False)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            # The unread badge on every page, and the list of one person's notifications.
+            models.Index(fields=["user", "read_at"], name="itsm_notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,11 +1,45 @@
-"""Background work of the ticket core; thin wrappers over `itsm.sla`."""
+"""Background work of the ticket core; thin wrappers over `itsm.sla` and
+`itsm.notifications`."""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
 
 from . import sla
+from .models import Notification
+from .notifications import notify_sla
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def sla_scan_task() -> dict[str, int]:
-    """Every minute: flag tickets that crossed a warning or due time (once each)."""
-    return {flag: len(ids) for flag, ids in sla.scan().items()}
+    """Every minute: flag tickets that crossed a warning or due time (once each) and
+    notify the people responsible."""
+    with transaction.atomic():
+        # Flags and notifications commit together; emails are queued after the commit.
+        flagged = sla.scan()
+        notify_sla(flagged)
+    return {flag: len(ids) for flag, ids in flagged.items()}
+
+
+@shared_task(acks_late=True, autoretry_for=(SMTPException, OSError), retry_backoff=True,
+             max_retries=5)
+def send_notification_email_task(notification_id: int) -> bool:
+    """Email one notification to its user, once; True if it was sent now."""
+    notification = (Notification.objects.select_related("user")
+                    .filter(pk=notification_id).first())
+    if notification is None or notification.emailed_at is not None:
+        return False
+    if not notification.user.email:
+        return False
+    send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
+              [notification.user.email])
+    # A conditional update: a redelivered message racing this one cannot mark it twice.
+    Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now())
+    return True
