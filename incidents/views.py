@@ -36,6 +36,7 @@ from itsm.forms import (
 )
 from itsm.models import Attachment, TicketEvent
 from itsm.pagination import CappedCountPaginator
+from itsm.sla_timeline import timeline_for
 from itsm.views import STALE_MESSAGE, perform, require_worker, staff_page
 
 from .filters import Queue
@@ -205,6 +206,7 @@ def _render_detail(request: HttpRequest, incident: Incident, *, status: int = 20
         "children": Incident.objects.visible_to(user).filter(parent=incident)
         .only("number", "title", "status", "kind", "priority").order_by("number"),
         "timeline": _timeline(request, incident),
+        "sla_timeline": timeline_for(incident),
         "attachments": Attachment.objects.visible_to(user).filter(ticket=incident)
         .select_related("uploaded_by"),
         "worker": worker,
