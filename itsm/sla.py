@@ -14,9 +14,9 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import ServiceLevelAgreement, SLATarget, sla_for
+from catalog.models import terms_for, working_calendar_of
 
-from .business_time import WorkingCalendar, add_business_minutes, business_minutes_between
+from .business_time import add_business_minutes, business_minutes_between
 from .choices import EventKind
 from .models import Ticket, TicketEvent
 
@@ -24,16 +24,6 @@ DUE_FIELDS = ("sla", "response_due", "resolution_due", "response_warn_at",
               "resolution_warn_at")
 
 
-def _calendar(sla: ServiceLevelAgreement) -> WorkingCalendar:
-    # One calendar object per SLA instance: a ticket's clock asks for it several times.
-    cached = getattr(sla, "_working_calendar", None)
-    if cached is None:
-        cached = sla._working_calendar = sla.calendar.working_calendar()
-    return cached
-
-
-def _target(sla: ServiceLevelAgreement, priority: int) -> SLATarget | None:
-    return SLATarget.objects.filter(sla=sla, priority=priority).first()
 
 
 def apply(ticket: Ticket) -> set[str]:
@@ -45,14 +35,12 @@ def apply(ticket: Ticket) -> set[str]:
     """
     before = {name: getattr(ticket, name if name != "sla" else "sla_id")
               for name in DUE_FIELDS}
-    sla = sla_for(ticket.service_id, ticket.customer_id)
-    target = _target(sla, ticket.priority) if sla is not None else None
+    sla, target, calendar = terms_for(ticket.service_id, ticket.customer_id, ticket.priority)
     ticket.sla = sla
     if target is None:
         ticket.response_due = ticket.resolution_due = None
         ticket.response_warn_at = ticket.resolution_warn_at = None
     else:
-        calendar = _calendar(sla)
         share = sla.warning_threshold / 100
         paused = ticket.sla_paused_minutes
 
@@ -81,7 +69,8 @@ def pause_ended(ticket: Ticket, started: datetime, ended: datetime) -> set[str]:
     business time moves `resolution_due` later by as much. Returns the changed fields."""
     if ticket.sla_id is None:
         return set()
-    ticket.sla_paused_minutes += business_minutes_between(_calendar(ticket.sla), started, ended)
+    calendar = working_calendar_of(ticket.sla_id)
+    ticket.sla_paused_minutes += business_minutes_between(calendar, started, ended)
     return {"sla_paused_minutes", *apply(ticket)}
 
 

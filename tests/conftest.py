@@ -80,6 +80,16 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_sla_terms():
+    """Tests roll back rows (and SQLite reuses ids): no terms cached across tests."""
+    from catalog.models import clear_terms_cache
+
+    clear_terms_cache()
+    yield
+    clear_terms_cache()
+
+
+@pytest.fixture(autouse=True)
 def _private_cache(settings):
     """Each test counts throttles in a cache of its own: a shared Redis is never flushed
     and parallel workers never see each other's counters."""

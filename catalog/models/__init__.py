@@ -20,6 +20,7 @@ from .catalog import (
     impacted_services,
 )
 from .sla import (
+    TERMS_CACHE_SECONDS,
     Calendar,
     Holiday,
     ServiceLevelAgreement,
@@ -27,9 +28,12 @@ from .sla import (
     SLATarget,
     Weekday,
     WorkingPeriod,
+    clear_terms_cache,
     sla_for,
     spans_overlap,
+    terms_for,
     validate_time_zone,
+    working_calendar_of,
 )
 from .suppliers import ContractTarget, Supplier, UnderpinningContract
 
@@ -39,5 +43,6 @@ __all__ = [
     "Holiday", "Lifecycle", "MeetingCadence", "SLAQuerySet", "SLATarget", "Service",
     "ServiceLevelAgreement", "ServiceQuerySet", "ServiceType", "Supplier", "Team",
     "UnderpinningContract", "Weekday", "WorkingPeriod", "impacted_services", "sla_for",
-    "spans_overlap", "validate_time_zone",
+    "spans_overlap", "validate_time_zone", "TERMS_CACHE_SECONDS", "clear_terms_cache",
+    "terms_for", "working_calendar_of",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 from decimal import Decimal
 from functools import cache
+from time import monotonic
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -29,6 +30,31 @@ if TYPE_CHECKING:
     from .catalog import Customer, Service
 
 PRIORITIES = (1, 2, 3, 4)
+# How long a process may reuse the terms it read (see `terms_for`).
+TERMS_CACHE_SECONDS = 60
+_terms_cache: dict[tuple, tuple[float, object]] = {}
+
+
+def clear_terms_cache() -> None:
+    """Forget the cached terms of this process; every write to them calls it."""
+    _terms_cache.clear()
+
+
+class ClearsTermsCache(models.Model):
+    """Saving or deleting any part of an SLA's terms clears this process's cache; other
+    processes catch up within TERMS_CACHE_SECONDS."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        clear_terms_cache()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        clear_terms_cache()
+        return result
 _DAY = timedelta(days=1)
 
 
@@ -51,7 +77,7 @@ def _time_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-class Calendar(models.Model):
+class Calendar(ClearsTermsCache):
     """When an SLA clock runs: a time zone, working periods per weekday, holidays."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -129,7 +155,7 @@ def _hhmm(moment: time, *, is_end: bool = False) -> str:
     return "24:00" if is_end and moment == time(0) else moment.strftime("%H:%M")
 
 
-class WorkingPeriod(models.Model):
+class WorkingPeriod(ClearsTermsCache):
     """One stretch of working time on a weekday, in the calendar's local wall time."""
 
     calendar = models.ForeignKey(Calendar, verbose_name=_("calendar"),
@@ -175,7 +201,7 @@ class WorkingPeriod(models.Model):
                                        % {"other": other}})
 
 
-class Holiday(models.Model):
+class Holiday(ClearsTermsCache):
     """A date on which the calendar has no working time."""
 
     calendar = models.ForeignKey(Calendar, verbose_name=_("calendar"),
@@ -200,7 +226,7 @@ class Holiday(models.Model):
         return f"{self.date:%Y-%m-%d} {self.name}".strip()
 
 
-class ServiceLevelAgreement(models.Model):
+class ServiceLevelAgreement(ClearsTermsCache):
     """What a service (for one customer, or for all) promises, on which calendar."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -259,7 +285,7 @@ class ServiceLevelAgreement(models.Model):
         return self.name
 
 
-class SLATarget(models.Model):
+class SLATarget(ClearsTermsCache):
     """Response and resolution targets for one priority, in minutes of calendar time."""
 
     sla = models.ForeignKey(ServiceLevelAgreement, verbose_name=_("SLA"),
@@ -324,3 +350,37 @@ def sla_for(service: Service | int | None,
         .order_by(F("customer_id").asc(nulls_last=True))
         .first()
     )
+
+
+def _cached(key: tuple, compute):
+    now = monotonic()
+    hit = _terms_cache.get(key)
+    if hit is not None and now - hit[0] < TERMS_CACHE_SECONDS:
+        return hit[1]
+    value = compute()
+    _terms_cache[key] = (now, value)
+    return value
+
+
+def terms_for(service_id: int | None, customer_id: int | None, priority: int
+              ) -> tuple[ServiceLevelAgreement | None, SLATarget | None, WorkingCalendar | None]:
+    """The SLA, its target for the priority and its working calendar, for a ticket.
+
+    Every ticket write asks this, and the answer changes only when someone edits the
+    terms: it is cached per process (cleared on any write to the terms here, and at
+    most TERMS_CACHE_SECONDS old elsewhere), so a create costs no extra queries.
+    """
+    sla = _cached(("sla", service_id, customer_id), lambda: sla_for(service_id, customer_id))
+    if sla is None:
+        return None, None, None
+    target = _cached(("target", sla.pk, priority),
+                     lambda: SLATarget.objects.filter(sla=sla, priority=priority).first())
+    calendar = _cached(("calendar", sla.calendar_id), sla.calendar.working_calendar)
+    return sla, target, calendar
+
+
+def working_calendar_of(sla_id: int) -> WorkingCalendar:
+    """The working calendar an SLA runs on (cached like `terms_for`)."""
+    sla = _cached(("sla-by-id", sla_id),
+                  lambda: ServiceLevelAgreement.objects.select_related("calendar").get(pk=sla_id))
+    return _cached(("calendar", sla.calendar_id), sla.calendar.working_calendar)

@@ -8,9 +8,10 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from catalog.models import Customer
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
 from itsm import roles
@@ -123,3 +124,44 @@ def test_refuses_a_database_with_other_tickets(agent):
     make_incident(actor=agent)
     with pytest.raises(CommandError, match="already has tickets"):
         seed(days=1)
+
+
+def test_calendars_and_an_sla_for_every_service(seeded):
+    from catalog.models import Calendar, Service, ServiceLevelAgreement, sla_for
+    from itsm.management.commands.seed_demo import CUSTOMER_SLA, OFFICE_CALENDAR, SERVICES
+
+    office = Calendar.objects.get(name=OFFICE_CALENDAR)
+    assert sorted(office.periods.values_list("weekday", flat=True)) == [0, 1, 2, 3, 4]
+    assert office.holidays.exists()  # Sweden by default
+    assert {sla.calendar for sla in ServiceLevelAgreement.objects.all()} == {
+        office, Calendar.default()}
+    for spec in SERVICES:
+        service = Service.objects.get(code=spec.code)
+        general = sla_for(service, None)
+        assert general is not None and general.customer is None, spec.code
+        assert general.targets.count() == 4
+    # The customer's own agreement wins over the service's general one.
+    customer_code, service_code, _targets = CUSTOMER_SLA
+    premium = sla_for(Service.objects.get(code=service_code),
+                      Customer.objects.get(code=customer_code))
+    assert premium.customer.code == customer_code
+
+
+def test_tickets_have_due_times_and_some_are_breached(seeded):
+    with_sla = Incident.objects.filter(sla__isnull=False, resolution_due__isnull=False)
+    assert with_sla.count() == Incident.objects.count()
+    breached = Incident.objects.filter(Q(response_breached=True) | Q(resolution_breached=True))
+    assert breached.exists()
+    assert Incident.objects.exclude(pk__in=breached).exists()
+    # Each flag has its SLA event, dated when the moment was crossed.
+    for incident in breached.filter(resolution_breached=True):
+        event = incident.events.get(kind=EventKind.SLA, field="resolution_breached")
+        assert event.created_at == incident.resolution_due
+
+
+def test_unknown_country_skips_holidays():
+    from catalog.models import Calendar
+
+    out = seed(days=1, seed=1, country="XX")
+    assert "No public holidays" in out
+    assert not Calendar.objects.get(name="Office hours").holidays.exists()

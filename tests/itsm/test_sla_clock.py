@@ -108,3 +108,29 @@ def test_the_customers_own_sla_wins_and_a_service_change_follows(agent, requeste
     update_incident(incident, actor=agent, service=ServiceFactory(name="No SLA", code="nosla"))
     incident.refresh_from_db()
     assert (incident.sla, incident.resolution_due) == (None, None)
+
+
+def test_an_edit_to_the_terms_applies_to_the_next_ticket(agent, requester, service, office):
+    sla = make_sla(service, office)
+    assert log(agent, requester, service, berlin(2026, 3, 2, 9)).resolution_due == berlin(
+        2026, 3, 2, 13)
+    sla.targets.filter(priority=3).update(resolution_minutes=300)  # bypasses save()
+    target = sla.targets.get(priority=3)
+    target.save()  # what the admin does: clears the cached terms
+    assert log(agent, requester, service, berlin(2026, 3, 2, 9)).resolution_due == berlin(
+        2026, 3, 2, 14)
+
+
+def test_once_warm_an_sla_costs_a_create_no_queries(agent, requester, service, office):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plain = ServiceFactory(name="Without SLA", code="plain", owner_team=service.owner_team)
+    make_sla(service, office)
+    counts = {}
+    for name, target in (("with", service), ("without", plain)):
+        log(agent, requester, target, berlin(2026, 3, 2, 9))  # warm
+        with CaptureQueriesContext(connection) as queries:
+            log(agent, requester, target, berlin(2026, 3, 2, 9))
+        counts[name] = len(queries)
+    assert counts["with"] == counts["without"]

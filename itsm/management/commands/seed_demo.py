@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from typing import Any
 
 from django.conf import settings
@@ -28,12 +29,25 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import CIType, ConfigurationItem, Customer, Service, Team
+from catalog.management.commands.seed_holidays import public_holidays
+from catalog.models import (
+    Calendar,
+    CIType,
+    ConfigurationItem,
+    Criticality,
+    Customer,
+    Holiday,
+    Service,
+    ServiceLevelAgreement,
+    SLATarget,
+    Team,
+    WorkingPeriod,
+)
 from incidents.choices import IncidentStatus, OnHoldReason, ResolutionCode
 from incidents.models import Incident
 from incidents.services import create_incident
-from itsm import roles, workflow
-from itsm.choices import Channel
+from itsm import roles, sla, workflow
+from itsm.choices import Channel, EventKind
 from itsm.models import Ticket, TicketEvent, TicketSequence, User
 from itsm.services import add_comment
 
@@ -189,6 +203,19 @@ SERVICES = (
     ),
 )
 
+# --- service levels ---------------------------------------------------------------------
+
+OFFICE_CALENDAR = "Office hours"
+OFFICE_HOURS = (clock_time(8), clock_time(17))  # Monday to Friday
+# priority -> (response, resolution) in minutes of calendar time
+SLA_TARGETS = {1: (30, 240), 2: (60, 480), 3: (240, 1440), 4: (480, 2880)}
+# Infrastructure everyone needs around the clock runs on the 24×7 calendar; the business
+# applications and the workplace on office hours.
+ROUND_THE_CLOCK = ("vpn", "network", "access", "telephony")
+# One customer buys a tighter agreement for one service: the most specific SLA wins.
+CUSTOMER_SLA = ("corporate-banking", "erp",
+                {1: (15, 120), 2: (30, 240), 3: (120, 720), 4: (240, 1440)})
+
 REQUESTER_NAMES = (
     "Emma Jansen", "Noah Peeters", "Julia Svensson", "Liam de Jong", "Sofia Karlsson",
     "Lucas Hendriks", "Wang Fang", "Olivia Berg", "Milan Vos", "Elin Lund", "Zhou Min",
@@ -288,6 +315,9 @@ class Command(BaseCommand):
                                    "20 on a working day, 3 on a weekend day)."))
         parser.add_argument("--seed", type=int, default=42,
                             help=_("Random seed; the same seed gives the same history."))
+        parser.add_argument("--country", default="SE",
+                            help=_("Country whose public holidays the office calendar "
+                                   "observes (ISO code, default SE)."))
         parser.add_argument("--reset", action="store_true",
                             help=_("Delete every ticket and the demo catalog and users first."))
 
@@ -314,6 +344,7 @@ class Command(BaseCommand):
                 _("Created %(c)d customers, %(t)d teams, %(s)d services and %(u)d users.")
                 % {"c": len(desk.customers), "t": len(desk.teams), "s": len(desk.services),
                    "u": User.objects.count()})
+            self._build_service_levels(desk, now, options["days"], options["country"])
             incidents = self._write_history(desk, rng, now, options["days"],
                                             options["per_day"])
             # Ticket.updated_at is auto_now, so every save above stamped the wall clock;
@@ -321,6 +352,7 @@ class Command(BaseCommand):
             latest = (TicketEvent.objects.filter(ticket=OuterRef("pk"))
                       .order_by("-created_at").values("created_at")[:1])
             Ticket.objects.update(updated_at=Coalesce(Subquery(latest), F("created_at")))
+            self._flag_sla_history(now)
         by_status = {status: Incident.objects.filter(status=status).count()
                      for status in IncidentStatus.values}
         self.stdout.write(self.style.SUCCESS(
@@ -431,6 +463,118 @@ class Command(BaseCommand):
                 people.append(person(_username(full), full, roles.REQUESTER, customer=customer))
             requesters[customer.pk] = people
         return Desk(customers, teams, members, services, requesters, monitoring)
+
+    # --- service levels ------------------------------------------------------------
+
+    def _build_service_levels(self, desk: Desk, now: datetime, days: int,
+                              country: str) -> None:
+        """The office calendar (with the country's public holidays over the history and
+        the year ahead) and an SLA per service; before any ticket, so each one gets its
+        due times from the real `itsm.sla.apply`."""
+        office, _created = Calendar.objects.get_or_create(
+            name=OFFICE_CALENDAR, defaults={
+                "time_zone": settings.TIME_ZONE,
+                "description": _("Monday to Friday 08:00-17:00, public holidays off."),
+            })
+        if not office.periods.exists():
+            WorkingPeriod.objects.bulk_create(
+                WorkingPeriod(calendar=office, weekday=day, start=OFFICE_HOURS[0],
+                              end=OFFICE_HOURS[1])
+                for day in range(5))
+        first = timezone.localdate(now - timedelta(days=days)).year
+        last = timezone.localdate(now).year + 1
+        known = set(office.holidays.values_list("date", flat=True))
+        added = 0
+        try:
+            for year in range(first, last + 1):
+                entries, _subdiv = public_holidays(country, None, year)
+                new = [Holiday(calendar=office, date=day, name=name[:100])
+                       for day, name in sorted(entries.items()) if day not in known]
+                Holiday.objects.bulk_create(new)
+                added += len(new)
+        except CommandError as error:
+            self.stdout.write(_("No public holidays in %(calendar)s: %(error)s")
+                              % {"calendar": office.name, "error": error})
+        else:
+            self.stdout.write(_("%(calendar)s: %(n)d public holidays of %(country)s "
+                                "%(first)d-%(last)d.")
+                              % {"calendar": office.name, "n": added,
+                                 "country": country.upper(), "first": first, "last": last})
+
+        always = Calendar.default()
+        customers = {customer.code: customer for customer in desk.customers}
+
+        def agreement(service: Service, calendar: Calendar, targets: dict, name: str,
+                      customer: Customer | None = None) -> None:
+            agreement = ServiceLevelAgreement.objects.create(
+                name=name, service=service, customer=customer, calendar=calendar)
+            SLATarget.objects.bulk_create(
+                SLATarget(sla=agreement, priority=priority, response_minutes=response,
+                          resolution_minutes=resolution)
+                for priority, (response, resolution) in targets.items())
+
+        for spec, service, _cis in desk.services:
+            round_the_clock = spec.code in ROUND_THE_CLOCK
+            if round_the_clock:
+                service.criticality = Criticality.CRITICAL
+                service.save(update_fields=["criticality"])
+            agreement(service, always if round_the_clock else office, SLA_TARGETS,
+                      _("%(service)s standard (%(calendar)s)")
+                      % {"service": spec.name, "calendar": always.name if round_the_clock
+                         else office.name})
+            if spec.code == CUSTOMER_SLA[1]:
+                customer = customers[CUSTOMER_SLA[0]]
+                agreement(service, office, CUSTOMER_SLA[2],
+                          _("%(service)s premium for %(customer)s")
+                          % {"service": spec.name, "customer": customer.name}, customer)
+        self.stdout.write(_("Created %(n)d SLAs on the %(office)s and %(always)s calendars.")
+                          % {"n": ServiceLevelAgreement.objects.count(), "office": office.name,
+                             "always": always.name})
+
+    def _flag_sla_history(self, now: datetime) -> None:
+        """Flag what the every-minute scan would have flagged while the history ran.
+
+        The stories are written one ticket at a time, so the beat task cannot be replayed
+        along the way. Each warning or due time a ticket crossed while its clock ran (before
+        its response, resolution, close or current hold) is flagged with an event at that
+        moment; then `itsm.sla.scan(now)` runs once as the beat task would now (it finds
+        nothing left unless a moment is exactly now).
+        """
+        questions = (
+            ("response_warned", "response_warn_at", ("responded_at", "closed_at")),
+            ("response_breached", "response_due", ("responded_at", "closed_at")),
+            ("resolution_warned", "resolution_warn_at",
+             ("resolved_at", "closed_at", "on_hold_since")),
+            ("resolution_breached", "resolution_due",
+             ("resolved_at", "closed_at", "on_hold_since")),
+        )
+        flags = [flag for flag, _moment, _stops in questions]
+        changed: list[Ticket] = []
+        events: list[TicketEvent] = []
+        for ticket in Ticket.objects.filter(sla__isnull=False).only(
+                "pk", "response_due", "resolution_due", "response_warn_at",
+                "resolution_warn_at", "responded_at", "resolved_at", "closed_at",
+                "on_hold_since", *flags):
+            dirty = False
+            for flag, moment_field, stops in questions:
+                moment = getattr(ticket, moment_field)
+                ended = min([now, *(getattr(ticket, stop) for stop in stops
+                                    if getattr(ticket, stop) is not None)])
+                if moment is None or getattr(ticket, flag) or moment > ended:
+                    continue
+                setattr(ticket, flag, True)
+                dirty = True
+                events.append(TicketEvent(ticket_id=ticket.pk, kind=EventKind.SLA,
+                                          field=flag, old_value="False", new_value="True",
+                                          created_at=moment))
+            if dirty:
+                changed.append(ticket)
+        Ticket.objects.bulk_update(changed, flags, batch_size=500)
+        TicketEvent.objects.bulk_create(events, batch_size=1000)
+        flagged = sum(len(pks) for pks in sla.scan(now).values())
+        self.stdout.write(_("SLA history: %(e)d warnings and breaches flagged on %(t)d "
+                            "tickets; the scan now flagged %(n)d more.")
+                          % {"e": len(events), "t": len(changed), "n": flagged})
 
     # --- history -------------------------------------------------------------------
 
