@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -95,23 +96,26 @@ SCAN_BATCH = 1000
 def scan(now: datetime | None = None) -> dict[str, list[int]]:
     """Flag the tickets that crossed a warning or due time; return who was flagged now.
 
-    Idempotent, and safe on several workers at once: each flag is claimed with a
-    conditional UPDATE, so exactly one run writes its event (and will notify). Flags
-    are not edits a person makes, so they do not bump `version`.
+    Idempotent, and safe on several workers at once: a run locks the rows it claims
+    (SKIP LOCKED: another run passes over them) and sets their flag in the same
+    transaction, so exactly one run writes each event (and notifies). Flags are not
+    edits a person makes, so they do not bump `version`.
     """
     now = now or timezone.now()
     flagged: dict[str, list[int]] = {}
     for flag, moment, open_and_unflagged in SCAN_QUESTIONS:
-        candidates = list(
-            Ticket.objects.filter(open_and_unflagged, **{f"{moment}__lte": now})
-            .order_by(moment).values_list("pk", flat=True)[:SCAN_BATCH]
-        )
-        claimed = [pk for pk in candidates
-                   if Ticket.objects.filter(pk=pk, **{flag: False}).update(**{flag: True})]
-        TicketEvent.objects.bulk_create(
-            TicketEvent(ticket_id=pk, kind=EventKind.SLA, field=flag, old_value="False",
-                        new_value="True", created_at=now)
-            for pk in claimed
-        )
+        with transaction.atomic():
+            claimed = list(
+                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(open_and_unflagged, **{f"{moment}__lte": now})
+                .order_by(moment).values_list("pk", flat=True)[:SCAN_BATCH]
+            )
+            if claimed:
+                Ticket.objects.filter(pk__in=claimed).update(**{flag: True})
+            TicketEvent.objects.bulk_create(
+                TicketEvent(ticket_id=pk, kind=EventKind.SLA, field=flag, old_value="False",
+                            new_value="True", created_at=now)
+                for pk in claimed
+            )
         flagged[flag] = claimed
     return flagged
