@@ -8,9 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.models import ConfigurationItem, Criticality, Service
 from itsm import roles, workflow
 from itsm.choices import Channel, TicketKind
 
@@ -41,6 +43,8 @@ def create_incident(*, actor, requester=None, team=None, assignee=None, when=Non
         raise ValidationError({"requester": _("An incident needs a requester.")})
     if "customer" not in fields or fields["customer"] is None:
         fields["customer"] = requester.customer
+    if fields.get("service") is None and fields.get("configuration_item") is not None:
+        fields["service"] = service_of(fields["configuration_item"])
     if team is None and fields.get("service") is not None:
         owner = fields["service"].owner_team
         team = owner if owner is not None and owner.is_active else None
@@ -49,6 +53,17 @@ def create_incident(*, actor, requester=None, team=None, assignee=None, when=Non
         validate_parent(None, parent)
     incident = Incident(kind=TicketKind.INCIDENT, requester=requester, **fields)
     return workflow.open_ticket(incident, actor=actor, team=team, assignee=assignee, when=when)
+
+
+def service_of(ci: ConfigurationItem) -> Service | None:
+    """The service a CI implies when a ticket names only the CI: the most critical active
+    one it supports directly (the catalog's structure categorises the ticket, and the
+    service brings its team and SLA)."""
+    rank = Case(*(When(criticality=value, then=Value(position))
+                  for position, value in enumerate(Criticality.values)),
+                default=Value(len(Criticality.values)))
+    return (ci.services.filter(is_active=True).annotate(rank=rank)
+            .order_by("rank", "name").first())
 
 
 def validate_parent(incident: Incident | None, parent: Incident | None) -> None:
@@ -70,6 +85,9 @@ def update_incident(incident: Incident, *, actor, expected_version: int | None =
                     **changes: Any) -> Incident:
     if "parent" in changes:
         validate_parent(incident, changes["parent"])
+    ci = changes.get("configuration_item")
+    if ci is not None and "service" not in changes and incident.service_id is None:
+        changes["service"] = service_of(ci)
     return workflow.update(incident, actor=actor, editable=EDITABLE_FIELDS,
                            expected_version=expected_version, **changes)
 

@@ -116,3 +116,29 @@ def test_an_inactive_owner_team_receives_nothing(requester, service):
     service.owner_team.save()
     incident = create_incident(actor=requester, title="Printer jam", service=service)
     assert incident.assignment_team is None
+
+
+def test_a_ci_implies_its_most_critical_service_with_its_team(agent, requester, team,
+                                                              other_team):
+    from tests.factories import ConfigurationItemFactory, ServiceFactory
+
+    minor = ServiceFactory(name="Intranet", code="intranet", owner_team=other_team,
+                           criticality="low")
+    vital = ServiceFactory(name="Payments", code="payments", owner_team=team,
+                           criticality="critical")
+    ci = ConfigurationItemFactory(name="db-07")
+    ci.services.add(minor, vital)
+    incident = create_incident(actor=agent, requester=requester, title="DB slow",
+                               configuration_item=ci)
+    assert incident.service == vital and incident.assignment_team == team
+
+
+def test_naming_a_ci_later_fills_an_empty_service(agent, requester, service):
+    from tests.factories import ConfigurationItemFactory
+
+    ci = ConfigurationItemFactory(name="mail-01")
+    ci.services.add(service)
+    incident = create_incident(actor=agent, requester=requester, title="Mail")
+    update_incident(incident, actor=agent, configuration_item=ci)
+    incident.refresh_from_db()
+    assert incident.service == service
