@@ -285,11 +285,10 @@ class ServiceLevelAgreement(ClearsTermsCache):
         return self.name
 
 
-class SLATarget(ClearsTermsCache):
-    """Response and resolution targets for one priority, in minutes of calendar time."""
+class PriorityTargets(models.Model):
+    """Response and resolution minutes for one priority: what an SLA promises the
+    business, and what a supplier's contract promises the desk."""
 
-    sla = models.ForeignKey(ServiceLevelAgreement, verbose_name=_("SLA"),
-                            on_delete=models.CASCADE, related_name="targets")
     priority = models.PositiveSmallIntegerField(_("priority"),
                                                 choices=[(p, p) for p in PRIORITIES])
     response_minutes = models.PositiveIntegerField(_("response (minutes)"),
@@ -297,9 +296,38 @@ class SLATarget(ClearsTermsCache):
     resolution_minutes = models.PositiveIntegerField(_("resolution (minutes)"),
                                                      validators=[MinValueValidator(1)])
 
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4),
+                                   name="%(app_label)s_%(class)s_priority_range"),
+            models.CheckConstraint(condition=Q(response_minutes__gte=1,
+                                               resolution_minutes__gte=1),
+                                   name="%(app_label)s_%(class)s_minutes_positive"),
+            models.CheckConstraint(
+                condition=Q(response_minutes__lte=F("resolution_minutes")),
+                name="%(app_label)s_%(class)s_response_within_resolution",
+                violation_error_message=_("The response target cannot be longer than the "
+                                          "resolution target."),
+            ),
+        ]
+
+    def clean(self) -> None:
+        if (self.response_minutes and self.resolution_minutes
+                and self.response_minutes > self.resolution_minutes):
+            raise ValidationError({"response_minutes": _(
+                "The response target cannot be longer than the resolution target.")})
+
+
+class SLATarget(ClearsTermsCache, PriorityTargets):
+    """Response and resolution targets for one priority, in minutes of calendar time."""
+
+    sla = models.ForeignKey(ServiceLevelAgreement, verbose_name=_("SLA"),
+                            on_delete=models.CASCADE, related_name="targets")
+
     objects = SLAQuerySet.as_manager()
 
-    class Meta:
+    class Meta(PriorityTargets.Meta):
         ordering = ["sla", "priority"]
         verbose_name = _("SLA target")
         verbose_name_plural = _("SLA targets")
@@ -308,27 +336,11 @@ class SLATarget(ClearsTermsCache):
                 fields=["sla", "priority"], name="catalog_slatarget_unique_priority",
                 violation_error_message=_("This SLA already has a target for that priority."),
             ),
-            models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4),
-                                   name="catalog_slatarget_priority_range"),
-            models.CheckConstraint(condition=Q(response_minutes__gte=1,
-                                               resolution_minutes__gte=1),
-                                   name="catalog_slatarget_minutes_positive"),
-            models.CheckConstraint(
-                condition=Q(response_minutes__lte=F("resolution_minutes")),
-                name="catalog_slatarget_response_within_resolution",
-                violation_error_message=_("The response target cannot be longer than the "
-                                          "resolution target."),
-            ),
+            *PriorityTargets.Meta.constraints,
         ]
 
     def __str__(self) -> str:
         return f"{self.sla} P{self.priority}"
-
-    def clean(self) -> None:
-        if (self.response_minutes and self.resolution_minutes
-                and self.response_minutes > self.resolution_minutes):
-            raise ValidationError({"response_minutes": _(
-                "The response target cannot be longer than the resolution target.")})
 
 
 def sla_for(service: Service | int | None,

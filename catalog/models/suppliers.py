@@ -7,14 +7,12 @@ The tactical function answers for suppliers meeting their agreed levels; an
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from .catalog import CatalogQuerySet
-from .sla import PRIORITIES
+from .sla import PriorityTargets
 
 
 class Supplier(models.Model):
@@ -71,21 +69,15 @@ class UnderpinningContract(models.Model):
         return f"{self.supplier}: {self.name}"
 
 
-class ContractTarget(models.Model):
+class ContractTarget(PriorityTargets):
     """What the supplier promises for one priority, in minutes."""
 
     contract = models.ForeignKey(UnderpinningContract, verbose_name=_("contract"),
                                  on_delete=models.CASCADE, related_name="targets")
-    priority = models.PositiveSmallIntegerField(_("priority"),
-                                                choices=[(p, p) for p in PRIORITIES])
-    response_minutes = models.PositiveIntegerField(_("response (minutes)"),
-                                                   validators=[MinValueValidator(1)])
-    resolution_minutes = models.PositiveIntegerField(_("resolution (minutes)"),
-                                                     validators=[MinValueValidator(1)])
 
     objects = CatalogQuerySet.as_manager()
 
-    class Meta:
+    class Meta(PriorityTargets.Meta):
         ordering = ["contract", "priority"]
         verbose_name = _("contract target")
         verbose_name_plural = _("contract targets")
@@ -95,24 +87,8 @@ class ContractTarget(models.Model):
                 violation_error_message=_("This contract already has a target for that "
                                           "priority."),
             ),
-            models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4),
-                                   name="catalog_contracttarget_priority_range"),
-            models.CheckConstraint(condition=Q(response_minutes__gte=1,
-                                               resolution_minutes__gte=1),
-                                   name="catalog_contracttarget_minutes_positive"),
-            models.CheckConstraint(
-                condition=Q(response_minutes__lte=F("resolution_minutes")),
-                name="catalog_contracttarget_response_within_resolution",
-                violation_error_message=_("The response target cannot be longer than the "
-                                          "resolution target."),
-            ),
+            *PriorityTargets.Meta.constraints,
         ]
 
     def __str__(self) -> str:
         return f"{self.contract} P{self.priority}"
-
-    def clean(self) -> None:
-        if (self.response_minutes and self.resolution_minutes
-                and self.response_minutes > self.resolution_minutes):
-            raise ValidationError({"response_minutes": _(
-                "The response target cannot be longer than the resolution target.")})
