@@ -140,7 +140,8 @@ def load_incidents(n: int) -> None:
                 assignment_team_id, assignee_id, first_assignment_team_id, channel, created_at,
                 updated_at, responded_at, resolved_at, closed_at, response_due, resolution_due,
                 on_hold_since, on_hold_seconds, response_breached, resolution_breached,
-                reassignment_count, reopen_count, version)
+                reassignment_count, reopen_count, version, sla_id, sla_paused_minutes,
+                response_warn_at, resolution_warn_at, response_warned, resolution_warned)
             SELECT 'INC' || lpad(g::text, 7, '0'), 'incident',
                    'Bench incident ' || g || ': ' || (ARRAY['mail bounces','VPN drops',
                      'printer offline','slow ERP','password reset','disk full'])[1 + g % 6],
@@ -158,7 +159,9 @@ def load_incidents(n: int) -> None:
                    CASE WHEN status IN ('closed','cancelled') THEN created + interval '3 days' END,
                    created + interval '1 hour', created + interval '8 hours',
                    CASE WHEN status = 'on_hold' THEN created + interval '1 hour' END,
-                   0, g % 17 = 0, g % 11 = 0, g % 4 / 3, 0, 1
+                   0, g % 17 = 0, g % 11 = 0, g % 4 / 3, 0, 1, NULL, 0,
+                   created + interval '45 minutes', created + interval '6 hours',
+                   g % 17 = 0, g % 11 = 0
             FROM bench_rows ORDER BY g
         """)
         cur.execute("""
