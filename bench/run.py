@@ -63,15 +63,50 @@ def ensure_database(database_url: str) -> None:
 # --- data -----------------------------------------------------------------------------
 
 
+def bench_people(service_count: int) -> tuple[list, list, list, list]:
+    """The reference data every bench loads (idempotent): 6 teams of 5 agents, 400
+    requesters over 8 customers, and services owned by the teams. Returns
+    (agents as (user id, team id), requesters as (user id, customer id), teams, services).
+    """
+    from django.contrib.auth.models import Group
+
+    from catalog.models import Customer, Service, Team
+    from itsm.models import User
+
+    groups = {g.name: g for g in Group.objects.all()}
+    customers = [Customer.objects.get_or_create(code=f"bu{i}", defaults={"name": f"BU {i}"})[0]
+                 for i in range(8)]
+    agents, teams = [], []
+    for t in range(6):
+        team, _ = Team.objects.get_or_create(name=f"Bench team {t}")
+        teams.append(team)
+        for a in range(5):
+            user, created = User.objects.get_or_create(username=f"bench-agent-{t}-{a}")
+            if created:
+                user.groups.add(groups["agent"])
+            team.members.add(user)
+            agents.append((user.pk, team.pk))
+    requesters = []
+    for r in range(400):
+        user, created = User.objects.get_or_create(
+            username=f"bench-requester-{r}", defaults={"customer": customers[r % 8]})
+        if created:
+            user.groups.add(groups["requester"])
+        requesters.append((user.pk, customers[r % 8].pk))
+    services = [Service.objects.get_or_create(
+        code=f"svc{s}", defaults={"name": f"Service {s}", "owner_team": teams[s % 6]})[0]
+        for s in range(service_count)]
+    return agents, requesters, teams, services
+
+
 def load_incidents(n: int) -> None:
     """Load n incidents spread over a year, with the reference data they point at."""
-    from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from catalog.models import ConfigurationItem, Customer, Service, Team
+    from catalog.models import ConfigurationItem
     from incidents.models import Incident
-    from itsm.models import TicketSequence, User
+    from itsm.models import TicketSequence
 
     call_command("migrate", verbosity=0)
     existing = Incident.objects.count()
@@ -85,30 +120,7 @@ def load_incidents(n: int) -> None:
                         " incidents_incident RESTART IDENTITY CASCADE")
     started = time.perf_counter()
     with transaction.atomic():
-        groups = {g.name: g for g in Group.objects.all()}
-        customers = [Customer.objects.get_or_create(code=f"bu{i}", defaults={"name": f"BU {i}"})[0]
-                     for i in range(8)]
-        agents = []
-        teams = []
-        for t in range(6):
-            team, _ = Team.objects.get_or_create(name=f"Bench team {t}")
-            teams.append(team)
-            for a in range(5):
-                user, created = User.objects.get_or_create(username=f"bench-agent-{t}-{a}")
-                if created:
-                    user.groups.add(groups["agent"])
-                team.members.add(user)
-                agents.append((user.pk, team.pk))
-        requesters = []
-        for r in range(400):
-            user, created = User.objects.get_or_create(
-                username=f"bench-requester-{r}", defaults={"customer": customers[r % 8]})
-            if created:
-                user.groups.add(groups["requester"])
-            requesters.append((user.pk, customers[r % 8].pk))
-        services = [Service.objects.get_or_create(
-            code=f"svc{s}", defaults={"name": f"Service {s}", "owner_team": teams[s % 6]})[0]
-            for s in range(20)]
+        agents, requesters, _teams, services = bench_people(20)
         cis = [ConfigurationItem.objects.get_or_create(name=f"bench-ci-{c}")[0]
                for c in range(100)]
 

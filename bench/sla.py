@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from run import ensure_database, setup_django  # noqa: E402  (bench/run.py's helpers)
+from run import bench_people, ensure_database, setup_django  # noqa: E402  (bench/run.py)
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/itsm_bench_sla"
 SERVICES = 20  # the last one has no SLA
@@ -46,46 +46,19 @@ RUNNING = "resolved_at IS NULL AND on_hold_since IS NULL"  # the resolution cloc
 
 def reference_data() -> dict:
     """Customers, teams, agents, requesters, services, calendars and SLAs (idempotent)."""
-    from django.contrib.auth.models import Group
     from django.db import transaction
 
     from catalog.models import (
         Calendar,
-        Customer,
         Holiday,
-        Service,
         ServiceLevelAgreement,
         SLATarget,
-        Team,
         WorkingPeriod,
     )
-    from itsm.models import User
 
     targets = {1: (30, 240), 2: (60, 480), 3: (240, 1440), 4: (480, 2880)}
     with transaction.atomic():
-        groups = {g.name: g for g in Group.objects.all()}
-        customers = [Customer.objects.get_or_create(code=f"bu{i}", defaults={"name": f"BU {i}"})[0]
-                     for i in range(8)]
-        agents, teams = [], []
-        for t in range(6):
-            team, _ = Team.objects.get_or_create(name=f"Bench team {t}")
-            teams.append(team)
-            for a in range(5):
-                user, created = User.objects.get_or_create(username=f"bench-agent-{t}-{a}")
-                if created:
-                    user.groups.add(groups["agent"])
-                team.members.add(user)
-                agents.append((user.pk, team.pk))
-        requesters = []
-        for r in range(400):
-            user, created = User.objects.get_or_create(
-                username=f"bench-requester-{r}", defaults={"customer": customers[r % 8]})
-            if created:
-                user.groups.add(groups["requester"])
-            requesters.append((user.pk, customers[r % 8].pk))
-        services = [Service.objects.get_or_create(
-            code=f"svc{s}", defaults={"name": f"Service {s}", "owner_team": teams[s % 6]})[0]
-            for s in range(SERVICES)]
+        agents, requesters, _teams, services = bench_people(SERVICES)
         office, created = Calendar.objects.get_or_create(
             name="Bench office hours", defaults={"time_zone": "Europe/Stockholm"})
         if created:
