@@ -113,6 +113,12 @@ class Ticket(models.Model):
         "catalog.Service", verbose_name=_("service"), on_delete=models.PROTECT,
         null=True, blank=True, related_name="tickets",
     )
+    # The catalog steers categorisation: the workflow files a ticket under its service's
+    # category when the service is set or changed.
+    category = models.ForeignKey(
+        "catalog.ServiceCategory", verbose_name=_("category"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="tickets", editable=False,
+    )
     configuration_item = models.ForeignKey(
         "catalog.ConfigurationItem", verbose_name=_("configuration item"),
         on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
@@ -400,11 +406,15 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         SLA_WARNING = "sla_warning", _("SLA warning")
         SLA_BREACH = "sla_breach", _("SLA breach")
+        SLA_ESCALATION = "sla_escalation", _("SLA escalation")
 
+    # A person of the desk, or an outside party (a supplier) known only by address.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
-        related_name="notifications",
+        null=True, blank=True, related_name="notifications",
     )
+    email = models.EmailField(_("email"), blank=True,
+                              help_text=_("For a recipient outside the desk, e.g. a supplier."))
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, null=True, blank=True,
         related_name="notifications",
@@ -425,6 +435,10 @@ class Notification(models.Model):
         indexes = [
             # The unread badge on every page, and the list of one person's notifications.
             models.Index(fields=["user", "read_at"], name="itsm_notification_unread"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(email=""),
+                                   name="itsm_notification_has_recipient"),
         ]
 
     def __str__(self) -> str:

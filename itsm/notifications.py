@@ -1,8 +1,10 @@
-"""Telling people about SLA warnings and breaches: in the app, then by email.
+"""Telling people about SLA warnings, breaches and escalations: in the app, then by
+email.
 
 The only writer of `Notification` rows. The SLA scan decides who was flagged (once
-each, even on two workers); this module decides who hears about it, renders what they
-read, and hands the email to Celery once the scan's transaction has committed.
+each, even on two workers) and `itsm.escalation` where a breach escalates to; this
+module decides who hears about it, renders what they read, and hands the email to
+Celery once the scan's transaction has committed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .choices import TicketKind
+from .escalation import Escalation
 from .models import Notification, Ticket, User
 
 logger = logging.getLogger(__name__)
@@ -31,6 +34,7 @@ SLA_FLAGS: dict[str, tuple[str, str, str]] = {
 TEMPLATES = {
     Notification.Kind.SLA_WARNING: "itsm/email/sla_warning.txt",
     Notification.Kind.SLA_BREACH: "itsm/email/sla_breach.txt",
+    Notification.Kind.SLA_ESCALATION: "itsm/email/sla_escalation.txt",
 }
 
 
@@ -49,6 +53,17 @@ def sla_recipients(ticket: Ticket, kind: str) -> list[User]:
     return list(recipients.values())
 
 
+def level_recipients(escalation: Escalation) -> list[User]:
+    """The people of the team a breach escalates to: its lead, or while it has none,
+    its active members. A supplier level has no people; it is written to."""
+    team = escalation.level.team
+    if team is None:
+        return []
+    if team.lead is not None and team.lead.is_active:
+        return [team.lead]
+    return [member for member in team.members.all() if member.is_active]
+
+
 def ticket_path(ticket: Ticket) -> str | None:
     """Where an agent opens the ticket; incidents are the only kind with a page so far."""
     if ticket.kind == TicketKind.INCIDENT:
@@ -56,29 +71,37 @@ def ticket_path(ticket: Ticket) -> str | None:
     return None
 
 
-def render_sla_message(ticket: Ticket, kind: str, clock: str, due) -> tuple[str, str]:
+def render_sla_message(ticket: Ticket, kind: str, clock: str, due, *,
+                       escalation: Escalation | None = None,
+                       outside: bool = False) -> tuple[str, str]:
     """Subject (the template's first line) and body (the rest) of an SLA message.
 
     The due time is shown in the desk's TIME_ZONE, not the reader's: the same text goes
-    to every recipient and into their email.
+    to every recipient and into their email. A message `outside` the desk (to a
+    supplier) carries no link into the desk.
     """
     # Formatted here: the `date` filter would convert to whatever zone is active.
     local_due = (timezone.localtime(due, timezone.get_default_timezone())
                  .strftime("%Y-%m-%d %H:%M") if due else "—")
     text = render_to_string(TEMPLATES[kind], {
         "ticket": ticket, "clock": clock, "due": local_due,
-        "time_zone": settings.TIME_ZONE, "path": ticket_path(ticket),
+        "time_zone": settings.TIME_ZONE, "path": None if outside else ticket_path(ticket),
+        "level": escalation.level if escalation else None, "outside": outside,
     })
     subject, _newline, body = text.strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 
 
-def notify_sla(flagged: dict[str, list[int]]) -> list[Notification]:
-    """Notify the people responsible for tickets the SLA scan just flagged.
+def notify_sla(flagged: dict[str, list[int]],
+               escalations: Iterable[Escalation] = ()) -> list[Notification]:
+    """Notify the people responsible for tickets the SLA scan just flagged, and the
+    support levels their breaches escalated to.
 
-    One query per flag, one bulk insert; each email is queued after commit.
+    One query per flag, one bulk insert; each email is queued after commit. Nobody
+    hears twice about one breach of one ticket.
     """
     notifications: list[Notification] = []
+    told: dict[tuple[str, int], set[int]] = {}
     for flag, ids in flagged.items():
         if not ids or flag not in SLA_FLAGS:
             continue
@@ -87,13 +110,36 @@ def notify_sla(flagged: dict[str, list[int]]) -> list[Notification]:
                    .select_related("assignee", "assignment_team__lead").order_by("pk"))
         for ticket in tickets:
             subject, body = render_sla_message(ticket, kind, clock, getattr(ticket, due_field))
+            people = sla_recipients(ticket, kind)
+            told[flag, ticket.pk] = {person.pk for person in people}
             notifications.extend(
                 Notification(user=person, ticket=ticket, kind=kind, subject=subject, body=body)
-                for person in sla_recipients(ticket, kind)
+                for person in people
             )
+    for escalation in escalations:
+        notifications.extend(_escalation_notifications(
+            escalation, already=told.get((escalation.flag, escalation.ticket.pk), set())))
     created = Notification.objects.bulk_create(notifications)
     schedule_emails(n.pk for n in created)
     return created
+
+
+def _escalation_notifications(escalation: Escalation,
+                              already: set[int]) -> list[Notification]:
+    _kind, clock, due_field = SLA_FLAGS[escalation.flag]
+    kind = Notification.Kind.SLA_ESCALATION
+    ticket, supplier = escalation.ticket, escalation.level.supplier
+    due = getattr(ticket, due_field)
+    if supplier is not None:
+        if not supplier.contact_email:
+            return []
+        subject, body = render_sla_message(ticket, kind, clock, due, escalation=escalation,
+                                           outside=True)
+        return [Notification(email=supplier.contact_email, ticket=ticket, kind=kind,
+                             subject=subject, body=body)]
+    subject, body = render_sla_message(ticket, kind, clock, due, escalation=escalation)
+    return [Notification(user=person, ticket=ticket, kind=kind, subject=subject, body=body)
+            for person in level_recipients(escalation) if person.pk not in already]
 
 
 def schedule_emails(notification_ids: Iterable[int]) -> None:

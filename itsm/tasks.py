@@ -11,19 +11,22 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from . import sla
+from . import escalation, sla
 from .models import Notification
 from .notifications import notify_sla
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def sla_scan_task() -> dict[str, int]:
-    """Every minute: flag tickets that crossed a warning or due time (once each) and
-    notify the people responsible."""
+    """Every minute: flag tickets that crossed a warning or due time (once each),
+    escalate breaches along their service's support path, and notify the people
+    responsible."""
     with transaction.atomic():
-        # Flags and notifications commit together; emails are queued after the commit.
-        flagged = sla.scan()
-        notify_sla(flagged)
+        # Flags, escalations and notifications commit together; emails are queued after
+        # the commit.
+        now = timezone.now()
+        flagged = sla.scan(now)
+        notify_sla(flagged, escalation.escalate(flagged, when=now))
     return {flag: len(ids) for flag, ids in flagged.items()}
 
 
@@ -35,10 +38,11 @@ def send_notification_email_task(notification_id: int) -> bool:
                     .filter(pk=notification_id).first())
     if notification is None or notification.emailed_at is not None:
         return False
-    if not notification.user.email:
+    address = notification.user.email if notification.user else notification.email
+    if not address:
         return False
     send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
-              [notification.user.email])
+              [address])
     # A conditional update: a redelivered message racing this one cannot mark it twice.
     Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now())

@@ -197,6 +197,7 @@ def open_ticket(ticket: Ticket, *, actor, team=None, assignee=None,
             ticket.created_at = when
         ticket.full_clean(exclude=["number", "status", "requester"],
                           validate_unique=False, validate_constraints=False)
+        categorise(ticket)
         sla.apply(ticket)
         ticket.save()
         _event(ticket, actor, EventKind.CREATED, new=ticket.status, public=True,
@@ -396,11 +397,12 @@ def update(ticket: Ticket, *, actor, editable: Iterable[str],
             ticket.priority = priority
     if not events:
         return ticket
-    clock: set[str] = set()
+    # Fields the change implies: the category follows the service, the clock the terms.
+    derived: set[str] = categorise(ticket) if "service" in changes else set()
     if {"impact", "urgency", "service", "customer"} & set(changes):
         old_due = ticket.resolution_due
-        clock = sla.apply(ticket)
-        if "resolution_due" in clock:
+        derived |= sla.apply(ticket)
+        if "resolution_due" in derived:
             events.append(_event(ticket, actor, EventKind.SLA, field_name="resolution_due",
                                  old=old_due.isoformat() if old_due else "",
                                  new=ticket.resolution_due.isoformat()
@@ -408,9 +410,19 @@ def update(ticket: Ticket, *, actor, editable: Iterable[str],
     ticket.full_clean(exclude=["number", "status", "requester"],
                       validate_unique=False, validate_constraints=False)
     with transaction.atomic():
-        _save_versioned(ticket, expected_version, {*changes, "priority", *clock}, when=now)
+        _save_versioned(ticket, expected_version, {*changes, "priority", *derived}, when=now)
         TicketEvent.objects.bulk_create(events)
     return ticket
+
+
+def categorise(ticket: Ticket) -> set[str]:
+    """File the ticket under its service's category (the catalog's structure steers
+    categorisation); returns {"category"} if that changed it."""
+    category_id = ticket.service.category_id if ticket.service_id else None
+    if category_id == ticket.category_id:
+        return set()
+    ticket.category_id = category_id
+    return {"category"}
 
 
 def record_response(ticket: Ticket, when=None) -> None:

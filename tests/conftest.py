@@ -16,7 +16,14 @@ from rest_framework.test import APIClient
 
 from itsm.models import ApiToken
 
-from .factories import CustomerFactory, ServiceFactory, TeamFactory, UserFactory, make_incident
+from .factories import (
+    CustomerFactory,
+    ServiceFactory,
+    TeamFactory,
+    UserFactory,
+    make_incident,
+    make_office,
+)
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -165,6 +172,12 @@ def other_team(other_team_agent):
 @pytest.fixture
 def service(team):
     return ServiceFactory(name="Email", code="email", owner_team=team)
+
+
+@pytest.fixture
+def office(db):
+    """A Mon–Fri 08:00–18:00 Europe/Berlin calendar."""
+    return make_office()
 
 
 @pytest.fixture

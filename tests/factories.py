@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
 import factory
 from django.contrib.auth.models import Group
 
-from catalog.models import ConfigurationItem, Customer, Service, Team
+from catalog.models import (
+    Calendar,
+    ConfigurationItem,
+    Customer,
+    Service,
+    ServiceLevelAgreement,
+    SLATarget,
+    Team,
+    WorkingPeriod,
+)
 from incidents.models import Incident
 from incidents.services import create_incident
 from itsm.models import User
@@ -77,3 +89,41 @@ def make_incident(*, actor=None, requester=None, **fields) -> Incident:
     requester = requester or UserFactory(roles=["requester"])
     fields.setdefault("title", "Cannot reach the mail server")
     return create_incident(actor=actor, requester=requester, **fields)
+
+
+# --- SLA clock helpers: a Berlin office calendar and SLAs on it ---------------------------
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin(*args) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)
+
+
+def make_office() -> Calendar:
+    """Mon–Fri 08:00–18:00 Europe/Berlin."""
+    calendar = Calendar.objects.create(name="Berlin office", time_zone="Europe/Berlin")
+    for weekday in range(5):
+        WorkingPeriod.objects.create(calendar=calendar, weekday=weekday, start=time(8),
+                                     end=time(18))
+    return calendar
+
+
+def make_sla(service, calendar, customer=None, *, p3=(60, 240), p2=(30, 120)):
+    """An SLA with P3 and P2 targets as (response, resolution) minutes."""
+    sla = ServiceLevelAgreement.objects.create(name=f"{service} {customer or 'all'}",
+                                               service=service, customer=customer,
+                                               calendar=calendar)
+    SLATarget.objects.create(sla=sla, priority=3, response_minutes=p3[0],
+                             resolution_minutes=p3[1])
+    SLATarget.objects.create(sla=sla, priority=2, response_minutes=p2[0],
+                             resolution_minutes=p2[1])
+    return sla
+
+
+def log(agent, requester, service, when, **fields):
+    """A P3 incident ("Mail is slow") logged at `when`."""
+    fields.setdefault("impact", 2)
+    fields.setdefault("urgency", 2)  # P3
+    return create_incident(actor=agent, requester=requester, title="Mail is slow",
+                           service=service, when=when, **fields)

@@ -1,6 +1,7 @@
 """The service catalog's models: customers, teams, services, CIs and their relations
-(`catalog`), the calendars and agreements the SLA clock runs on (`sla`), and suppliers
-with their underpinning contracts (`suppliers`)."""
+(`catalog`), the calendars and agreements the SLA clock runs on (`sla`), suppliers
+with their underpinning contracts (`suppliers`), what services offer to order or change
+(`offerings`), and each service's support path and documentation history (`dossier`)."""
 
 from .catalog import (
     CatalogQuerySet,
@@ -14,11 +15,14 @@ from .catalog import (
     Lifecycle,
     MeetingCadence,
     Service,
+    ServiceCategory,
     ServiceQuerySet,
     ServiceType,
     Team,
     impacted_services,
 )
+from .dossier import ServiceRevision, SupportLevel
+from .offerings import ChangeRisk, OfferingQuerySet, RequestItem, StandardChange
 from .sla import (
     TERMS_CACHE_SECONDS,
     Calendar,
@@ -44,5 +48,6 @@ __all__ = [
     "ServiceLevelAgreement", "ServiceQuerySet", "ServiceType", "Supplier", "Team",
     "UnderpinningContract", "Weekday", "WorkingPeriod", "impacted_services", "sla_for",
     "spans_overlap", "validate_time_zone", "TERMS_CACHE_SECONDS", "clear_terms_cache",
-    "terms_for", "working_calendar_of",
+    "terms_for", "working_calendar_of", "ServiceCategory", "ServiceRevision", "SupportLevel",
+    "ChangeRisk", "OfferingQuerySet", "RequestItem", "StandardChange",
 ]

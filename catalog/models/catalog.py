@@ -99,6 +99,27 @@ class Team(models.Model):
         return self.name
 
 
+class ServiceCategory(models.Model):
+    """A branch of the catalog's structure ("Workplace", "Business applications"): the
+    category a ticket takes from the service it is about."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Where the category comes in the catalog."))
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ServiceQuerySet(CatalogQuerySet):
     def visible_to(self, user) -> ServiceQuerySet:
         # Requesters pick a service when they log a ticket, so they see active ones.
@@ -138,6 +159,16 @@ class Service(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     description = models.TextField(_("description"), blank=True)
+    operations_notes = models.TextField(
+        _("operational notes"), blank=True,
+        help_text=_("How the service is run: maintenance windows, backups, monitoring."))
+    support_notes = models.TextField(
+        _("support notes"), blank=True,
+        help_text=_("What the service desk needs to know to help users and to escalate."))
+    category = models.ForeignKey(
+        ServiceCategory, verbose_name=_("category"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="services",
+        help_text=_("Tickets about this service are filed under this category."))
     owner_team = models.ForeignKey(
         Team,
         verbose_name=_("owner team"),

@@ -10,12 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from itsm import sla, workflow
-from itsm.celery import app as celery_app
 from itsm.models import Notification
 from itsm.notifications import notify_sla
 from itsm.tasks import send_notification_email_task, sla_scan_task
-from tests.factories import UserFactory
-from tests.itsm.test_sla_clock import berlin, log, make_sla, office  # noqa: F401
+from tests.factories import UserFactory, berlin, log
 
 pytestmark = pytest.mark.django_db
 
@@ -26,22 +24,6 @@ RESPONSE_BREACHED = berlin(2026, 3, 2, 18, 1)
 # Assigning a ticket responds to it: only the resolution clock runs on.
 RESOLUTION_WARNED = berlin(2026, 3, 3, 10, 30)
 RESOLUTION_BREACHED = berlin(2026, 3, 3, 11, 1)
-
-
-@pytest.fixture
-def late(agent, requester, service, office):  # noqa: F811
-    make_sla(service, office)
-    return log(agent, requester, service, berlin(2026, 3, 2, 17))
-
-
-@pytest.fixture
-def eager(settings):
-    """Tasks run in-process when queued (the Celery app read its settings already)."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
 
 
 def recipients(notifications) -> set[str]:

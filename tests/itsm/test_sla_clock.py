@@ -2,50 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
-
 import pytest
 
-from catalog.models import Calendar, ServiceLevelAgreement, SLATarget, WorkingPeriod
 from incidents.choices import IncidentStatus as S
-from incidents.services import create_incident, update_incident
+from incidents.services import update_incident
 from itsm import workflow
-from tests.factories import CustomerFactory, ServiceFactory
+from tests.factories import CustomerFactory, ServiceFactory, berlin, log, make_sla
 
 pytestmark = pytest.mark.django_db
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def berlin(*args) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)
-
-
-@pytest.fixture
-def office():
-    calendar = Calendar.objects.create(name="Berlin office", time_zone="Europe/Berlin")
-    for weekday in range(5):
-        WorkingPeriod.objects.create(calendar=calendar, weekday=weekday, start=time(8),
-                                     end=time(18))
-    return calendar
-
-
-def make_sla(service, calendar, customer=None, *, p3=(60, 240), p2=(30, 120)):
-    sla = ServiceLevelAgreement.objects.create(name=f"{service} {customer or 'all'}",
-                                               service=service, customer=customer,
-                                               calendar=calendar)
-    SLATarget.objects.create(sla=sla, priority=3, response_minutes=p3[0],
-                             resolution_minutes=p3[1])
-    SLATarget.objects.create(sla=sla, priority=2, response_minutes=p2[0],
-                             resolution_minutes=p2[1])
-    return sla
-
-
-def log(agent, requester, service, when, **fields):
-    fields.setdefault("impact", 2)
-    fields.setdefault("urgency", 2)  # P3
-    return create_incident(actor=agent, requester=requester, title="Mail is slow",
-                           service=service, when=when, **fields)
 
 
 def test_due_times_run_in_business_hours(agent, requester, service, office):

@@ -12,17 +12,9 @@ from incidents.models import Incident
 from itsm import sla, workflow
 from itsm.models import Ticket
 from itsm.tasks import sla_scan_task
-from tests.itsm.test_sla_clock import berlin, log, make_sla, office  # noqa: F401
+from tests.factories import berlin
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def late(agent, requester, service, office):  # noqa: F811
-    """Logged Monday 17:00 in Berlin office hours, P3: respond by 18:00 (warn 17:45),
-    resolve by Tuesday 11:00 (warn at 75 %: Tuesday 10:00)."""
-    make_sla(service, office)
-    return log(agent, requester, service, berlin(2026, 3, 2, 17))
 
 
 def test_warning_times_follow_the_threshold(late):

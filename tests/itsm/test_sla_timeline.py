@@ -16,7 +16,7 @@ from incidents.choices import IncidentStatus as S
 from itsm import sla, workflow
 from itsm.business_time import WorkingCalendar
 from itsm.sla_timeline import format_minutes, sla_timeline, timeline_for
-from tests.itsm.test_sla_clock import berlin, log, make_sla, office  # noqa: F401
+from tests.factories import berlin, log, make_sla
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OFFICE = WorkingCalendar(tz=BERLIN, week={day: [(time(8), time(18))] for day in range(5)})
@@ -142,7 +142,7 @@ def test_minutes_read_as_hours_and_minutes():
 
 @pytest.mark.django_db
 def test_the_incident_page_tells_the_sla_story(client, agent, requester, service,
-                                               office):  # noqa: F811
+                                               office):
     make_sla(service, office)
     incident = log(agent, requester, service, berlin(2026, 3, 2, 9))  # P3: 1 h / 4 h
     workflow.transition(incident, S.IN_PROGRESS, actor=agent, when=berlin(2026, 3, 2, 9, 20))
