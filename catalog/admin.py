@@ -14,15 +14,21 @@ from .models import (
     ContractTarget,
     Customer,
     Holiday,
+    RequestItem,
     Service,
+    ServiceCategory,
     ServiceLevelAgreement,
+    ServiceRevision,
     SLATarget,
+    StandardChange,
     Supplier,
+    SupportLevel,
     Team,
     UnderpinningContract,
     WorkingPeriod,
     spans_overlap,
 )
+from .services import record_revision
 
 
 @admin.register(Customer)
@@ -43,15 +49,76 @@ class TeamAdmin(admin.ModelAdmin):
     filter_horizontal = ("members",)
 
 
+@admin.register(ServiceCategory)
+class ServiceCategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "position")
+    search_fields = ("name", "code")
+    prepopulated_fields = {"code": ("name",)}
+
+
+class SupportLevelInline(admin.TabularInline):
+    """The support path, first line first: a breach escalates to the next level."""
+
+    model = SupportLevel
+    autocomplete_fields = ("team", "supplier")
+    extra = 0
+
+
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "service_type", "criticality", "lifecycle", "owner_team",
-                    "is_active")
-    list_filter = ("service_type", "criticality", "lifecycle", "owner_team", "is_active")
-    list_select_related = ("owner_team",)
+    list_display = ("name", "code", "category", "service_type", "criticality", "lifecycle",
+                    "owner_team", "is_active")
+    list_filter = ("category", "service_type", "criticality", "lifecycle", "owner_team",
+                   "is_active")
+    list_select_related = ("owner_team", "category")
     search_fields = ("name", "code", "description")
     prepopulated_fields = {"code": ("name",)}
     filter_horizontal = ("depends_on",)
+    inlines = (SupportLevelInline,)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """Keep the documentation's history for admin edits too, once the support path
+        (an inline) is saved."""
+        super().save_related(request, form, formsets, change)
+        record_revision(form.instance, request.user, str(_("Edited in the admin")))
+
+
+@admin.register(ServiceRevision)
+class ServiceRevisionAdmin(admin.ModelAdmin):
+    """The history is a record: it is read here, never edited."""
+
+    list_display = ("service", "number", "author", "created_at", "summary")
+    list_filter = ("service",)
+    list_select_related = ("service", "author")
+    search_fields = ("service__name", "summary")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RequestItem)
+class RequestItemAdmin(admin.ModelAdmin):
+    list_display = ("name", "service", "fulfilment_team", "requires_approval",
+                    "fulfilment_days", "is_active")
+    list_filter = ("requires_approval", "is_active", "service")
+    list_select_related = ("service", "fulfilment_team")
+    search_fields = ("name", "description", "service__name")
+    autocomplete_fields = ("service", "fulfilment_team")
+
+
+@admin.register(StandardChange)
+class StandardChangeAdmin(admin.ModelAdmin):
+    list_display = ("name", "service", "risk", "is_active")
+    list_filter = ("risk", "is_active", "service")
+    list_select_related = ("service",)
+    search_fields = ("name", "description", "service__name")
+    autocomplete_fields = ("service",)
 
 
 class CIRelationInline(admin.TabularInline):

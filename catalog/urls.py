@@ -8,4 +8,10 @@ app_name = "catalog"
 
 urlpatterns = [
     path("ownership/", views.ownership_report, name="ownership"),
+    path("services/", views.service_list, name="services"),
+    path("services/<slug:code>/", views.service_detail, name="service"),
+    path("services/<slug:code>/edit/", views.service_edit, name="service-edit"),
+    path("services/<slug:code>/history/", views.service_history, name="service-history"),
+    path("services/<slug:code>/history/<n:number>/", views.service_revision,
+         name="service-revision"),
 ]

@@ -11,6 +11,7 @@ class ItsmConfig(AppConfig):
         from django.urls import register_converter
 
         from . import checks  # noqa: F401  (registers system checks)
-        from .converters import TicketNumberConverter
+        from .converters import SmallNumberConverter, TicketNumberConverter
 
         register_converter(TicketNumberConverter, "ticket")
+        register_converter(SmallNumberConverter, "n")

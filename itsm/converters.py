@@ -15,3 +15,16 @@ class TicketNumberConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+class SmallNumberConverter:
+    """A counter in a URL (a revision number): at most nine digits, so it always fits
+    the database's integer column; longer is a 404, not an overflow."""
+
+    regex = r"[0-9]{1,9}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)

@@ -59,6 +59,20 @@ def duration(seconds: int | None) -> str:
     return _("%(m)d min") % {"m": max(minutes, 1)}
 
 
+@register.filter
+def minutes_hm(minutes: int | None) -> str:
+    """A target in business minutes as hours and minutes: "4 h", "1 h 30 min", "45 min".
+    Never days: a business day is whatever the calendar says it is."""
+    if minutes is None:
+        return ""
+    hours, rest = divmod(int(minutes), 60)
+    if hours and rest:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": rest}
+    if hours:
+        return _("%(h)d h") % {"h": hours}
+    return _("%(m)d min") % {"m": rest}
+
+
 @register.simple_tag
 def field_value(ticket, name: str, value: str) -> str:
     """An event's stored value as the reader should see it: a choice's label in their

@@ -15,10 +15,15 @@ from django.urls import reverse
 from catalog.models import (
     Calendar,
     ConfigurationItem,
+    RequestItem,
+    ServiceCategory,
     ServiceLevelAgreement,
+    StandardChange,
     Supplier,
+    SupportLevel,
     UnderpinningContract,
 )
+from catalog.services import record_revision
 from incidents.models import Incident
 from incidents.services import EDITABLE_FIELDS
 from itsm import workflow
@@ -47,6 +52,13 @@ def every_kind_of_row(admin, incident, service, team):
     supplier = Supplier.objects.create(name="Hosting AB")
     UnderpinningContract.objects.create(supplier=supplier, service=service, name="Hosting",
                                         valid_from=date(2026, 1, 1))
+    service.category = ServiceCategory.objects.create(name="Workplace", code="workplace")
+    service.save()
+    SupportLevel.objects.create(service=service, position=1, team=team)
+    RequestItem.objects.create(service=service, name="Shared mailbox")
+    StandardChange.objects.create(service=service, name="Raise quota",
+                                  implementation_plan="Set the quota.")
+    record_revision(service, admin)
     # A transactional test elsewhere may have flushed the rows the migrations seed.
     PriorityRule.objects.get_or_create(impact=1, urgency=1, defaults={"priority": 1})
     assert TicketSequence.objects.exists()

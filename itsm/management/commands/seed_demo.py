@@ -38,8 +38,10 @@ from catalog.models import (
     Customer,
     Holiday,
     Service,
+    ServiceCategory,
     ServiceLevelAgreement,
     SLATarget,
+    Supplier,
     Team,
     WorkingPeriod,
 )
@@ -50,6 +52,8 @@ from itsm import roles, sla, workflow
 from itsm.choices import Channel, EventKind
 from itsm.models import Ticket, TicketEvent, TicketSequence, User
 from itsm.services import add_comment
+
+from ._demo_catalog import DEMO_CATEGORY_CODES, DEMO_SUPPLIERS, FIRST_LINE, document_catalog
 
 DEMO_PASSWORD = "demo"
 # (role, username): the logins `make run` prints; every demo user has DEMO_PASSWORD.
@@ -74,7 +78,6 @@ CUSTOMERS = (
 )
 DEMO_CUSTOMER_CODES = tuple(code for _name, code, _share in CUSTOMERS)
 
-FIRST_LINE = "Service desk"
 # (name, email, description, extra agents "First Last"; the first extra of a
 # second-line team is its team lead)
 TEAMS = (
@@ -372,6 +375,8 @@ class Command(BaseCommand):
                 ConfigurationItem.objects.filter(
                     name__in=[ci for spec in SERVICES for ci, _type in spec.cis]).delete()
                 Service.objects.filter(code__in=[spec.code for spec in SERVICES]).delete()
+                Supplier.objects.filter(name__in=DEMO_SUPPLIERS).delete()
+                ServiceCategory.objects.filter(code__in=DEMO_CATEGORY_CODES).delete()
                 Team.objects.filter(name__in=[team[0] for team in TEAMS]).delete()
                 User.objects.filter(customer__code__in=DEMO_CUSTOMER_CODES).delete()
                 User.objects.filter(username__in=self._demo_usernames()).delete()
@@ -453,6 +458,8 @@ class Command(BaseCommand):
                 ci.services.add(service)
                 cis.append(ci)
             services.append((spec, service, cis))
+        document_catalog({service.code: service for _spec, service, _cis in services},
+                         teams, logins["admin"])
 
         names = iter(REQUESTER_NAMES)
         requesters: dict[int, list[User]] = {}
