@@ -86,7 +86,7 @@ LIST_FIELDS = (
     "assignee__username", "assignee__first_name", "assignee__last_name",
 )
 DETAIL_RELATED = (
-    "service", "configuration_item", "customer", "requester", "assignment_team",
+    "service", "category", "configuration_item", "customer", "requester", "assignment_team",
     "assignee", "parent",
 )
 

@@ -48,8 +48,8 @@ def format_minutes(minutes: float) -> str:
 class Entry:
     """One moment of the clock's story.
 
-    `kind` is started, paused, resumed, warned, breached, responded, resolved or
-    reopened; `clock` is "response", "resolution" or "" (both); `outcome` is "met" or
+    `kind` is started, paused, resumed, warned, breached, escalated, responded, resolved
+    or reopened; `clock` is "response", "resolution" or "" (both); `outcome` is "met" or
     "missed" for responded/resolved; `minutes` is the business time a pause took (on
     resumed) or the business time used (on responded/resolved).
     """
@@ -60,6 +60,7 @@ class Entry:
     outcome: str = ""
     minutes: float | None = None
     status: str = ""  # the status entered, for paused/resumed/resolved/reopened
+    to: str = ""  # for escalated: the team or supplier told
 
     @property
     def minutes_hm(self) -> str:
@@ -196,6 +197,8 @@ def sla_timeline(
         elif kind == "sla" and name in _FLAG_ENTRIES and new == "True":
             entry_kind, clock = _FLAG_ENTRIES[name]
             entries.append(Entry(at, entry_kind, clock))
+        elif kind == "sla" and name == "escalated":
+            entries.append(Entry(at, "escalated", to=new))
 
     # The ticket's own timestamps are the facts; events may be missing (imported data).
     if resolved_at is not None and resolved_at not in resolution_stops:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from itsm import roles
 from itsm.workflow import workflow_for
@@ -57,6 +58,20 @@ def duration(seconds: int | None) -> str:
     if hours:
         return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
     return _("%(m)d min") % {"m": max(minutes, 1)}
+
+
+SLA_FLAG_LABELS = {
+    "response_warned": _lazy("SLA warning: the response time is almost used up."),
+    "resolution_warned": _lazy("SLA warning: the resolution time is almost used up."),
+    "response_breached": _lazy("SLA breached: not responded to in time."),
+    "resolution_breached": _lazy("SLA breached: not resolved in time."),
+}
+
+
+@register.filter
+def sla_flag_label(field: str) -> str:
+    """What an SLA scan event says on the timeline; empty for other SLA events."""
+    return str(SLA_FLAG_LABELS.get(field, ""))
 
 
 @register.filter

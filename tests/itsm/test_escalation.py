@@ -189,3 +189,18 @@ def test_escalating_many_tickets_takes_a_fixed_number_of_queries(late, path, age
     assert len(escalations) == 6
     # tickets, their paths' levels, the levels' team members, the events
     assert len(queries) == 4
+
+
+def test_the_incident_page_shows_the_escalation(client, late, path, agent):
+    from django.urls import reverse
+
+    workflow.assign(late, actor=agent, assignee=agent)
+    scan_and_notify(RESOLUTION_WARNED)
+    scan_and_notify(RESOLUTION_BREACHED)
+    client.force_login(agent)
+
+    page = client.get(reverse("incidents:detail", args=[late.number])).content.decode()
+
+    assert "Escalated to Application operations" in page  # the SLA timeline
+    assert "escalated to Application operations, the next level" in page  # the timeline
+    assert "SLA breached: not resolved in time." in page

@@ -98,6 +98,14 @@ def test_warned_then_breached_in_time_order_and_late_by():
     assert resolution.left_hm == "1:00" and resolution.percent == 100
 
 
+def test_an_escalation_says_who_was_told():
+    events = [flag(at(13), "resolution_breached"),
+              (at(13), "sla", "escalated", "Service desk", "Application operations")]
+    timeline = replay(events, now=at(14))
+    assert kinds(timeline) == ["started", "breached", "escalated"]
+    assert timeline.entries[-1].to == "Application operations"
+
+
 def test_resolved_in_time_is_met():
     events = [status(at(12), "in_progress", "resolved")]
     timeline = replay(events, responded_at=at(9, 20), resolved_at=at(12), now=at(16))
