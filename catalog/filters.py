@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from itsm.api.filters import visible, visible_users
 
 from .models import (
+    ChangeRisk,
     CIRelationKind,
     CIType,
     ConfigurationItem,
@@ -16,8 +17,12 @@ from .models import (
     Customer,
     Lifecycle,
     MeetingCadence,
+    RequestItem,
     Service,
+    ServiceCategory,
+    ServiceRevision,
     ServiceType,
+    StandardChange,
     Supplier,
     Team,
     UnderpinningContract,
@@ -75,6 +80,8 @@ class ServiceFilterSet(CatalogFilterSet):
                                                       label=_("Criticality"))
     lifecycle = django_filters.MultipleChoiceFilter(choices=Lifecycle.choices,
                                                     label=_("Lifecycle state"))
+    category = django_filters.ModelChoiceFilter(queryset=visible(ServiceCategory),
+                                                label=_("Category"))
 
     class Meta:
         model = Service
@@ -122,3 +129,46 @@ class UnderpinningContractFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(name__icontains=value) | Q(reference__icontains=value))
+
+
+class ServiceCategoryFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains",
+                                  label=_("Search"))
+
+    class Meta:
+        model = ServiceCategory
+        fields: list[str] = []
+
+
+class RequestItemFilterSet(CatalogFilterSet):
+    search_fields = ("name", "description")
+
+    service = django_filters.ModelChoiceFilter(queryset=visible(Service), label=_("Service"))
+    fulfilment_team = django_filters.ModelChoiceFilter(queryset=visible(Team),
+                                                       label=_("Fulfilment team"))
+
+    class Meta:
+        model = RequestItem
+        fields = ("requires_approval",)
+
+
+class StandardChangeFilterSet(CatalogFilterSet):
+    search_fields = ("name", "description")
+
+    service = django_filters.ModelChoiceFilter(queryset=visible(Service), label=_("Service"))
+    risk = django_filters.MultipleChoiceFilter(choices=ChangeRisk.choices, label=_("Risk"))
+
+    class Meta:
+        model = StandardChange
+        fields: list[str] = []
+
+
+class ServiceRevisionFilterSet(django_filters.FilterSet):
+    service = django_filters.ModelChoiceFilter(queryset=visible(Service), label=_("Service"))
+    author = django_filters.ModelChoiceFilter(queryset=visible_users, label=_("Author"))
+    saved_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte",
+                                                   label=_("Saved at or after"))
+
+    class Meta:
+        model = ServiceRevision
+        fields: list[str] = []

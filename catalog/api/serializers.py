@@ -13,10 +13,15 @@ from ..models import (
     ContractTarget,
     Customer,
     Holiday,
+    RequestItem,
     Service,
+    ServiceCategory,
     ServiceLevelAgreement,
+    ServiceRevision,
     SLATarget,
+    StandardChange,
     Supplier,
+    SupportLevel,
     Team,
     UnderpinningContract,
     WorkingPeriod,
@@ -69,14 +74,87 @@ class TeamSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BriefServiceCategorySerializer(PlainBriefMixin, serializers.ModelSerializer):
+    class Meta:
+        model = ServiceCategory
+        fields = ("id", "name", "code")
+        read_only_fields = fields
+
+
+class ServiceCategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceCategory
+        fields = ("id", "name", "code", "description", "position")
+        read_only_fields = fields
+
+
+class SupportLevelSerializer(serializers.ModelSerializer):
+    """One level of the support path: `team` or `supplier` is set, never both."""
+
+    team = BriefTeamSerializer(read_only=True, allow_null=True)
+    supplier = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SupportLevel
+        fields = ("position", "team", "supplier", "note")
+        read_only_fields = fields
+
+    def get_supplier(self, level: SupportLevel) -> dict | None:
+        if level.supplier is None:
+            return None
+        return {"id": level.supplier.pk, "name": level.supplier.name}
+
+
 class ServiceSerializer(serializers.ModelSerializer):
+    """A service with its documentation text and support path (first line first)."""
+
     owner_team = BriefTeamSerializer(read_only=True)
+    category = BriefServiceCategorySerializer(read_only=True, allow_null=True)
     depends_on = BriefServiceSerializer(many=True, read_only=True)
+    support_path = SupportLevelSerializer(source="support_levels", many=True, read_only=True)
 
     class Meta:
         model = Service
-        fields = ("id", "name", "code", "description", "owner_team", "service_type",
-                  "criticality", "lifecycle", "depends_on", "is_active")
+        fields = ("id", "name", "code", "description", "category", "owner_team",
+                  "service_type", "criticality", "lifecycle", "depends_on", "support_path",
+                  "operations_notes", "support_notes", "is_active")
+        read_only_fields = fields
+
+
+class RequestItemSerializer(serializers.ModelSerializer):
+    service = BriefServiceSerializer(read_only=True)
+    fulfilment_team = BriefTeamSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RequestItem
+        fields = ("id", "name", "description", "service", "fulfilment_team",
+                  "requires_approval", "fulfilment_days", "is_active")
+        read_only_fields = fields
+
+
+class StandardChangeSerializer(serializers.ModelSerializer):
+    service = BriefServiceSerializer(read_only=True)
+
+    class Meta:
+        model = StandardChange
+        fields = ("id", "name", "description", "service", "risk", "implementation_plan",
+                  "backout_plan", "is_active")
+        read_only_fields = fields
+
+
+class ServiceRevisionSerializer(serializers.ModelSerializer):
+    """The documentation as it stood after one edit; `changed` names the parts it
+    changed, `content` holds every part."""
+
+    service = BriefServiceSerializer(read_only=True)
+    author = BriefUserSerializer(read_only=True, allow_null=True)
+    content = serializers.DictField(read_only=True)
+    changed = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = ServiceRevision
+        fields = ("id", "service", "number", "author", "created_at", "summary", "changed",
+                  "content")
         read_only_fields = fields
 
 

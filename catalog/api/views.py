@@ -28,9 +28,14 @@ from ..models import (
     CIRelation,
     ConfigurationItem,
     Customer,
+    RequestItem,
     Service,
+    ServiceCategory,
     ServiceLevelAgreement,
+    ServiceRevision,
+    StandardChange,
     Supplier,
+    SupportLevel,
     Team,
     UnderpinningContract,
 )
@@ -65,9 +70,46 @@ class ServiceViewSet(CatalogViewSet):
     model = Service
     serializer_class = serializers.ServiceSerializer
     filterset_class = filters.ServiceFilterSet
-    select_related = ("owner_team",)
-    prefetch_related = ("depends_on",)
+    select_related = ("owner_team", "category")
+    prefetch_related = ("depends_on", Prefetch(
+        "support_levels", SupportLevel.objects.select_related("team", "supplier")))
     ordering_fields = ("name", "code", "id")
+
+
+class ServiceCategoryViewSet(CatalogViewSet):
+    model = ServiceCategory
+    serializer_class = serializers.ServiceCategorySerializer
+    filterset_class = filters.ServiceCategoryFilterSet
+    ordering_fields = ("position", "name", "id")
+    ordering = ("position", "name")
+
+
+class RequestItemViewSet(CatalogViewSet):
+    """What can be ordered; requesters see the active items of active services."""
+
+    model = RequestItem
+    serializer_class = serializers.RequestItemSerializer
+    filterset_class = filters.RequestItemFilterSet
+    select_related = ("service", "fulfilment_team")
+
+
+class StandardChangeViewSet(CatalogViewSet):
+    model = StandardChange
+    serializer_class = serializers.StandardChangeSerializer
+    filterset_class = filters.StandardChangeFilterSet
+    select_related = ("service",)
+
+
+class ServiceRevisionViewSet(CatalogViewSet):
+    """The history of every service's documentation, newest first."""
+
+    model = ServiceRevision
+    serializer_class = serializers.ServiceRevisionSerializer
+    filterset_class = filters.ServiceRevisionFilterSet
+    select_related = ("service", "author")
+    join_related = ("author",)
+    ordering_fields = ("created_at", "number", "id")
+    ordering = ("-created_at", "-id")
 
 
 class ConfigurationItemViewSet(CatalogViewSet):
