@@ -242,7 +242,7 @@ CHANNELS = {Channel.PORTAL: 35, Channel.PHONE: 30, Channel.EMAIL: 20, Channel.MO
             Channel.WALK_IN: 3}
 # Median minutes to the first response and hours of work to a resolution, by priority.
 RESPONSE_MINUTES = {1: 8, 2: 25, 3: 90, 4: 180}
-RESOLUTION_HOURS = {1: 3, 2: 10, 3: 26, 4: 50}
+RESOLUTION_HOURS = {1: 2.5, 2: 6, 3: 18, 4: 36}
 RESOLUTION_CODES = {
     ResolutionCode.SOLVED_PERMANENTLY: 45, ResolutionCode.SOLVED_WORKAROUND: 15,
     ResolutionCode.SOLVED_REMOTELY: 20, ResolutionCode.USER_ERROR: 10,
