@@ -8,6 +8,8 @@ app_name = "catalog"
 
 urlpatterns = [
     path("ownership/", views.ownership_report, name="ownership"),
+    path("teams/", views.team_list, name="teams"),
+    path("teams/<n:pk>/", views.team_detail, name="team"),
     path("services/", views.service_list, name="services"),
     path("services/<slug:code>/", views.service_detail, name="service"),
     path("services/<slug:code>/edit/", views.service_edit, name="service-edit"),

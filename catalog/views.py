@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from itsm.views import staff_page
 
 from .forms import DossierForm, SupportPathFormSet
-from .models import Service, ServiceLevelAgreement, ServiceRevision, SLATarget
+from .models import Service, ServiceLevelAgreement, ServiceRevision, SLATarget, Team
 from .ownership import unowned
 from .services import (
     DOSSIER_PARTS,
@@ -47,6 +47,32 @@ def service_list(request: HttpRequest) -> HttpResponse:
                 .annotate(has_sla=Exists(active_sla))
                 .order_by("category__position", "category__name", "name"))
     return render(request, "catalog/service_list.html", {"services": services})
+
+
+@require_GET
+@staff_page
+def team_list(request: HttpRequest) -> HttpResponse:
+    """The management groups: who leads them, how often they meet, what they own."""
+    teams = (Team.objects.visible_to(request.user).select_related("lead")
+             .annotate(member_count=Count("members", distinct=True),
+                       service_count=Count("owned_services", distinct=True),
+                       ci_count=Count("owned_cis", distinct=True)))
+    return render(request, "catalog/team_list.html", {"teams": teams})
+
+
+@require_GET
+@staff_page
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One management group: its people and everything it answers for."""
+    team = get_object_or_404(Team.objects.visible_to(request.user).select_related("lead"),
+                             pk=pk)
+    return render(request, "catalog/team_detail.html", {
+        "team": team,
+        "members": team.members.order_by("first_name", "last_name", "username"),
+        "services": team.owned_services.select_related("category").order_by("name"),
+        "cis": team.owned_cis.order_by("name"),
+        "levels": team.support_levels.select_related("service").order_by("service__name"),
+    })
 
 
 def _service(request: HttpRequest, code: str) -> Service:

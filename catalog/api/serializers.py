@@ -63,15 +63,6 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TeamSerializer(serializers.ModelSerializer):
-    lead = BriefUserSerializer(read_only=True)
-    members = BriefUserSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Team
-        fields = ("id", "name", "email", "description", "lead", "members", "meeting_cadence",
-                  "is_active")
-        read_only_fields = fields
 
 
 class BriefServiceCategorySerializer(PlainBriefMixin, serializers.ModelSerializer):
@@ -103,6 +94,21 @@ class SupportLevelSerializer(serializers.ModelSerializer):
         if level.supplier is None:
             return None
         return {"id": level.supplier.pk, "name": level.supplier.name}
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    """A management / support group: its people and what it owns."""
+
+    lead = BriefUserSerializer(read_only=True)
+    members = BriefUserSerializer(many=True, read_only=True)
+    owned_services = BriefServiceSerializer(many=True, read_only=True)
+    owned_cis = BriefConfigurationItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Team
+        fields = ("id", "name", "email", "description", "lead", "members", "meeting_cadence",
+                  "owned_services", "owned_cis", "is_active")
+        read_only_fields = fields
 
 
 class ServiceSerializer(serializers.ModelSerializer):

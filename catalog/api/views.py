@@ -63,7 +63,7 @@ class TeamViewSet(CatalogViewSet):
     serializer_class = serializers.TeamSerializer
     filterset_class = filters.TeamFilterSet
     select_related = ("lead",)
-    prefetch_related = ("members",)
+    prefetch_related = ("members", "owned_services", "owned_cis")
 
 
 class ServiceViewSet(CatalogViewSet):

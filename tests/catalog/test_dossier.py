@@ -26,12 +26,14 @@ from catalog.services import (
     record_revision,
 )
 from tests.factories import (
+    ConfigurationItemFactory,
     CustomerFactory,
     ServiceFactory,
     TeamFactory,
     UserFactory,
     make_sla,
 )
+from tests.itsm.test_admin import admin_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -298,8 +300,6 @@ def test_the_catalog_lists_services_by_category_with_their_gaps(client, manager,
 
 
 def test_an_admin_edit_is_kept_in_the_history(client, admin, service):
-    from tests.itsm.test_admin import admin_url, form_data
-
     client.force_login(admin)
     url = admin_url(type(service), "change", service.pk)
     data = form_data(client.get(url))
@@ -309,3 +309,52 @@ def test_an_admin_edit_is_kept_in_the_history(client, admin, service):
     revision = service.revisions.get()
     assert revision.author == admin and revision.content["description"] == (
         "Edited in the admin.")
+
+
+# --- teams: the management groups and what they own -----------------------------------
+
+
+@pytest.mark.parametrize("persona, status", [
+    ("requester", 404), ("agent", 200), ("manager", 200), ("admin", 200),
+])
+def test_desk_roles_read_the_team_pages(client, team, persona, status, request):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("catalog:teams")).status_code == status
+    assert client.get(reverse("catalog:team", args=[team.pk])).status_code == status
+
+
+def test_a_team_page_lists_what_the_team_owns(client, manager, documented, team, team_lead):
+    ConfigurationItemFactory(name="mail-01", owner_team=team)
+    client.force_login(manager)
+
+    page = client.get(reverse("catalog:team", args=[team.pk])).content.decode()
+
+    assert "Email" in page and "mail-01" in page and "level 1" in page
+    assert team_lead.email in page
+    listing = client.get(reverse("catalog:teams")).content.decode()
+    assert "Service desk" in listing
+
+
+def test_the_team_list_takes_the_same_queries_for_more_teams(client, manager, team):
+    client.force_login(manager)
+    url = reverse("catalog:teams")
+    client.get(url)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(4):
+        lead = UserFactory(roles=["agent"])
+        TeamFactory(name=f"Team {n}", lead=lead, members=[lead])
+    assert count() == few
+
+
+def test_the_team_api_lists_owned_services_and_cis(api_as, agent, service, team):
+    ConfigurationItemFactory(name="mail-01", owner_team=team)
+    data = api_as(agent).get(f"/api/v1/catalog/teams/{team.pk}/").data
+
+    assert [s["code"] for s in data["owned_services"]] == ["email"]
+    assert [c["name"] for c in data["owned_cis"]] == ["mail-01"]

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from catalog.models import Supplier, SupportLevel
 from itsm import sla, workflow
@@ -192,8 +193,6 @@ def test_escalating_many_tickets_takes_a_fixed_number_of_queries(late, path, age
 
 
 def test_the_incident_page_shows_the_escalation(client, late, path, agent):
-    from django.urls import reverse
-
     workflow.assign(late, actor=agent, assignee=agent)
     scan_and_notify(RESOLUTION_WARNED)
     scan_and_notify(RESOLUTION_BREACHED)
