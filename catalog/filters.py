@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from itsm.api.filters import visible, visible_users
 
 from .models import (
+    Calendar,
     ChangeRisk,
     CIRelationKind,
     CIType,
@@ -20,6 +21,7 @@ from .models import (
     RequestItem,
     Service,
     ServiceCategory,
+    ServiceLevelAgreement,
     ServiceRevision,
     ServiceType,
     StandardChange,
@@ -171,4 +173,29 @@ class ServiceRevisionFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = ServiceRevision
+        fields: list[str] = []
+
+
+class CalendarFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains",
+                                  label=_("Search"))
+    time_zone = django_filters.CharFilter(label=_("Time zone"))
+
+    class Meta:
+        model = Calendar
+        fields = ("is_default",)
+
+
+class ServiceLevelAgreementFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains",
+                                  label=_("Search"))
+    service = django_filters.ModelChoiceFilter(queryset=visible(Service), label=_("Service"))
+    customer = django_filters.ModelChoiceFilter(queryset=visible(Customer),
+                                                label=_("Customer"))
+    calendar = django_filters.ModelChoiceFilter(queryset=visible(Calendar),
+                                                label=_("Calendar"))
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = ServiceLevelAgreement
         fields: list[str] = []

@@ -125,12 +125,14 @@ class ConfigurationItemViewSet(CatalogViewSet):
 class CalendarViewSet(CatalogViewSet):
     model = Calendar
     serializer_class = serializers.CalendarSerializer
+    filterset_class = filters.CalendarFilterSet
     prefetch_related = ("periods", "holidays")
 
 
 class ServiceLevelAgreementViewSet(CatalogViewSet):
     model = ServiceLevelAgreement
     serializer_class = serializers.ServiceLevelAgreementSerializer
+    filterset_class = filters.ServiceLevelAgreementFilterSet
     select_related = ("service", "customer", "calendar")
     join_related = ("service", "customer", "calendar")
     prefetch_related = ("targets",)

@@ -16,7 +16,7 @@ from catalog.models import (
 )
 from catalog.services import record_revision
 
-from ..factories import ServiceFactory, TeamFactory
+from ..factories import ServiceFactory, TeamFactory, make_sla
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +126,17 @@ def test_list_queries_do_not_grow_with_rows(api_as, admin, resource):
     two = queries()
     rows(6)
     assert queries() == two
+
+
+def test_calendars_and_slas_filter(api_as, agent, service, other_team, office):
+    crm = ServiceFactory(name="CRM", code="crm", owner_team=other_team)
+    make_sla(service, office)
+    make_sla(crm, office)
+    client = api_as(agent)
+
+    assert names(client.get(f"{BASE}/slas/?service={crm.pk}")) == ["CRM all"]
+    assert names(client.get(f"{BASE}/slas/?calendar={office.pk}&is_active=true")) == [
+        "CRM all", "Email all"]
+    assert names(client.get(f"{BASE}/calendars/?q=berlin")) == ["Berlin office"]
+    response = client.get(f"{BASE}/slas/?service=nonsense")
+    assert response.status_code == 400 and "service" in response.data
