@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from catalog.models import Customer
+from catalog.models import Customer, Service, ServiceRevision, SupportLevel
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
 from itsm import roles
@@ -127,7 +127,7 @@ def test_refuses_a_database_with_other_tickets(agent):
 
 
 def test_calendars_and_an_sla_for_every_service(seeded):
-    from catalog.models import Calendar, Service, ServiceLevelAgreement, sla_for
+    from catalog.models import Calendar, ServiceLevelAgreement, sla_for
     from itsm.management.commands.seed_demo import CUSTOMER_SLA, OFFICE_CALENDAR, SERVICES
 
     office = Calendar.objects.get(name=OFFICE_CALENDAR)
@@ -157,6 +157,26 @@ def test_tickets_have_due_times_and_some_are_breached(seeded):
     for incident in breached.filter(resolution_breached=True):
         event = incident.events.get(kind=EventKind.SLA, field="resolution_breached")
         assert event.created_at == incident.resolution_due
+
+
+def test_breaches_escalated_along_the_support_path(seeded):
+    escalated = TicketEvent.objects.filter(kind=EventKind.SLA, field="escalated")
+    assert escalated.exists()
+    for event in escalated[:50]:
+        # Each escalation is a breach's, at the breach's moment, to a level of the path.
+        assert event.ticket.events.filter(
+            kind=EventKind.SLA, field__in=("response_breached", "resolution_breached"),
+            created_at=event.created_at).exists()
+        path = {str(level.party) for level in event.ticket.service.support_levels.all()}
+        assert event.new_value in path
+
+
+def test_the_catalog_is_documented(seeded):
+    for service in Service.objects.all():
+        assert service.category is not None and service.description
+        assert SupportLevel.objects.filter(service=service).count() >= 2
+        assert ServiceRevision.objects.filter(service=service).count() == 2
+    assert Incident.objects.filter(category__isnull=True).count() == 0
 
 
 def test_unknown_country_skips_holidays():

@@ -42,6 +42,7 @@ from catalog.models import (
     ServiceLevelAgreement,
     SLATarget,
     Supplier,
+    SupportLevel,
     Team,
     WorkingPeriod,
 )
@@ -50,6 +51,7 @@ from incidents.models import Incident
 from incidents.services import create_incident
 from itsm import roles, sla, workflow
 from itsm.choices import Channel, EventKind
+from itsm.escalation import BREACH_FLAGS, next_level
 from itsm.models import Ticket, TicketEvent, TicketSequence, User
 from itsm.services import add_comment
 
@@ -577,11 +579,45 @@ class Command(BaseCommand):
             if dirty:
                 changed.append(ticket)
         Ticket.objects.bulk_update(changed, flags, batch_size=500)
-        TicketEvent.objects.bulk_create(events, batch_size=1000)
+        escalations = self._escalations(events)
+        TicketEvent.objects.bulk_create(events + escalations, batch_size=1000)
         flagged = sum(len(pks) for pks in sla.scan(now).values())
         self.stdout.write(_("SLA history: %(e)d warnings and breaches flagged on %(t)d "
-                            "tickets; the scan now flagged %(n)d more.")
-                          % {"e": len(events), "t": len(changed), "n": flagged})
+                            "tickets, %(x)d escalated; the scan now flagged %(n)d more.")
+                          % {"e": len(events), "t": len(changed), "x": len(escalations),
+                             "n": flagged})
+
+    @staticmethod
+    def _escalations(flag_events: list[TicketEvent]) -> list[TicketEvent]:
+        """The escalation each breach caused along its service's support path, as
+        `itsm.escalation` writes it, from the team that held the ticket at that moment."""
+        breaches = [event for event in flag_events if event.field in BREACH_FLAGS]
+        if not breaches:
+            return []
+        ids = {event.ticket_id for event in breaches}
+        service_of = dict(Ticket.objects.filter(pk__in=ids).values_list("pk", "service_id"))
+        paths: dict[int, list[SupportLevel]] = {}
+        for level in SupportLevel.objects.select_related("team", "supplier"):
+            paths.setdefault(level.service_id, []).append(level)
+        teams = dict(Team.objects.values_list("name", "pk"))
+        held: dict[int, list[tuple[datetime, str]]] = {}
+        for ticket_id, at, name in (
+                TicketEvent.objects.filter(ticket_id__in=ids, kind=EventKind.ASSIGNMENT,
+                                           field="assignment_team")
+                .order_by("created_at", "pk").values_list("ticket_id", "created_at",
+                                                          "new_value")):
+            held.setdefault(ticket_id, []).append((at, name))
+        escalations = []
+        for breach in breaches:
+            team = next((name for at, name in reversed(held.get(breach.ticket_id, []))
+                         if at <= breach.created_at), "")
+            level = next_level(paths.get(service_of[breach.ticket_id], []), teams.get(team))
+            if level is not None:
+                escalations.append(TicketEvent(
+                    ticket_id=breach.ticket_id, kind=EventKind.SLA, field="escalated",
+                    old_value=team, new_value=str(level.party), note=level.note,
+                    created_at=breach.created_at))
+        return escalations
 
     # --- history -------------------------------------------------------------------
 
