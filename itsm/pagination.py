@@ -18,7 +18,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # Without the list's ORDER BY, the database stops at the cap in whatever order
+        # is cheapest instead of sorting every match first.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @property
     def count(self) -> int:
