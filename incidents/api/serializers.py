@@ -75,12 +75,16 @@ class IncidentSerializer(TicketSerializer):
         request = self.context.get("request")
         if request is None:
             return []
-        # Plain dicts: a serializer built per row deep-copies its fields for every row.
-        return [
-            {"status": t.target, "name": t.name, "label": str(t.label),
-             "requires": list(t.requires)}
-            for t in workflow.allowed_transitions(incident, request.user)
-        ]
+        # Plain dicts: a serializer built per row deep-copies its fields for every row;
+        # and each label is translated once per response, not once per row.
+        labels = self.__dict__.setdefault("_transition_labels", {})
+        allowed = []
+        for t in workflow.allowed_transitions(incident, request.user):
+            if t.name not in labels:
+                labels[t.name] = str(t.label)
+            allowed.append({"status": t.target, "name": t.name, "label": labels[t.name],
+                            "requires": list(t.requires)})
+        return allowed
 
 
 class ScopedRelationsMixin:
