@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import ConfigurationItem, Customer, Service, Team
+from catalog.models import ConfigurationItem, Customer, Service, ServiceCategory, Team
 from itsm.api.filters import visible, visible_users
 
 from .choices import IncidentStatus
@@ -46,6 +46,8 @@ class IncidentFilterSet(django_filters.FilterSet):
                                                 label=_("Assignee"))
     service = django_filters.ModelChoiceFilter(queryset=visible(Service),
                                                label=_("Service"))
+    category = django_filters.ModelChoiceFilter(queryset=visible(ServiceCategory),
+                                                label=_("Category"))
     configuration_item = django_filters.ModelChoiceFilter(
         queryset=visible(ConfigurationItem), label=_("Configuration item")
     )

@@ -191,6 +191,9 @@ class Ticket(models.Model):
             models.Index(fields=["-created_at", "-id"], name="itsm_ticket_created"),
             # Process querysets do not filter on kind (their own table implies it).
             models.Index(fields=["status", "-created_at"], name="itsm_ticket_status"),
+            # The queue filtered by status and priority counts and pages from this alone.
+            models.Index(fields=["status", "priority", "-created_at", "-id"],
+                         name="itsm_ticket_status_priority"),
             models.Index(fields=["assignee", "status"], name="itsm_ticket_assignee"),
             models.Index(fields=["assignment_team", "status"], name="itsm_ticket_team"),
             models.Index(fields=["requester", "-created_at"], name="itsm_ticket_requester"),
@@ -208,11 +211,15 @@ class Ticket(models.Model):
             models.Index(fields=["response_warn_at"], name="itsm_sla_response_warn",
                          condition=Q(closed_at__isnull=True, responded_at__isnull=True,
                                      response_warned=False)),
+            # A ticket on hold stays out of the resolution indexes: its clock is stopped,
+            # so the scan must not read past it every minute.
             models.Index(fields=["resolution_due"], name="itsm_sla_resolution_due",
                          condition=Q(resolved_at__isnull=True, closed_at__isnull=True,
+                                     on_hold_since__isnull=True,
                                      resolution_breached=False)),
             models.Index(fields=["resolution_warn_at"], name="itsm_sla_resolution_warn",
                          condition=Q(resolved_at__isnull=True, closed_at__isnull=True,
+                                     on_hold_since__isnull=True,
                                      resolution_warned=False)),
         ]
         constraints = [

@@ -25,6 +25,7 @@ from rest_framework.settings import api_settings
 from catalog.api.serializers import (
     BriefConfigurationItemSerializer,
     BriefCustomerSerializer,
+    BriefServiceCategorySerializer,
     BriefServiceSerializer,
     BriefTeamSerializer,
 )
@@ -220,13 +221,14 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
     status_label = serializers.SerializerMethodField()
     channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
     service = BriefServiceSerializer(read_only=True)
+    category = BriefServiceCategorySerializer(read_only=True)
     configuration_item = BriefConfigurationItemSerializer(read_only=True)
     customer = BriefCustomerSerializer(read_only=True)
     requester = BriefUserSerializer(read_only=True)
     assignment_team = BriefTeamSerializer(read_only=True)
     assignee = BriefUserSerializer(read_only=True)
 
-    select_related = ("service", "configuration_item", "customer", "requester",
+    select_related = ("service", "category", "configuration_item", "customer", "requester",
                       "assignment_team", "assignee")
     join_related = ("service", "customer", "assignment_team")
 
@@ -234,8 +236,8 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
         model = Ticket
         fields = (
             "number", "kind", "title", "description", "status", "status_label", "priority",
-            "impact", "urgency", "channel", "service", "configuration_item", "customer",
-            "requester", "assignment_team", "assignee", "created_at", "updated_at",
+            "impact", "urgency", "channel", "service", "category", "configuration_item",
+            "customer", "requester", "assignment_team", "assignee", "created_at", "updated_at",
             "responded_at", "resolved_at", "closed_at", "response_due", "resolution_due",
             "response_breached", "resolution_breached", "on_hold_seconds",
             "reassignment_count", "reopen_count", "version",

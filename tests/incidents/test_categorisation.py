@@ -77,3 +77,20 @@ def test_a_ticket_keeps_its_category_when_the_catalog_is_restructured(
 
     incident.refresh_from_db()
     assert incident.category == workplace  # filed as it was when logged
+
+
+def test_the_api_and_the_queue_show_and_filter_by_category(client, api_as, agent, requester,
+                                                           service, workplace, applications):
+    filed = create_incident(actor=agent, requester=requester, title="Mail", service=service)
+    other = create_incident(actor=agent, requester=requester, title="ERP", service=applications)
+    api = api_as(agent)
+
+    data = api.get(f"/api/v1/incidents/{filed.number}/").data
+    assert data["category"] == {"id": workplace.pk, "name": "Workplace", "code": "workplace"}
+    listed = api.get(f"/api/v1/incidents/?category={workplace.pk}").data["results"]
+    assert [row["number"] for row in listed] == [filed.number]
+    assert api.get(f"/api/v1/tickets/{other.number}/").data["category"]["code"] == "apps"
+
+    client.force_login(agent)
+    page = client.get(f"/incidents/?queue=open&category={workplace.pk}").content.decode()
+    assert filed.number in page and other.number not in page
