@@ -29,6 +29,7 @@ from .models import (
     spans_overlap,
 )
 from .services import record_revision
+from .signals import announce_terms_changed
 
 
 @admin.register(Customer)
@@ -177,6 +178,12 @@ class CalendarAdmin(admin.ModelAdmin):
     search_fields = ("name", "description")
     inlines = (WorkingPeriodInline, HolidayInline)
 
+    def save_related(self, request, form, formsets, change) -> None:
+        """Working hours and holidays are saved as inlines: announce once they are."""
+        super().save_related(request, form, formsets, change)
+        if change:
+            announce_terms_changed(calendars=[form.instance.pk])
+
 
 class SLATargetInline(admin.TabularInline):
     model = SLATarget
@@ -192,6 +199,25 @@ class ServiceLevelAgreementAdmin(admin.ModelAdmin):
     search_fields = ("name", "service__name", "customer__name")
     autocomplete_fields = ("service", "customer", "calendar")
     inlines = (SLATargetInline,)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """The open tickets of the service (and of its old service, if it moved) are
+        re-timed under the terms as saved, targets included."""
+        super().save_related(request, form, formsets, change)
+        services = [form.instance.service_id]
+        if change and "service" in form.changed_data and form.initial.get("service"):
+            services.append(form.initial["service"])
+        announce_terms_changed(services=services)
+
+    def delete_model(self, request, obj) -> None:
+        service_id = obj.service_id
+        super().delete_model(request, obj)
+        announce_terms_changed(services=[service_id])
+
+    def delete_queryset(self, request, queryset) -> None:
+        services = list(queryset.values_list("service_id", flat=True))
+        super().delete_queryset(request, queryset)
+        announce_terms_changed(services=services)
 
 
 @admin.register(Supplier)

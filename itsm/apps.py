@@ -15,3 +15,10 @@ class ItsmConfig(AppConfig):
 
         register_converter(TicketNumberConverter, "ticket")
         register_converter(SmallNumberConverter, "n")
+
+        from catalog.signals import terms_changed
+
+        from .tasks import recompute_when_terms_change
+
+        terms_changed.connect(recompute_when_terms_change,
+                              dispatch_uid="itsm.recompute_when_terms_change")

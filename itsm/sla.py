@@ -2,20 +2,22 @@
 
 The only writer of `sla`, `response_due`, `resolution_due` and `sla_paused_minutes`;
 the workflow calls it when a ticket opens, when its priority, service or customer
-changes, and when it leaves on hold. The arithmetic is `itsm.business_time` (pure); this
+changes, and when it leaves on hold; `recompute` when someone changes the terms
+themselves (an SLA, its targets, its calendar). The arithmetic is `itsm.business_time` (pure); this
 module gathers its inputs. Due times are always recomputed from `created_at` under the
 current terms, so changing an SLA never breaches a ticket that is on time under them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import terms_for, working_calendar_of
+from catalog.models import clear_terms_cache, terms_for, working_calendar_of
 
 from .business_time import add_business_minutes, business_minutes_between
 from .choices import EventKind
@@ -73,6 +75,49 @@ def pause_ended(ticket: Ticket, started: datetime, ended: datetime) -> set[str]:
     calendar = working_calendar_of(ticket.sla_id)
     ticket.sla_paused_minutes += business_minutes_between(calendar, started, ended)
     return {"sla_paused_minutes", *apply(ticket)}
+
+
+RECOMPUTE_BATCH = 500
+
+
+def recompute(*, services: Iterable[int] = (), calendars: Iterable[int] = ()) -> int:
+    """Apply changed terms to the open tickets they govern; return how many changed.
+
+    After an edit to an SLA (its targets, its customer, whether it is active) of one of
+    `services`, or to one of `calendars`, every open ticket of those is re-timed from
+    its creation under the terms as they now stand, as `apply` does: a ticket is
+    breached later only if it really is late under the new terms (the scan flags it
+    then, dated then); a warning moved into the future may be given again; breaches
+    stay facts. Resolved and closed tickets keep the terms they were measured by.
+
+    Streams the tickets in batches. A ticket someone changes meanwhile is skipped (the
+    conditional UPDATE sees its new version): that change re-timed it already.
+    Recomputing is the system's act, not an edit, so `version` is not bumped.
+    """
+    clear_terms_cache()
+    governed = Q(service_id__in=list(services)) | Q(sla__calendar_id__in=list(calendars))
+    tickets = (Ticket.objects.filter(governed, resolved_at__isnull=True,
+                                     closed_at__isnull=True)
+               .order_by("pk"))
+    changed_count = 0
+    now = timezone.now()
+    for ticket in tickets.iterator(chunk_size=RECOMPUTE_BATCH):
+        old_due = ticket.resolution_due
+        changed = apply(ticket)
+        if not changed:
+            continue
+        with transaction.atomic():
+            written = Ticket.objects.filter(pk=ticket.pk, version=ticket.version).update(
+                **{ticket._meta.get_field(name).attname:
+                   getattr(ticket, ticket._meta.get_field(name).attname) for name in changed})
+            if written and "resolution_due" in changed:
+                TicketEvent.objects.create(
+                    ticket_id=ticket.pk, kind=EventKind.SLA, field="resolution_due",
+                    old_value=old_due.isoformat() if old_due else "",
+                    new_value=ticket.resolution_due.isoformat() if ticket.resolution_due
+                    else "", created_at=now)
+        changed_count += written
+    return changed_count
 
 
 # What the scan asks, per flag: open tickets whose moment has come and that are not yet

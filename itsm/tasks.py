@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -11,9 +12,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.models import TERMS_CACHE_SECONDS
+
 from . import escalation, sla
 from .models import Notification
 from .notifications import notify_sla
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
@@ -28,6 +33,29 @@ def sla_scan_task() -> dict[str, int]:
         flagged = sla.scan(now)
         notify_sla(flagged, escalation.escalate(flagged, when=now))
     return {flag: len(ids) for flag, ids in flagged.items()}
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def recompute_sla_task(service_ids: list[int], calendar_ids: list[int]) -> int:
+    """Re-time the open tickets governed by terms someone changed (idempotent)."""
+    return sla.recompute(services=service_ids, calendars=calendar_ids)
+
+
+def recompute_when_terms_change(sender, *, services: list[int], calendars: list[int],
+                                **kwargs) -> None:
+    """Receives `catalog.signals.terms_changed` (connected in `ItsmConfig.ready`): once
+    the change commits, re-time the open tickets it governs; and once more when every
+    process's cached terms have expired, for tickets written meanwhile by a process
+    that still had the old ones."""
+    def queue() -> None:
+        for countdown in (0, TERMS_CACHE_SECONDS + 5):
+            try:
+                recompute_sla_task.apply_async((services, calendars), countdown=countdown)
+            except Exception:
+                logger.exception("Could not queue the SLA recompute of services %s and "
+                                 "calendars %s", services, calendars)
+
+    transaction.on_commit(queue)
 
 
 @shared_task(acks_late=True, autoretry_for=(SMTPException, OSError), retry_backoff=True,

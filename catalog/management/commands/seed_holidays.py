@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Calendar, Holiday
+from catalog.signals import announce_terms_changed
 
 NAME_LENGTH = Holiday._meta.get_field("name").max_length
 
@@ -57,6 +58,8 @@ class Command(BaseCommand):
                     updated += 1
                 else:
                     unchanged += 1
+            if added or updated:
+                announce_terms_changed(calendars=[target.pk])
 
         region = f"{country.upper()}-{subdiv}" if subdiv else country.upper()
         self.stdout.write(self.style.SUCCESS(

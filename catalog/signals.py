@@ -1,0 +1,23 @@
+"""What the catalog announces to the layers above it.
+
+The catalog knows nothing of tickets (DESIGN.md §1), yet tickets are timed by its
+terms. So whoever changes terms (the admin, `seed_holidays`) says so explicitly with
+`announce_terms_changed`; the ticket core listens and re-times the open tickets those
+terms govern.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.dispatch import Signal
+
+# Sent with `services` (ids of services whose SLAs changed) and `calendars` (ids).
+terms_changed = Signal()
+
+
+def announce_terms_changed(*, services: Iterable[int] = (),
+                           calendars: Iterable[int] = ()) -> None:
+    services, calendars = sorted(set(services)), sorted(set(calendars))
+    if services or calendars:
+        terms_changed.send(sender=None, services=services, calendars=calendars)
