@@ -15,7 +15,6 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status, viewsets
@@ -33,12 +32,12 @@ from itsm.workflow import StaleVersion
 
 from . import serializers
 from .exceptions import PreconditionFailed
-from .filters import StrictOrderingFilter, TicketFilterSet
+from .filters import LeanFilterBackend, StrictOrderingFilter, TicketFilterSet
 from .parsers import GuardedJSONParser
 from .permissions import ScopedQuerysetMixin, TicketAccess
 from .throttles import TOKEN_SCOPE, TokenRateThrottle, TokenUsernameThrottle
 
-LIST_FILTER_BACKENDS = [DjangoFilterBackend, StrictOrderingFilter]
+LIST_FILTER_BACKENDS = [LeanFilterBackend, StrictOrderingFilter]
 TICKET_ORDERING_FIELDS = ("number", "created_at", "updated_at", "priority", "status",
                           "resolved_at", "resolution_due")
 
