@@ -77,4 +77,4 @@ class BaseSupportPathFormSet(forms.BaseFormSet):
 
 
 SupportPathFormSet = forms.formset_factory(
-    SupportLevelForm, formset=BaseSupportPathFormSet, extra=2, max_num=10, validate_max=True)
+    SupportLevelForm, formset=BaseSupportPathFormSet, extra=3, max_num=10, validate_max=True)
