@@ -41,7 +41,8 @@ class IncidentQueueFilterSet(IncidentFilterSet):
         self.filters["assignee"].queryset = workers()
         self.filters["assignee"].extra["empty_label"] = _("Anyone")
         self.filters["service"].extra["empty_label"] = _("Any service")
-        for name in ("team", "assignee", "service"):
+        self.filters["category"].extra["empty_label"] = _("Any category")
+        for name in ("team", "assignee", "service", "category"):
             self.filters[name].extra["widget"] = QuickSelect
         self.filters["breached"].extra["widget"] = QuickSelect(
             choices=[("", _("Any")), ("true", _("Breached")), ("false", _("Not breached"))]

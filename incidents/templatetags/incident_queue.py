@@ -1,0 +1,70 @@
+"""The rows of the incident queue, rendered in Python.
+
+The queue is the page agents live on, and its fifty rows were most of its cost: the
+template engine resolved some thirty variables and filters per row (about 0.7 ms a
+row). Here each row is one `format_html` call over values prepared once per page (the
+labels, the translated words), with the same markup the template had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import template
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext as _
+
+from itsm.templatetags.itsm_ui import status_label, user_label
+
+register = template.Library()
+
+ROW = (
+    '<tr data-href="{href}">'
+    '<td class="num"><a href="{href}">{number}</a></td>'
+    '<td class="title"><a href="{href}">{title}</a>{flags}</td>'
+    '<td><span class="prio prio-{priority}">P{priority}</span></td>'
+    '<td><span class="badge status-{status}">{status_label}</span></td>'
+    '<td class="hide-sm">{service}</td>'
+    '<td class="hide-sm">{team}</td>'
+    "<td>{assignee}</td>"
+    '<td class="hide-sm">{created}</td>'
+    '<td title="{updated_title}">{updated_ago}</td>'
+    "</tr>"
+)
+
+
+@register.simple_tag
+def queue_rows(incidents: Iterable, detail_prefix: str) -> SafeString:
+    """The `<tr>` of every incident on the page (the caller renders the empty case)."""
+    major = format_html('<span class="flag flag-major" title="{}">{}</span>',
+                        _("Major incident"), _("MAJOR"))
+    breached = format_html('<span class="flag flag-breach" title="{}">{}</span>',
+                           _("SLA breached"), _("SLA"))
+    unassigned = format_html('<span class="muted">{}</span>', _("Unassigned"))
+    labels: dict[str, str] = {}
+
+    def row(incident) -> dict:
+        if incident.status not in labels:
+            labels[incident.status] = status_label(incident.status, incident)
+        flags = SafeString((major if incident.is_major else "")
+                           + (breached if incident.response_breached
+                              or incident.resolution_breached else ""))
+        updated = template_localtime(incident.updated_at)
+        return {
+            "href": f"{detail_prefix}{incident.number}/", "number": incident.number,
+            "title": incident.title, "flags": flags, "priority": incident.priority,
+            "status": incident.status, "status_label": labels[incident.status],
+            "service": incident.service.name if incident.service_id else "—",
+            "team": incident.assignment_team.name if incident.assignment_team_id else "—",
+            "assignee": user_label(incident.assignee) if incident.assignee_id else unassigned,
+            "created": formats.date_format(template_localtime(incident.created_at),
+                                           "SHORT_DATETIME_FORMAT"),
+            "updated_title": formats.localize(updated),
+            "updated_ago": timesince(updated),
+        }
+
+    return SafeString("\n".join(format_html(ROW, **row(incident)) for incident in incidents))

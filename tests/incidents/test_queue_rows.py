@@ -1,0 +1,49 @@
+"""The queue's rows, rendered in Python for speed, are the markup the row template had:
+queue_row_reference.html is that markup, kept as the reference."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from incidents.choices import IncidentStatus as S
+from incidents.models import Incident
+from incidents.templatetags.incident_queue import queue_rows
+from itsm import workflow
+from tests.factories import make_incident
+
+pytestmark = pytest.mark.django_db
+
+# The row markup as the template wrote it before the rows moved to Python.
+REFERENCE = Template((Path(__file__).parent / "queue_row_reference.html").read_text())
+
+
+def squeeze(html: str) -> str:
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_rows_match_the_reference_markup(agent, requester, service, language):
+    plain = make_incident(actor=agent, requester=requester, service=service,
+                          title='Printer says "<PC LOAD LETTER>" & stops')
+    worked = make_incident(actor=agent, requester=requester, service=service, is_major=True,
+                           title="Mail down", impact=1, urgency=1)
+    workflow.assign(worked, actor=agent, assignee=agent)
+    workflow.transition(worked, S.ON_HOLD, actor=agent, on_hold_reason="awaiting_caller")
+    Incident.objects.filter(pk=worked.pk).update(resolution_breached=True)
+    bare = make_incident(actor=requester, requester=requester, title="No service")
+    incidents = list(Incident.objects.filter(pk__in=[plain.pk, worked.pk, bare.pk])
+                     .select_related("service", "assignment_team", "assignee")
+                     .order_by("pk"))
+
+    with translation.override(language):
+        expected = REFERENCE.render(Context({"incidents": incidents,
+                                             "detail_prefix": "/incidents/"}))
+        actual = queue_rows(incidents, "/incidents/")
+
+    assert squeeze(actual) == squeeze(expected)
+    assert "&lt;PC LOAD LETTER&gt;" in actual  # escaped like the template escaped
