@@ -50,8 +50,9 @@ def queue_rows(incidents: Iterable, detail_prefix: str) -> SafeString:
     def row(incident) -> dict:
         if incident.status not in labels:
             labels[incident.status] = status_label(incident.status, incident)
-        flags = SafeString((major if incident.is_major else "")
-                           + (breached if incident.response_breached
+        # A space before each flag, as the template's line breaks gave.
+        flags = SafeString((" " + major if incident.is_major else "")
+                           + (" " + breached if incident.response_breached
                               or incident.resolution_breached else ""))
         updated = template_localtime(incident.updated_at)
         return {
