@@ -80,8 +80,26 @@ def test_every_field_is_read_by_a_prepared_reader(rf, agent, varied_incidents):
     request = rf.get("/")
     request.user = agent
     serializer = IncidentSerializer(context={"request": request})
-    readers = serializer._compile_readers()
+    readers = serializer._bind_readers()
     assert [name for name, _read in readers] == list(serializer.fields)
+
+
+def test_the_read_plan_is_shared_by_every_response_of_a_class(rf, agent, varied_incidents):
+    """Planned once per class (context-free fields), bound per response: the method
+    fields still see each response's own request."""
+    from itsm.api.serializers import _READ_PLANS
+
+    _READ_PLANS.clear()
+    first, second = rf.get("/"), rf.get("/")
+    first.user = second.user = agent
+    a = IncidentSerializer(context={"request": first})
+    b = IncidentSerializer(context={"request": second})
+    a._bind_readers()
+    readers = dict(b._bind_readers())
+
+    plans = [key for key in _READ_PLANS if key[0] is IncidentSerializer]
+    assert len(plans) == 1 and _READ_PLANS[plans[0]] is not None
+    assert readers["allowed_transitions"].__self__ is b
 
 
 def test_datetimes_keep_drfs_format_in_another_time_zone(agent, varied_incidents, settings):
