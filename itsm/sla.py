@@ -107,9 +107,9 @@ def recompute(*, services: Iterable[int] = (), calendars: Iterable[int] = ()) ->
         if not changed:
             continue
         with transaction.atomic():
+            columns = (Ticket._meta.get_field(name).attname for name in changed)
             written = Ticket.objects.filter(pk=ticket.pk, version=ticket.version).update(
-                **{ticket._meta.get_field(name).attname:
-                   getattr(ticket, ticket._meta.get_field(name).attname) for name in changed})
+                **{column: getattr(ticket, column) for column in columns})
             if written and "resolution_due" in changed:
                 TicketEvent.objects.create(
                     ticket_id=ticket.pk, kind=EventKind.SLA, field="resolution_due",
