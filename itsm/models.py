@@ -41,7 +41,13 @@ class User(AbstractUser):
         ordering = ["username"]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return display_name(self.username, self.first_name, self.last_name)
+
+
+def display_name(username: str, first_name: str, last_name: str) -> str:
+    """A person as the desk names them: the full name (as `get_full_name` makes it),
+    else the username. A function of the columns, for lists read without instances."""
+    return f"{first_name} {last_name}".strip() or username
 
 
 class TicketSequence(models.Model):

@@ -68,6 +68,7 @@ class IncidentViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retriev
     serializer_class = IncidentSerializer
     select_related = IncidentSerializer.select_related
     join_related = IncidentSerializer.join_related
+    list_select_related = ()  # the list serializer reads every relation in brief
     permission_classes = [TicketAccess]
     parser_classes = [GuardedJSONParser]
     lookup_field = "number"

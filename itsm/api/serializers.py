@@ -8,11 +8,14 @@ any counter itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Manager
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +37,7 @@ from itsm import workflow
 from itsm.choices import Channel, TicketKind
 from itsm.models import ApiToken, Attachment, Comment, Ticket, TicketEvent
 
+from . import briefs
 from .fields import BriefUserSerializer, PlainBriefMixin
 
 # Impact and urgency: 1 high – 3 low (DESIGN.md §2).
@@ -135,8 +139,21 @@ CONTEXT_FREE_FIELDS = (
     serializers.FloatField, serializers.IntegerField, serializers.JSONField,
     serializers.ReadOnlyField, serializers.SlugRelatedField,
 )
-# (serializer class, time zone) -> its read plan; see CompiledReadMixin.
-_READ_PLANS: dict[tuple[type, str], list[tuple[str, str, Any]] | None] = {}
+# A reader: (serializer, instance) -> the field's value in the response.
+Reader = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """How a serializer reads an instance: one reader per field, and the relations
+    a list may read in brief (`itsm.api.briefs`)."""
+
+    readers: tuple[tuple[str, Reader], ...]
+    briefs: tuple[briefs.BriefRelation, ...]
+
+
+# (serializer class, time zone) -> its shared read plan, None if it has none.
+_READ_PLANS: dict[tuple[type, str], ReadPlan | None] = {}
 
 
 class CompiledReadMixin:
@@ -145,74 +162,136 @@ class CompiledReadMixin:
     DRF's `to_representation` walks its field machinery for every field of every row
     (`get_attribute`, `SkipField`, `PKOnlyObject`): for a page of 50 tickets with ~40
     fields that was the largest single cost of the list. Here each field becomes one
-    reader, a function of the instance: a model field or forward relation is read with
-    `getattr` and then handed to the field's own `to_representation` (None stays None,
-    as in DRF); a method field calls its method.
+    reader, a function of the serializer and the instance: a model field is read with
+    `getattr` and handed to the field's own `to_representation` (None stays None, as
+    in DRF); a method field calls its method; a related object in brief (a
+    `PlainBriefMixin` serializer or a slug) is looked up among those a list has
+    loaded for the whole page (`load_briefs`), or read from the instance otherwise.
 
-    The readers are planned once per serializer class and time zone, from a serializer
-    built without context, when every field is of a context-free kind
-    (`CONTEXT_FREE_FIELDS`, brief forms): building DRF's fields took a list response
-    ~5 ms. Otherwise they are built once per serializer. Any other kind of field
-    (dotted sources, many-relations, pk-only relations) makes the serializer fall back
-    to DRF's walk, so the output is always DRF's own (tests/incidents/test_api_list.py
-    compares them byte for byte).
+    The plan is made once per serializer class and time zone, from a serializer built
+    without context, when every field is of a context-free kind (`CONTEXT_FREE_FIELDS`,
+    brief forms): building DRF's fields took a list response ~5 ms. Otherwise it is
+    made once per serializer. Any other kind of field (dotted sources,
+    many-relations, pk-only relations) makes the serializer fall back to DRF's walk,
+    so the output is always DRF's own (tests/incidents/test_api_list.py compares them
+    byte for byte).
     """
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        readers = self.__dict__.get("_readers")
-        if readers is None:
-            readers = self._readers = self._bind_readers()
-        if not readers:
+        plan = self.read_plan()
+        if plan is None:
             return super().to_representation(instance)
-        return {name: read(instance) for name, read in readers}
+        return {name: read(self, instance) for name, read in plan.readers}
 
-    def _bind_readers(self) -> list[tuple[str, Callable[[Any], Any]]]:
-        key = (type(self), timezone.get_current_timezone_name())
-        if key not in _READ_PLANS:
-            _READ_PLANS[key] = type(self)()._plan(shared=True)
-        plan = _READ_PLANS[key] or self._plan(shared=False)
-        if not plan:
-            return []
-        return [(name, getattr(self, payload) if kind == "method" else payload)
-                for name, kind, payload in plan]
+    def read_plan(self) -> ReadPlan | None:
+        if "_read_plan" not in self.__dict__:
+            key = (type(self), timezone.get_current_timezone_name())
+            if key not in _READ_PLANS:
+                _READ_PLANS[key] = type(self)()._make_plan(shared=True)
+            self._read_plan = _READ_PLANS[key] or self._make_plan(shared=False)
+        return self._read_plan
 
-    def _plan(self, shared: bool) -> list[tuple[str, str, Any]] | None:
-        """(name, "method", method name) or (name, "read", reader) per field; None if a
-        field needs DRF's walk, or (when `shared`) may read its context."""
-        plan = []
+    def load_briefs(self, rows: list[Any]) -> None:
+        """Read the brief related objects of `rows` (a list's page) in one go."""
+        plan = self.read_plan()
+        self._briefs = briefs.load(plan.briefs, rows) if plan and plan.briefs else None
+
+    def _make_plan(self, shared: bool) -> ReadPlan | None:
+        """None if a field needs DRF's walk, or (when `shared`) may read its context."""
+        readers, relations = [], []
         for field in self._readable_fields:
             if isinstance(field, serializers.SerializerMethodField):
-                plan.append((field.field_name, "method", field.method_name))
+                readers.append((field.field_name, getattr(type(self), field.method_name)))
                 continue
             if shared and not isinstance(field, (*CONTEXT_FREE_FIELDS, PlainBriefMixin)):
                 return None
-            read = self._reader(field)
-            if read is None:
+            model_field = self._model_field(field)
+            if model_field is None:
                 return None
-            plan.append((field.field_name, "read", read))
-        return plan
+            relation = brief_relation(field, model_field)
+            if relation is not None:
+                relations.append(relation)
+                readers.append((field.field_name, brief_reader(field, relation)))
+            else:
+                readers.append((field.field_name, value_reader(field)))
+        return ReadPlan(tuple(readers), tuple(relations))
 
-    def _reader(self, field: serializers.Field) -> Callable[[Any], Any] | None:
+    def _model_field(self, field: serializers.Field) -> Any:
+        """The concrete model field `field` reads, None if DRF must read it."""
         if (len(field.source_attrs) != 1
                 or isinstance(field, ManyRelatedField | serializers.ListSerializer)
                 or (isinstance(field, RelatedField) and field.use_pk_only_optimization())):
             return None
-        attr = field.source_attrs[0]
         try:
-            model_field = self.Meta.model._meta.get_field(attr)
+            model_field = self.Meta.model._meta.get_field(field.source_attrs[0])
         except FieldDoesNotExist:  # a property or method: DRF calls callables, so let it
             return None
         if not model_field.concrete or model_field.many_to_many:
             return None  # reverse relations: DRF turns DoesNotExist into None
-        represent = field.to_representation
-        if isinstance(field, serializers.DateTimeField):
-            represent = iso_datetime(field) or represent
+        return model_field
 
-        def read(instance: Any) -> Any:
-            value = getattr(instance, attr)
-            return None if value is None else represent(value)
 
-        return read
+def value_reader(field: serializers.Field) -> Reader:
+    """Read the attribute and represent it as the field does; None stays None."""
+    attr = field.source_attrs[0]
+    represent = field.to_representation
+    if isinstance(field, serializers.DateTimeField):
+        represent = iso_datetime(field) or represent
+
+    def read(_serializer: Any, instance: Any) -> Any:
+        value = getattr(instance, attr)
+        return None if value is None else represent(value)
+
+    return read
+
+
+def brief_relation(field: serializers.Field, model_field: Any) -> briefs.BriefRelation | None:
+    """How a list reads this forward relation without instances, if it can."""
+    if not (model_field.many_to_one or model_field.one_to_one):
+        return None
+    related = model_field.related_model
+    if isinstance(field, PlainBriefMixin):
+        columns, build = type(field).brief_columns(), type(field).brief_from_values
+    elif isinstance(field, serializers.SlugRelatedField):
+        columns, build = ("pk", field.slug_field), itemgetter(1)
+    else:
+        return None
+    for column in columns[1:]:
+        try:
+            if not related._meta.get_field(column).concrete:
+                return None
+        except FieldDoesNotExist:
+            return None
+    return briefs.BriefRelation(field.field_name, model_field.attname, related, columns, build)
+
+
+def brief_reader(field: serializers.Field, relation: briefs.BriefRelation) -> Reader:
+    """The loaded brief when the list has loaded them, else the instance's attribute."""
+    read_attribute = value_reader(field)
+    name, id_attr = relation.name, relation.id_attr
+
+    def read(serializer: Any, instance: Any) -> Any:
+        loaded = serializer.__dict__.get("_briefs")
+        if loaded is not None:
+            key = getattr(instance, id_attr)
+            if key is None:
+                return None
+            brief = loaded[name].get(key)
+            if brief is not None:
+                return brief
+        return read_attribute(serializer, instance)
+
+    return read
+
+
+class BriefingListSerializer(serializers.ListSerializer):
+    """A list that loads its rows' brief related objects once for the page."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        rows = list(data.all() if isinstance(data, Manager) else data)
+        if isinstance(self.child, CompiledReadMixin):
+            self.child.load_briefs(rows)
+        return super().to_representation(rows)
 
 
 def iso_datetime(field: serializers.DateTimeField) -> Callable[[Any], Any] | None:
@@ -275,6 +354,7 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
             "reassignment_count", "reopen_count", "version",
         )
         read_only_fields = fields
+        list_serializer_class = BriefingListSerializer
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_status_label(self, ticket: Ticket) -> str:

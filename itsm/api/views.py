@@ -190,6 +190,7 @@ class TicketViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.TicketSerializer
     select_related = serializers.TicketSerializer.select_related
     join_related = serializers.TicketSerializer.join_related
+    list_select_related = ()  # the list serializer reads every relation in brief
     lookup_field = "number"
     lookup_value_regex = TICKET_NUMBER_REGEX
     filter_backends = LIST_FILTER_BACKENDS

@@ -8,6 +8,8 @@ whose output differs (allowed transitions), and compare the JSON byte for byte.
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
@@ -80,26 +82,50 @@ def test_every_field_is_read_by_a_prepared_reader(rf, agent, varied_incidents):
     request = rf.get("/")
     request.user = agent
     serializer = IncidentSerializer(context={"request": request})
-    readers = serializer._bind_readers()
-    assert [name for name, _read in readers] == list(serializer.fields)
+    plan = serializer.read_plan()
+    assert [name for name, _read in plan.readers] == list(serializer.fields)
+    assert {relation.name for relation in plan.briefs} == {
+        "service", "category", "configuration_item", "customer", "requester",
+        "assignment_team", "assignee", "parent"}
 
 
-def test_the_read_plan_is_shared_by_every_response_of_a_class(rf, agent, varied_incidents):
-    """Planned once per class (context-free fields), bound per response: the method
-    fields still see each response's own request."""
+def test_the_read_plan_is_shared_by_every_response_of_a_class(
+        rf, agent, requester, varied_incidents):
+    """Planned once per class (context-free fields); the method fields still see each
+    response's own request."""
     from itsm.api.serializers import _READ_PLANS
 
     _READ_PLANS.clear()
     first, second = rf.get("/"), rf.get("/")
-    first.user = second.user = agent
+    first.user, second.user = agent, requester
     a = IncidentSerializer(context={"request": first})
     b = IncidentSerializer(context={"request": second})
-    a._bind_readers()
-    readers = dict(b._bind_readers())
+    assert a.read_plan() is b.read_plan()
+    assert [key for key in _READ_PLANS if key[0] is IncidentSerializer] == [
+        (IncidentSerializer, "UTC")]
 
-    plans = [key for key in _READ_PLANS if key[0] is IncidentSerializer]
-    assert len(plans) == 1 and _READ_PLANS[plans[0]] is not None
-    assert readers["allowed_transitions"].__self__ is b
+    new = varied_incidents[1]
+    assert {t["status"] for t in a.to_representation(new)["allowed_transitions"]} == {
+        t.target for t in workflow.allowed_transitions(new, agent)}
+    assert {t["status"] for t in b.to_representation(new)["allowed_transitions"]} == {
+        t.target for t in workflow.allowed_transitions(new, requester)}
+
+
+def test_a_page_reads_its_related_objects_in_one_query_per_model(
+        api_as, agent, varied_incidents):
+    """Requester and assignee share a query, and nothing is joined."""
+    client = api_as(agent)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/incidents/", {"exact_count": "true"})
+    assert response.status_code == 200
+    user_reads = [q["sql"] for q in ctx.captured_queries
+                  if 'FROM "itsm_user"' in q["sql"]]
+    assert len(user_reads) == 1
+    assert not any("JOIN" in q["sql"] and "catalog_service" in q["sql"]
+                   for q in ctx.captured_queries)
+    working = next(r for r in response.data["results"] if r["parent"])
+    assert working["parent"] == varied_incidents[1].number
+    assert working["assignee"]["name"] == str(varied_incidents[2].assignee)
 
 
 def test_datetimes_keep_drfs_format_in_another_time_zone(agent, varied_incidents, settings):
