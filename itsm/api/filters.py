@@ -4,6 +4,7 @@ user, and the all-kinds ticket filter."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import django_filters
 from django.db.models import Model, Q, QuerySet
@@ -52,19 +53,44 @@ def visible_users(request) -> QuerySet:
 
 
 class LeanFilterBackend(DjangoFilterBackend):
-    """django-filter, skipped when the request names none of the filters.
+    """django-filter, with only the filters the request names.
 
-    Building and validating the FilterSet's form costs a list request several
-    milliseconds; with no filter parameter it would filter nothing, so the unfiltered
-    list (the commonest request) does without it.
+    Building the FilterSet copies every filter and builds and validates a form field
+    for each: a few milliseconds per list request, nearly all for filters the request
+    does not use (and an absent filter filters nothing). So the FilterSet is narrowed
+    to the named filters (one subclass per combination, made once), and with none named
+    (the commonest request, the plain list) it is skipped altogether.
     """
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and not (
-                request.query_params.keys() & filterset_class.base_filters.keys()):
+        if filterset_class is not None and not named_filters(request, filterset_class):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+    def get_filterset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return None
+        narrowed = narrowed_filterset(filterset_class, named_filters(request, filterset_class))
+        return narrowed(**self.get_filterset_kwargs(request, queryset, view))
+
+
+def named_filters(request, filterset_class: type[django_filters.FilterSet]) -> frozenset[str]:
+    return frozenset(request.query_params.keys() & filterset_class.base_filters.keys())
+
+
+@lru_cache(maxsize=512)
+def narrowed_filterset(filterset_class: type[django_filters.FilterSet],
+                       names: frozenset[str]) -> type[django_filters.FilterSet]:
+    """`filterset_class` with only the filters in `names`; methods and Meta inherited."""
+    narrowed = type(filterset_class.__name__, (filterset_class,), {
+        "__module__": filterset_class.__module__,
+        "__doc__": filterset_class.__doc__,
+    })
+    narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items()
+                             if name in names}
+    return narrowed
 
 
 class StrictOrderingFilter(OrderingFilter):
