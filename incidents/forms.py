@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ConfigurationItem, Customer, Service, Team
 from itsm.choices import Channel
-from itsm.forms import QuickSelect, VersionedForm, workers
-from itsm.models import User
+from itsm.forms import QuickModelSelect, QuickSelect, VersionedForm, workers
+from itsm.models import User, display_name
 
 from .filters import IncidentFilterSet
 from .models import Incident
@@ -42,8 +42,10 @@ class IncidentQueueFilterSet(IncidentFilterSet):
         self.filters["assignee"].extra["empty_label"] = _("Anyone")
         self.filters["service"].extra["empty_label"] = _("Any service")
         self.filters["category"].extra["empty_label"] = _("Any category")
-        for name in ("team", "assignee", "service", "category"):
-            self.filters[name].extra["widget"] = QuickSelect
+        for name in ("team", "service", "category"):
+            self.filters[name].extra["widget"] = QuickModelSelect(columns=("name",))
+        self.filters["assignee"].extra["widget"] = QuickModelSelect(
+            columns=("username", "first_name", "last_name"), label=display_name)
         self.filters["breached"].extra["widget"] = QuickSelect(
             choices=[("", _("Any")), ("true", _("Breached")), ("false", _("Not breached"))]
         )

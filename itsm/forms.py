@@ -6,6 +6,7 @@ write. `apply_errors` puts a service's ValidationError back on the form's fields
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -117,18 +118,50 @@ class QuickSelect(forms.Select):
     rendering costs a queue page several milliseconds for a few dozen options."""
 
     def render(self, name: str, value: Any, attrs=None, renderer=None) -> str:
+        return self.markup(name, attrs, self.options_of(name, value, attrs))
+
+    def options_of(self, name: str, value: Any, attrs) -> Iterable[tuple[Any, bool, Any]]:
+        """(value, selected, label) of every option."""
         context = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "", "<option value=\"{}\"{}>{}</option>",
-            (
-                (option["value"], mark_safe(" selected") if option["selected"] else "",
-                 option["label"])
+        return ((option["value"], option["selected"], option["label"])
                 for _group, group_options, _index in context["optgroups"]
-                for option in group_options
-            ),
+                for option in group_options)
+
+    def markup(self, name: str, attrs, options: Iterable[tuple[Any, bool, Any]]) -> str:
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        return format_html(
+            "<select name=\"{}\"{}>{}</select>", name, flatatt(attrs),
+            format_html_join("", "<option value=\"{}\"{}>{}</option>", (
+                (value, mark_safe(" selected") if selected else "", label)
+                for value, selected, label in options)),
         )
-        return format_html("<select name=\"{}\"{}>{}</select>", context["name"],
-                           flatatt(context["attrs"]), options)
+
+
+class QuickModelSelect(QuickSelect):
+    """A QuickSelect for a model choice field that reads its options as columns, not
+    as model instances (half of a queue page's filter bar was building them).
+
+    `label(*columns)` must say what the model's `str()` says: e.g. `("name",)` for a
+    team, or a user's name parts with `display_name`.
+    """
+
+    def __init__(self, columns: tuple[str, ...], label: Callable[..., str] | None = None,
+                 attrs=None) -> None:
+        super().__init__(attrs)
+        self.columns, self.label = columns, label
+
+    def options_of(self, name: str, value: Any, attrs) -> Iterable[tuple[Any, bool, Any]]:
+        field = getattr(self.choices, "field", None)  # a ModelChoiceIterator's field
+        if field is None or getattr(field, "null_label", None) is not None:
+            return super().options_of(name, value, attrs)
+        chosen = {str(v) for v in self.format_value(value)}
+        options = [("", "" in chosen, field.empty_label)] if field.empty_label is not None else []
+        for pk, *columns in field.queryset.values_list("pk", *self.columns):
+            label = self.label(*columns) if self.label else columns[0]
+            options.append((pk, str(pk) in chosen, label))
+        return options
 
 
 class PageForms:

@@ -1,0 +1,58 @@
+"""The queue's filter bar reads its select options as columns, and says exactly what
+the instance-by-instance rendering says."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+
+from catalog.models import ServiceCategory
+from incidents.forms import IncidentQueueFilterSet
+from incidents.models import Incident
+from itsm.forms import QuickModelSelect, QuickSelect
+
+from ..factories import ServiceFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+SELECTS = ("team", "assignee", "service", "category")
+
+
+@pytest.fixture
+def options(agent, team, service):
+    """Names that need escaping, a person without a full name, a category."""
+    TeamFactory(name="Network <ops> & \"core\"")
+    ServiceFactory(name="Pay & <roll>", code="payroll", owner_team=team)
+    UserFactory(username="nofullname", first_name="", last_name="", roles=["agent"])
+    category = ServiceCategory.objects.create(name="Workplace", code="workplace")
+    return {"team": team.pk, "assignee": agent.pk, "service": service.pk,
+            "category": category.pk}
+
+
+def form_for(data, user):
+    request = RequestFactory().get("/incidents/", data)
+    request.user = user
+    return IncidentQueueFilterSet(request.GET, queryset=Incident.objects.all(),
+                                  request=request).form
+
+
+@pytest.mark.parametrize("chosen", [False, True])
+def test_each_select_renders_as_from_instances(options, agent, chosen, monkeypatch):
+    data = {name: str(pk) for name, pk in options.items()} if chosen else {}
+    quick = {name: str(form_for(data, agent)[name]) for name in SELECTS}
+    # The same fields rendered from model instances, as QuickSelect does.
+    monkeypatch.setattr(QuickModelSelect, "options_of", QuickSelect.options_of)
+    slow = {name: str(form_for(data, agent)[name]) for name in SELECTS}
+
+    assert quick == slow
+    assert "Network &lt;ops&gt; &amp; &quot;core&quot;" in quick["team"]
+    assert ">nofullname</option>" in quick["assignee"]
+    chosen_service = f'<option value="{options["service"]}" selected>'
+    assert (chosen_service in quick["service"]) is chosen
+
+
+def test_each_select_reads_its_options_in_one_query(options, agent,
+                                                     django_assert_num_queries):
+    form = form_for({}, agent)
+    for name in SELECTS:
+        with django_assert_num_queries(1):
+            str(form[name])
