@@ -222,6 +222,22 @@ def test_queue_query_count_does_not_grow_with_rows(client, agent, team_lead, req
     assert many <= 12
 
 
+def test_queue_reads_rows_as_columns_and_counts_ids_only(client, agent, requester, service):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_incident(actor=agent, requester=requester, service=service, assignee=agent)
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url("list"))
+    assert response.status_code == 200
+    count = next(q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"]
+                 and "incidents_incident" in q["sql"])
+    assert "catalog_service" not in count and "itsm_user" not in count
+    row = response.context["page_obj"].object_list[0]
+    assert row["service__name"] == service.name and row["assignee__username"] == agent.username
+
+
 # --- create ---------------------------------------------------------------------------
 
 
