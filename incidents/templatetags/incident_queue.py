@@ -9,10 +9,12 @@ read as columns (`COLUMNS`, with `QuerySet.values`), not as model instances.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from django import template
 from django.utils import formats
+from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
@@ -47,6 +49,24 @@ ROW = (
 )
 
 
+def date_formatter(format_name: str) -> Callable[[datetime], str]:
+    """`formats.date_format(value, format_name)` with the format looked up and parsed
+    once, for a page of rows: half the cost of formatting two dates a row."""
+    pieces = []
+    for index, piece in enumerate(re_formatchars.split(str(formats.get_format(format_name)))):
+        if index % 2:
+            pieces.append((True, piece))
+        elif piece:
+            pieces.append((False, re_escaped.sub(r"\1", piece)))
+
+    def format_date(value: datetime) -> str:
+        formatter = DateFormat(value)
+        return "".join(str(getattr(formatter, piece)()) if is_code else piece
+                       for is_code, piece in pieces)
+
+    return format_date
+
+
 @register.simple_tag
 def queue_rows(incidents: Iterable[dict], detail_prefix: str) -> SafeString:
     """The `<tr>` of every incident on the page, each a dict of `COLUMNS` (the caller
@@ -57,6 +77,8 @@ def queue_rows(incidents: Iterable[dict], detail_prefix: str) -> SafeString:
                            _("SLA breached"), _("SLA"))
     unassigned = format_html('<span class="muted">{}</span>', _("Unassigned"))
     labels: dict[str, str] = {}
+    short_datetime = date_formatter("SHORT_DATETIME_FORMAT")
+    long_datetime = date_formatter("DATETIME_FORMAT")
 
     def row(incident: dict) -> dict:
         status = incident["status"]
@@ -77,9 +99,8 @@ def queue_rows(incidents: Iterable[dict], detail_prefix: str) -> SafeString:
             "assignee": unassigned if incident["assignee_id"] is None else display_name(
                 incident["assignee__username"], incident["assignee__first_name"],
                 incident["assignee__last_name"]),
-            "created": formats.date_format(template_localtime(incident["created_at"]),
-                                           "SHORT_DATETIME_FORMAT"),
-            "updated_title": formats.localize(updated),
+            "created": short_datetime(template_localtime(incident["created_at"])),
+            "updated_title": long_datetime(updated),
             "updated_ago": timesince(updated),
         }
 
