@@ -1,6 +1,7 @@
 """Root URLs: the agent UI, the portal, the REST API and its docs, the admin."""
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path("tickets/", include("itsm.ticket_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # A browser that is not signed in goes to the login page, and comes back.
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
+         name="api-docs"),
     path("admin/", admin.site.urls),
 ]

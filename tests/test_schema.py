@@ -44,14 +44,25 @@ def test_schema_generates_and_validates_without_warnings(tmp_path):
 
 
 @pytest.mark.django_db
-def test_schema_is_served(client):
+def test_schema_is_served_to_signed_in_users_and_token_holders(client, api_as, requester):
+    assert client.get("/api/schema/").status_code == 401
+    client.force_login(requester)
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"openapi: 3" in response.content
+    assert api_as(requester).get("/api/schema/").status_code == 200
 
 
 @pytest.mark.django_db
-def test_docs_are_served_without_any_cdn(client, settings, plain_static_storage):
+def test_docs_send_a_stranger_to_the_login_page(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/api/docs/")
+
+
+@pytest.mark.django_db
+def test_docs_are_served_without_any_cdn(client, agent, settings, plain_static_storage):
+    client.force_login(agent)
     response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()
