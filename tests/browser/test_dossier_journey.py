@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Supplier
-from tests.browser.test_incident_journey import browser, log_in  # noqa: F401
+from tests.browser.conftest import log_in
 from tests.factories import ServiceFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_owner_edits_the_dossier_and_a_manager_reads_the_history(live_server,
-                                                                   browser):  # noqa: F811
+                                                                   browser):
     owner = UserFactory(username="olga.owner", first_name="Olga", last_name="Owner",
                         roles=["team_lead"])
     UserFactory(username="max.manager", first_name="Max", last_name="Manager",

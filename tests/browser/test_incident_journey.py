@@ -4,41 +4,13 @@ it; the requester then sees it resolved in the portal."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from incidents.models import Incident
-from tests.conftest import CHROMIUM
+from tests.browser.conftest import log_in
 from tests.factories import ServiceFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls before and
-    # after the browser part are plain synchronous test code, so allow them.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
 
 def test_agent_resolves_an_incident_and_the_requester_sees_it(live_server, browser, tmp_path):
     agent = UserFactory(username="agent.anna", first_name="Anna", last_name="Agent",
