@@ -33,6 +33,11 @@ class IncidentQueueFilterSet(IncidentFilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The form fields are built below, from the widgets chosen here. A filter copied
+        # from the class may carry a field already built (the API schema reads some),
+        # which would keep its plain widget: drop it.
+        for copied in self.filters.values():
+            copied.__dict__.pop("_field", None)
         self.filters["status"].extra["widget"] = forms.CheckboxSelectMultiple
         self.filters["priority"].extra["widget"] = forms.CheckboxSelectMultiple
         self.filters["team"].queryset = _active_teams()

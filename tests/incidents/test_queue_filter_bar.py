@@ -56,3 +56,14 @@ def test_each_select_reads_its_options_in_one_query(options, agent,
     for name in SELECTS:
         with django_assert_num_queries(1):
             str(form[name])
+
+
+def test_the_queue_keeps_its_widgets_after_the_api_schema_was_built(client, agent):
+    """Building the schema builds (and caches) the fields of the shared filters; the
+    queue must still show its checkboxes and its own option lists."""
+    client.force_login(agent)
+    assert client.get("/api/schema/").status_code == 200
+    page = client.get("/incidents/").content.decode()
+    assert '<input type="checkbox" name="status" value="new"' in page
+    assert '<input type="checkbox" name="priority" value="1"' in page
+    assert "<option value=\"new\"" not in page
