@@ -27,28 +27,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project; bench/ itself is on the path as the script's folder
 
-from run import DEFAULT_DB, setup_django  # noqa: E402  (bench/run.py)
+from run import DEFAULT_DB, bench_agent, setup_django  # noqa: E402  (bench/run.py)
 
 
 def bench_client(html: bool):
-    from django.contrib.auth.models import Group
-    from django.contrib.sessions.backends.db import SessionStore
     from django.test import Client
 
-    from itsm.models import ApiToken, User
-
-    agent, _ = User.objects.get_or_create(username="bench-runner")
-    agent.groups.add(Group.objects.get(name="agent"))
+    _agent, token, session_key = bench_agent()
     if not html:
-        _, token = ApiToken.issue(agent, name="bench-profile")
         return Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1")
-    session = SessionStore()
-    session["_auth_user_id"] = str(agent.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = agent.get_session_auth_hash()
-    session.create()
     client = Client(HTTP_HOST="127.0.0.1")
-    client.cookies["sessionid"] = session.session_key
+    client.cookies["sessionid"] = session_key
     return client
 
 

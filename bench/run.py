@@ -197,6 +197,24 @@ def load_incidents(n: int) -> None:
     print(f"loaded {n:,} incidents in {time.perf_counter() - started:.1f} s")
 
 
+def bench_agent() -> tuple:
+    """The agent the measured requests act as: (user, API token, signed-in session key)."""
+    from django.contrib.auth.models import Group
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from itsm.models import ApiToken, User
+
+    agent, _ = User.objects.get_or_create(username="bench-runner")
+    agent.groups.add(Group.objects.get(name="agent"))
+    _, token = ApiToken.issue(agent, name="bench")
+    session = SessionStore()
+    session["_auth_user_id"] = str(agent.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = agent.get_session_auth_hash()
+    session.create()
+    return agent, token, session.session_key
+
+
 # --- query counts ---------------------------------------------------------------------
 
 
@@ -303,22 +321,13 @@ def main() -> None:
     setup_django(args.database_url)
     load_incidents(args.incidents)
 
-    from django.contrib.auth.models import Group
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
-    from itsm.models import ApiToken, User
+    from itsm.models import User
 
     call_command("collectstatic", "--noinput", verbosity=0)
-    agent, _ = User.objects.get_or_create(username="bench-runner")
-    agent.groups.add(Group.objects.get(name="agent"))
+    agent, token, session_key = bench_agent()
     requester = User.objects.filter(username="bench-requester-1").first()
-    _, token = ApiToken.issue(agent, name="bench")
-    session = SessionStore()
-    session["_auth_user_id"] = str(agent.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = agent.get_session_auth_hash()
-    session.create()
 
     number = "INC" + str(args.incidents // 2).zfill(7)
     create_body = {"title": "Benchmark incident", "description": "Created by bench/run.py",
@@ -333,10 +342,10 @@ def main() -> None:
         ("html_detail", "GET", f"/incidents/{number}/", None),
         ("api_create", "POST", "/api/v1/incidents/", create_body),
     ]
-    queries = count_queries(scenarios, token, session.session_key)
+    queries = count_queries(scenarios, token, session_key)
     queries_small = count_queries(
         [("api_list_small_page", "GET", "/api/v1/incidents/?page_size=5", None),
-         ("html_queue_page_2", "GET", "/incidents/?page=2", None)], token, session.session_key)
+         ("html_queue_page_2", "GET", "/incidents/?page=2", None)], token, session_key)
 
     env = dict(os.environ, DATABASE_URL=args.database_url, DEBUG="0",
                ALLOWED_HOSTS="127.0.0.1,localhost", DB_CONN_MAX_AGE="600")
@@ -350,7 +359,7 @@ def main() -> None:
         wait_for(args.port)
         api_headers = {"Authorization": f"Token {token}", "Content-Type": "application/json",
                        "Host": "127.0.0.1"}
-        html_headers = {"Cookie": f"sessionid={session.session_key}", "Host": "127.0.0.1"}
+        html_headers = {"Cookie": f"sessionid={session_key}", "Host": "127.0.0.1"}
         for name, method, path, body in scenarios:
             headers = api_headers if path.startswith("/api/") else html_headers
             measure(args.port, method, path, headers, body, 20, 1)  # warm up
