@@ -11,6 +11,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
@@ -64,16 +65,17 @@ class LeanFilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and not named_filters(request, filterset_class):
-            return queryset
-        return super().filter_queryset(request, queryset, view)
-
-    def get_filterset(self, request, queryset, view):
-        filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
-            return None
-        narrowed = narrowed_filterset(filterset_class, named_filters(request, filterset_class))
-        return narrowed(**self.get_filterset_kwargs(request, queryset, view))
+            return queryset
+        named = named_filters(request, filterset_class)
+        if not named:
+            return queryset
+        # Only for filtering: the browsable API's filter form (`to_html`) shows them all.
+        filterset = narrowed_filterset(filterset_class, named)(
+            **self.get_filterset_kwargs(request, queryset, view))
+        if not filterset.is_valid() and self.raise_exception:
+            raise translate_validation(filterset.errors)
+        return filterset.qs
 
 
 def named_filters(request, filterset_class: type[django_filters.FilterSet]) -> frozenset[str]:

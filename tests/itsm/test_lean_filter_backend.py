@@ -70,3 +70,12 @@ def test_a_narrowed_filterset_keeps_methods_and_request(api_as, agent, team, inc
     assert client.get("/api/v1/incidents/?breached=false").data["count"] == 1
     response = client.get("/api/v1/incidents/?team=999999")
     assert response.status_code == 400 and "team" in response.data
+
+
+def test_the_browsable_api_still_offers_every_filter(client, agent, incident):
+    """Narrowing is for filtering only: the HTML filter form lists all the filters."""
+    client.force_login(agent)
+    for path in ("/api/v1/incidents/", "/api/v1/incidents/?status=new"):
+        page = client.get(path, HTTP_ACCEPT="text/html").content.decode()
+        for name in ("q", "status", "priority", "team", "assignee", "breached"):
+            assert f'name="{name}"' in page, (path, name)
