@@ -17,6 +17,7 @@ allocates unusually much still starts a collection itself.
 from __future__ import annotations
 
 import gc
+import logging
 
 from gunicorn.workers.sync import SyncWorker
 
@@ -24,15 +25,26 @@ from gunicorn.workers.sync import SyncWorker
 YOUNG_THRESHOLD = 50_000
 FULL_EVERY = 1_000
 
+logger = logging.getLogger(__name__)
 
-def prepare_worker() -> None:
-    """Once the application is loaded: load the views too, then freeze what is loaded."""
+
+def prepare_worker(worker: object) -> None:
+    """Once the application is loaded: load the views too, then freeze what is loaded.
+
+    Only a `CollectingSyncWorker` raises the threshold, because only it collects
+    between requests. gunicorn runs another worker class when told to (or the
+    threaded one when given `--threads`); those keep Python's threshold and say so.
+    """
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 (imports every view module now)
     gc.collect()
     gc.freeze()
-    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    if isinstance(worker, CollectingSyncWorker):
+        gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    else:
+        logger.warning("%s does not collect garbage between requests; run gunicorn's "
+                       "sync worker without --threads for that.", type(worker).__name__)
 
 
 class CollectingSyncWorker(SyncWorker):

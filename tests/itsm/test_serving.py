@@ -25,15 +25,26 @@ def test_gunicorn_conf_chooses_the_collecting_worker_and_prepares_it(gc_state, m
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert conf["worker_class"] == "itsm.serving.CollectingSyncWorker"
     called = []
-    monkeypatch.setattr(serving, "prepare_worker", lambda: called.append(True))
-    conf["post_worker_init"](object())
-    assert called == [True]
+    monkeypatch.setattr(serving, "prepare_worker", called.append)
+    worker = object()
+    conf["post_worker_init"](worker)
+    assert called == [worker]
 
 
-def test_prepare_worker_freezes_what_is_loaded_and_raises_the_threshold(gc_state):
-    serving.prepare_worker()
+def test_the_collecting_worker_freezes_and_raises_the_threshold(gc_state):
+    serving.prepare_worker(object.__new__(serving.CollectingSyncWorker))
     assert gc.get_freeze_count() > 0
     assert gc.get_threshold()[0] == serving.YOUNG_THRESHOLD
+
+
+def test_another_worker_class_keeps_pythons_threshold_and_says_so(gc_state, caplog):
+    from gunicorn.workers.gthread import ThreadWorker
+
+    before = gc.get_threshold()
+    serving.prepare_worker(object.__new__(ThreadWorker))
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert "ThreadWorker does not collect garbage between requests" in caplog.text
 
 
 def test_the_worker_collects_after_each_connection_and_fully_now_and_then(monkeypatch):
