@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.forms import ModelChoiceField
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -154,8 +155,10 @@ class QuickModelSelect(QuickSelect):
 
     def options_of(self, name: str, value: Any, attrs) -> Iterable[tuple[Any, bool, Any]]:
         field = getattr(self.choices, "field", None)  # a ModelChoiceIterator's field
-        if field is None or getattr(field, "null_label", None) is not None:
-            return super().options_of(name, value, attrs)
+        if (field is None or getattr(field, "null_label", None) is not None
+                or field.to_field_name
+                or type(field).label_from_instance is not ModelChoiceField.label_from_instance):
+            return super().options_of(name, value, attrs)  # what only instances can say
         chosen = {str(v) for v in self.format_value(value)}
         options = [("", "" in chosen, field.empty_label)] if field.empty_label is not None else []
         for pk, *columns in field.queryset.values_list("pk", *self.columns):

@@ -278,7 +278,8 @@ def brief_reader(field: serializers.Field, relation: briefs.BriefRelation) -> Re
                 return None
             brief = loaded[name].get(key)
             if brief is not None:
-                return brief
+                # Each row its own dict, as DRF gives: rows share the loaded one.
+                return brief.copy() if isinstance(brief, dict) else brief
         return read_attribute(serializer, instance)
 
     return read
