@@ -54,15 +54,19 @@ def test_rows_match_the_reference_markup(agent, requester, service, language):
 @pytest.mark.parametrize("language", ["en", "de", "fr"])
 @pytest.mark.parametrize("format_name", ["SHORT_DATETIME_FORMAT", "DATETIME_FORMAT"])
 def test_the_page_date_formatter_says_what_django_says(language, format_name):
-    from datetime import datetime, timedelta
+    import zoneinfo
+    from datetime import UTC, datetime, timedelta
 
-    from django.utils import formats
+    from django.utils import formats, timezone
 
     from incidents.templatetags.incident_queue import date_formatter
 
     moments = [datetime(2026, month, day, hour, minute) for month, day, hour, minute in
                [(1, 1, 0, 0), (3, 9, 12, 0), (5, 31, 9, 5), (9, 15, 23, 59), (12, 31, 13, 30)]]
     moments += [moments[1] + timedelta(seconds=37)]
+    # Stored times are aware; the queue shows them in the current time zone.
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    moments += [timezone.localtime(m.replace(tzinfo=UTC), berlin) for m in moments]
     with translation.override(language):
         fast = date_formatter(format_name)
         assert [fast(m) for m in moments] == [formats.date_format(m, format_name)

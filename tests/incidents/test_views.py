@@ -234,6 +234,10 @@ def test_queue_reads_rows_as_columns_and_counts_ids_only(client, agent, requeste
     count = next(q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"]
                  and "incidents_incident" in q["sql"])
     assert "catalog_service" not in count and "itsm_user" not in count
+    page_query = next(q["sql"] for q in ctx.captured_queries
+                      if "AS \"assignee__username\"" in q["sql"])
+    assert '"itsm_ticket"."description"' not in page_query  # only the columns rows show
+    assert '"itsm_user"."password"' not in page_query
     row = response.context["page_obj"].object_list[0]
     assert row["service__name"] == service.name and row["assignee__username"] == agent.username
 
