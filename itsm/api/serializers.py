@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Manager
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -213,7 +214,7 @@ class CompiledReadMixin:
                 relations.append(relation)
                 readers.append((field.field_name, brief_reader(field, relation)))
             else:
-                readers.append((field.field_name, value_reader(field)))
+                readers.append((field.field_name, value_reader(field, model_field)))
         return ReadPlan(tuple(readers), tuple(relations))
 
     def _model_field(self, field: serializers.Field) -> Any:
@@ -231,9 +232,37 @@ class CompiledReadMixin:
         return model_field
 
 
-def value_reader(field: serializers.Field) -> Reader:
+# Serializer fields whose `to_representation` hands back any value of these model
+# fields unchanged (`str` of a str, `int` of an int, `bool` of a bool).
+AS_STORED = (
+    (serializers.CharField, (models.CharField, models.TextField)),
+    (serializers.IntegerField, (models.IntegerField, models.AutoField)),
+    (serializers.BooleanField, (models.BooleanField,)),
+)
+
+
+def represents_as_stored(field: serializers.Field, model_field: Any) -> bool:
+    """Whether DRF would show this model field's values exactly as stored.
+
+    Then the reader skips the call: a list row has some thirty such fields. A choice
+    field qualifies when every choice has the stored values' type (its lookup then
+    maps a value to itself); a field class that overrides `to_representation` never.
+    """
+    if type(field).to_representation is serializers.ChoiceField.to_representation:
+        if isinstance(model_field, models.CharField):
+            return all(isinstance(choice, str) for choice in field.choices)
+        if isinstance(model_field, models.IntegerField):
+            return all(type(choice) is int for choice in field.choices)
+        return False
+    return any(type(field).to_representation is kind.to_representation
+               and isinstance(model_field, model_kinds) for kind, model_kinds in AS_STORED)
+
+
+def value_reader(field: serializers.Field, model_field: Any = None) -> Reader:
     """Read the attribute and represent it as the field does; None stays None."""
     attr = field.source_attrs[0]
+    if model_field is not None and represents_as_stored(field, model_field):
+        return lambda _serializer, instance: getattr(instance, attr)
     represent = field.to_representation
     if isinstance(field, serializers.DateTimeField):
         represent = iso_datetime(field) or represent

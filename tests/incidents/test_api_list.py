@@ -135,3 +135,26 @@ def test_datetimes_keep_drfs_format_in_another_time_zone(agent, varied_incidents
     slow = serializers.ModelSerializer.to_representation(TicketSerializer(incident), incident)
     assert JSONRenderer().render(fast) == JSONRenderer().render(slow)
     assert fast["created_at"].endswith(("+01:00", "+02:00"))
+
+
+def test_values_are_passed_as_stored_only_where_drf_would_not_change_them():
+    from django.db import models
+    from rest_framework import serializers as drf
+
+    from itsm.api.serializers import represents_as_stored
+
+    class Shouting(drf.CharField):
+        def to_representation(self, value):
+            return value.upper()
+
+    text, number = models.CharField(max_length=5), models.IntegerField()
+    assert represents_as_stored(drf.CharField(), text)
+    assert represents_as_stored(drf.IntegerField(), number)
+    assert represents_as_stored(drf.ChoiceField(choices=[("a", "A")]), text)
+    assert represents_as_stored(drf.ChoiceField(choices=[(1, "One")]), number)
+    # "1" stored, 1 shown: DRF's choice lookup changes the type.
+    assert not represents_as_stored(drf.ChoiceField(choices=[(1, "One")]), text)
+    assert not represents_as_stored(drf.ChoiceField(choices=[(True, "Yes")]), number)
+    assert not represents_as_stored(drf.IntegerField(), text)
+    assert not represents_as_stored(Shouting(), text)
+    assert not represents_as_stored(drf.DateTimeField(), models.DateTimeField())
