@@ -1,6 +1,6 @@
 """Benchmark the ticket core against gunicorn and PostgreSQL on this machine.
 
-    python bench/run.py [--incidents 100000] [--requests 400] [--concurrency 2]
+    python bench/run.py [--incidents 100000] [--requests 400] [--concurrency 2] [--only a,b]
 
 1. Creates (or reuses) the database in BENCH_DATABASE_URL (default
    postgres://postgres@127.0.0.1:5432/itsm_bench), migrates it and loads N incidents
@@ -315,6 +315,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
     args = parser.parse_args()
 
     ensure_database(args.database_url)
@@ -334,6 +335,7 @@ def main() -> None:
                    "requester": requester.pk if requester else agent.pk, "impact": 2,
                    "urgency": 2}
     scenarios = [
+        ("healthz", "GET", "/healthz", None),
         ("api_list_first_page", "GET", "/api/v1/incidents/", None),
         ("api_list_filtered", "GET", "/api/v1/incidents/?status=in_progress&priority=2", None),
         ("html_queue", "GET", "/incidents/", None),
@@ -342,6 +344,12 @@ def main() -> None:
         ("html_detail", "GET", f"/incidents/{number}/", None),
         ("api_create", "POST", "/api/v1/incidents/", create_body),
     ]
+    if args.only:
+        chosen = set(args.only.split(","))
+        unknown = chosen - {name for name, *_rest in scenarios}
+        if unknown:
+            parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+        scenarios = [scenario for scenario in scenarios if scenario[0] in chosen]
     queries = count_queries(scenarios, token, session_key)
     queries_small = count_queries(
         [("api_list_small_page", "GET", "/api/v1/incidents/?page_size=5", None),
