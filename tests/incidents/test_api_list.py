@@ -111,21 +111,44 @@ def test_the_read_plan_is_shared_by_every_response_of_a_class(
         t.target for t in workflow.allowed_transitions(new, requester)}
 
 
-def test_a_page_reads_its_related_objects_in_one_query_per_model(
-        api_as, agent, varied_incidents):
-    """Requester and assignee share a query, and nothing is joined."""
+def test_a_page_reads_all_its_related_objects_in_one_query(api_as, agent, varied_incidents):
+    """Seven relations, one UNION ALL (requester and assignee share a part), and the
+    page query itself joins nothing but the incident's own ticket row."""
     client = api_as(agent)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get("/api/v1/incidents/", {"exact_count": "true"})
     assert response.status_code == 200
-    user_reads = [q["sql"] for q in ctx.captured_queries
-                  if 'FROM "itsm_user"' in q["sql"]]
-    assert len(user_reads) == 1
-    assert not any("JOIN" in q["sql"] and "catalog_service" in q["sql"]
-                   for q in ctx.captured_queries)
+    reads = [q["sql"] for q in ctx.captured_queries if "UNION ALL" in q["sql"]]
+    assert len(reads) == 1
+    for table in ("itsm_user", "catalog_service", "catalog_customer", "catalog_team",
+                  "catalog_configurationitem", "incidents_incident"):
+        assert reads[0].count(f'FROM "{table}"') == 1, table
+    page = next(q["sql"] for q in ctx.captured_queries
+                if '"itsm_ticket"."description"' in q["sql"])
+    assert "catalog_" not in page and '"itsm_user"' not in page
     working = next(r for r in response.data["results"] if r["parent"])
     assert working["parent"] == varied_incidents[1].number
     assert working["assignee"]["name"] == str(varied_incidents[2].assignee)
+    assert working["service"]["name"] == varied_incidents[2].service.name
+
+
+def test_briefs_that_are_not_all_text_are_read_on_their_own(agent, varied_incidents):
+    """A UNION needs columns of one type: a brief with other columns keeps its query."""
+    from itsm.api import briefs
+    from itsm.models import User
+
+    relations = [
+        briefs.BriefRelation("requester", "requester_id", User,
+                             ("pk", "username", "is_active"), tuple),
+        briefs.BriefRelation("service", "service_id", varied_incidents[1].service.__class__,
+                             ("pk", "name"), tuple),
+    ]
+    with CaptureQueriesContext(connection) as ctx:
+        loaded = briefs.load(relations, varied_incidents)
+    assert len(ctx.captured_queries) == 2
+    assert not any("UNION" in q["sql"] for q in ctx.captured_queries)
+    assert loaded["requester"][varied_incidents[0].requester_id][2] is True
+    assert loaded["service"][varied_incidents[1].service_id][1] == "Email"
 
 
 def test_datetimes_keep_drfs_format_in_another_time_zone(agent, varied_incidents, settings):
