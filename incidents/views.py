@@ -129,7 +129,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     page = CappedCountPaginator(filterset.qs.order_by(*order_by), PAGE_SIZE).get_page(
         request.GET.get("page"))
     # The count above reads ids only; the page's rows are read as the columns they show.
-    page.object_list = page.object_list.values(*queue.COLUMNS)
+    page.object_list = page.object_list.values_list(*queue.COLUMNS, named=True)
     return render(request, "incidents/incident_list.html", {
         "filterset": filterset,
         "filter_form": filterset.form,

@@ -79,7 +79,7 @@ class PlainBriefMixin:
     straight into a dict skips DRF's per-field machinery, a large share of a page's time.
     Only for read-only serializers of plain attributes.
 
-    A list reads them without model instances (`itsm.api.briefs`): `brief_columns`
+    A list reads them without model instances (`itsm.briefs`): `brief_columns`
     are fetched with `values_list` (the pk first) and `brief_from_values` makes the
     same dict `to_representation` makes of an instance.
     """

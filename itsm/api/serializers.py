@@ -34,11 +34,10 @@ from catalog.api.serializers import (
     BriefServiceSerializer,
     BriefTeamSerializer,
 )
-from itsm import workflow
+from itsm import briefs, workflow
 from itsm.choices import Channel, TicketKind
 from itsm.models import ApiToken, Attachment, Comment, Ticket, TicketEvent
 
-from . import briefs
 from .fields import BriefUserSerializer, PlainBriefMixin
 
 # Impact and urgency: 1 high – 3 low (DESIGN.md §2).
@@ -147,7 +146,7 @@ Reader = Callable[[Any, Any], Any]
 @dataclass(frozen=True)
 class ReadPlan:
     """How a serializer reads an instance: one reader per field, and the relations
-    a list may read in brief (`itsm.api.briefs`)."""
+    a list may read in brief (`itsm.briefs`)."""
 
     readers: tuple[tuple[str, Reader], ...]
     briefs: tuple[briefs.BriefRelation, ...]

@@ -134,7 +134,7 @@ def test_a_page_reads_all_its_related_objects_in_one_query(api_as, agent, varied
 
 def test_briefs_that_are_not_all_text_are_read_on_their_own(agent, varied_incidents):
     """A UNION needs columns of one type: a brief with other columns keeps its query."""
-    from itsm.api import briefs
+    from itsm import briefs
     from itsm.models import User
 
     relations = [

@@ -45,7 +45,7 @@ def test_rows_match_the_reference_markup(agent, requester, service, language):
     with translation.override(language):
         expected = REFERENCE.render(Context({"incidents": incidents,
                                              "detail_prefix": "/incidents/"}))
-        actual = queue_rows(chosen.values(*COLUMNS), "/incidents/")
+        actual = queue_rows(chosen.values_list(*COLUMNS, named=True), "/incidents/")
 
     assert squeeze(actual) == squeeze(expected)
     assert "&lt;PC LOAD LETTER&gt;" in actual  # escaped like the template escaped

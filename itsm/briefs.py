@@ -1,16 +1,15 @@
-"""The brief forms of a page's related objects, read in one query per related model.
+"""The brief forms of a page's related objects: a few columns each, read in one go.
 
 A ticket row embeds seven related objects in brief (service, category, CI, customer,
 requester, team, assignee). Loading them as model instances, joined or prefetched,
 was a third of a list response: planning the joins, building some 250 instances and
-Django's prefetch bookkeeping, all for two or three columns each. Here each related
-model is read once per page with `values_list`, for the ids the page holds, straight
-into the dicts the response shows; relations to the same model (requester and
-assignee) share one query.
+Django's prefetch bookkeeping, all for two or three columns each. Here the related
+objects of a whole page are read with `values_list`, for the ids the page holds,
+straight into what the page shows: relations to the same model (requester and
+assignee) share a read, and reads of text columns share one UNION ALL query.
 
-Which relations are read this way, and how, comes from the serializer's own fields
-(`CompiledReadMixin`): a brief serializer (`PlainBriefMixin`) or a slug field on a
-forward relation.
+The API's lists take their relations from the serializer's own fields
+(`itsm.api.serializers.CompiledReadMixin`); the incident queue names its own.
 """
 
 from __future__ import annotations
