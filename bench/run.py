@@ -6,12 +6,16 @@
    postgres://postgres@127.0.0.1:5432/itsm_bench), migrates it and loads N incidents
    with set-based SQL (seconds, not minutes), each with its creation event.
 2. Counts the SQL queries each measured request runs, at the full size and on a page
-   with a different row count, to show the count does not grow with the data.
-3. Starts gunicorn on 127.0.0.1 and measures, over keep-alive connections from
-   `--concurrency` client threads: the API list (first page and a filtered page), the
-   HTML queue, ticket create and ticket detail (API and HTML). Prints requests/s,
-   p50 and p95 per scenario and the RSS of each gunicorn worker afterwards, and writes
-   the same as JSON to bench/results/core.json.
+   with a different row count, to show the count does not grow with the data (a
+   relation no row on the page sets costs no query, so a page can run one fewer).
+3. Starts gunicorn on 127.0.0.1 with the project's gunicorn.conf.py, as production
+   does, and measures from `--concurrency` client threads (gunicorn's sync workers
+   answer one request per connection): /healthz (the fixed cost of a request), the API
+   list (first page and a filtered page), the HTML queue, ticket create and ticket
+   detail (API and HTML). Prints requests/s, p50 and p95 per scenario and the RSS of
+   each gunicorn worker afterwards, and writes the same as JSON to
+   bench/results/core.json. `--only` runs some scenarios; `python
+   bench/request_profile.py PATH` shows where one request spends its time.
 
 Nothing here is asserted: the figures go into the issue notes.
 """
