@@ -149,7 +149,7 @@ class ReadPlan:
     a list may read in brief (`itsm.briefs`)."""
 
     readers: tuple[tuple[str, Reader], ...]
-    briefs: tuple[briefs.BriefRelation, ...]
+    relations: tuple[briefs.BriefRelation, ...]
 
 
 # (serializer class, time zone) -> its shared read plan, None if it has none.
@@ -194,7 +194,8 @@ class CompiledReadMixin:
     def load_briefs(self, rows: list[Any]) -> None:
         """Read the brief related objects of `rows` (a list's page) in one go."""
         plan = self.read_plan()
-        self._briefs = briefs.load(plan.briefs, rows) if plan and plan.briefs else None
+        relations = plan.relations if plan else ()
+        self._briefs = briefs.load(relations, rows) if relations else None
 
     def _make_plan(self, shared: bool) -> ReadPlan | None:
         """None if a field needs DRF's walk, or (when `shared`) may read its context."""

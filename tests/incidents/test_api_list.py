@@ -84,7 +84,7 @@ def test_every_field_is_read_by_a_prepared_reader(rf, agent, varied_incidents):
     serializer = IncidentSerializer(context={"request": request})
     plan = serializer.read_plan()
     assert [name for name, _read in plan.readers] == list(serializer.fields)
-    assert {relation.name for relation in plan.briefs} == {
+    assert {relation.name for relation in plan.relations} == {
         "service", "category", "configuration_item", "customer", "requester",
         "assignment_team", "assignee", "parent"}
 
