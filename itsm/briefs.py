@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.db.models import Model, Value
+from django.db.models import Model, QuerySet, Value
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,28 @@ class BriefRelation:
     build: Callable[[tuple], Any]
 
 
+@dataclass(eq=False)
+class _Read:
+    """One query's worth: the `ids` of `model` that `relations` point at."""
+
+    model: type[Model]
+    columns: tuple[str, ...]
+    build: Callable[[tuple], Any]
+    ids: set[Any]
+    relations: list[BriefRelation]
+    found: dict[Any, Any] = field(default_factory=dict)
+
+    def rows(self, *padding: Any) -> QuerySet:
+        return (self.model._base_manager.filter(pk__in=self.ids).order_by()
+                .values_list(*self.columns, *padding))
+
+    def all_text(self) -> bool:
+        """Whether every column but the pk holds text (so reads can share a UNION)."""
+        return all(isinstance(self.model._meta.get_field(name),
+                              models.CharField | models.TextField)
+                   for name in self.columns[1:])
+
+
 def load(relations: Iterable[BriefRelation], rows: list[Any]) -> dict[str, dict[Any, Any]]:
     """{relation name: {related id: brief}} for the related objects `rows` point at.
 
@@ -45,48 +67,31 @@ def load(relations: Iterable[BriefRelation], rows: list[Any]) -> dict[str, dict[
     groups: dict[tuple, list[BriefRelation]] = defaultdict(list)
     for relation in relations:
         groups[(relation.model, relation.columns, relation.build)].append(relation)
-    reads = []  # (model, columns, build, ids, relations)
-    briefs: dict[str, dict[Any, Any]] = {}
+    reads = []
     for (model, columns, build), group in groups.items():
         ids = {getattr(row, relation.id_attr) for relation in group for row in rows}
         ids.discard(None)
-        if ids:
-            reads.append((model, columns, build, ids, group))
-        else:
-            briefs.update((relation.name, {}) for relation in group)
-    together = [read for read in reads if text_columns(read[0], read[1])]
-    if len(together) < 2:
+        reads.append(_Read(model, columns, build, ids, group))
+    wanted = [read for read in reads if read.ids]
+    together = [read for read in wanted if read.all_text()]
+    if len(together) > 1:
+        _read_together(together)
+    else:
         together = []
-    for model, columns, build, ids, group in reads:
-        if not any(read[4] is group for read in together):
-            found = {values[0]: build(values) for values in
-                     model._base_manager.filter(pk__in=ids).order_by().values_list(*columns)}
-            briefs.update((relation.name, found) for relation in group)
-    if together:
-        briefs.update(_read_together(together))
-    return briefs
+    for read in wanted:
+        if read not in together:
+            read.found = {values[0]: read.build(values) for values in read.rows()}
+    return {relation.name: read.found for read in reads for relation in read.relations}
 
 
-def text_columns(model: type[Model], columns: tuple[str, ...]) -> bool:
-    """Whether every column but the pk holds text (so reads can share a UNION)."""
-    return all(isinstance(model._meta.get_field(name), models.CharField | models.TextField)
-               for name in columns[1:])
-
-
-def _read_together(reads: list[tuple]) -> dict[str, dict[Any, Any]]:
-    """Several models' briefs in one UNION ALL: each part is tagged with its read's
-    index and padded with NULLs to the widest part's columns."""
-    width = max(len(columns) for _model, columns, *_rest in reads)
-    parts = [
-        model._base_manager.filter(pk__in=ids).order_by().values_list(
-            Value(index), *columns,
-            *[Value(None, output_field=models.CharField())] * (width - len(columns)))
-        for index, (model, columns, _build, ids, _group) in enumerate(reads)
-    ]
-    found: list[dict[Any, Any]] = [{} for _read in reads]
-    for index, *values in parts[0].union(*parts[1:], all=True):
-        _model, columns, build, _ids, _group = reads[index]
-        values = tuple(values[:len(columns)])
-        found[index][values[0]] = build(values)
-    return {relation.name: found[index]
-            for index, (*_read, group) in enumerate(reads) for relation in group}
+def _read_together(reads: list[_Read]) -> None:
+    """Several reads in one UNION ALL: each part is tagged with its read's index and
+    padded with NULLs to the widest part's columns."""
+    width = max(len(read.columns) for read in reads)
+    parts = [read.rows(*[Value(None, output_field=models.CharField())]
+                       * (width - len(read.columns)), Value(index))
+             for index, read in enumerate(reads)]
+    for *values, index in parts[0].union(*parts[1:], all=True):
+        read = reads[index]
+        values = tuple(values[:len(read.columns)])
+        read.found[values[0]] = read.build(values)
