@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ConfigurationItem, Customer, Service, Team
 from itsm.choices import Channel
-from itsm.forms import QuickModelSelect, QuickSelect, VersionedForm, workers
+from itsm.forms import QuickCheckboxes, QuickModelSelect, QuickSelect, VersionedForm, workers
 from itsm.models import User, display_name
 
 from .filters import IncidentFilterSet
@@ -38,8 +38,8 @@ class IncidentQueueFilterSet(IncidentFilterSet):
         # which would keep its plain widget: drop it.
         for copied in self.filters.values():
             copied.__dict__.pop("_field", None)
-        self.filters["status"].extra["widget"] = forms.CheckboxSelectMultiple
-        self.filters["priority"].extra["widget"] = forms.CheckboxSelectMultiple
+        self.filters["status"].extra["widget"] = QuickCheckboxes
+        self.filters["priority"].extra["widget"] = QuickCheckboxes
         self.filters["team"].queryset = _active_teams()
         self.filters["team"].extra["empty_label"] = _("Any team")
         # Only people who work tickets can be assignees; listing every user is slow.

@@ -167,6 +167,22 @@ class QuickModelSelect(QuickSelect):
         return options
 
 
+class QuickCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes as `<label><input …>Label</label>` in a row, built in Python: the
+    markup a template loop over the choices gave (`{{ choice.tag }}{{ choice.choice_label
+    }}`), without a template rendered per choice."""
+
+    def render(self, name: str, value: Any, attrs=None, renderer=None) -> str:
+        attrs = self.build_attrs(self.attrs, attrs)
+        options = (option for _group, group_options, _index
+                   in self.optgroups(name, self.format_value(value), attrs)
+                   for option in group_options)
+        return format_html_join(
+            "", '<label><input type="checkbox" name="{}" value="{}"{}>{}</label>',
+            ((option["name"], option["value"], flatatt(option["attrs"]), option["label"])
+             for option in options))
+
+
 class PageForms:
     """The forms of a ticket page: each built fresh, except the one just submitted,
     which comes back with its errors. A submitted form the page no longer offers (the

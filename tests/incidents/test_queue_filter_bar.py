@@ -74,3 +74,15 @@ def test_the_queue_keeps_its_widgets_after_the_api_schema_was_built(client, agen
     assert '<input type="checkbox" name="status" value="new"' in page
     assert '<input type="checkbox" name="priority" value="1"' in page
     assert "<option value=\"new\"" not in page
+
+
+@pytest.mark.parametrize("data", [{}, {"status": ["new", "on_hold"], "priority": ["2"]}])
+def test_checkbox_groups_render_as_the_template_loop_did(agent, data):
+    from django.template import Context, Template
+
+    form = form_for(data, agent)
+    loop = Template("{% for choice in field %}<label>{{ choice.tag }}{{ choice.choice_label }}"
+                    "</label>{% endfor %}")
+    for name in ("status", "priority"):
+        assert str(form[name]) == loop.render(Context({"field": form[name]})), name
+    assert 'value="on_hold" id="id_status_2" checked>' in str(form["status"]) or not data
