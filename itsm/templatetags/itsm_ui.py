@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from itsm import roles
+from itsm.models import display_name
 from itsm.workflow import workflow_for
 
 register = template.Library()
@@ -42,7 +43,7 @@ def user_label(user) -> str:
     """A person's full name, or their username when they have none."""
     if user is None:
         return ""
-    return user.get_full_name() or user.username
+    return display_name(user.username, user.first_name, user.last_name)
 
 
 @register.filter
