@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from itsm.api.filters import visible, visible_users
+from itsm.base.scoping import visible, visible_users
 
 from .models import (
     Calendar,

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from itsm import roles
+from itsm.base import roles
 
 from .models import Service, ServiceRevision, Supplier, SupportLevel, Team
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from itsm.views import staff_page
+from itsm.base.views import staff_page
 
 from .forms import DossierForm, SupportPathFormSet
 from .models import Service, ServiceLevelAgreement, ServiceRevision, SLATarget, Team

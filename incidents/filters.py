@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ConfigurationItem, Customer, Service, ServiceCategory, Team
-from itsm.api.filters import visible, visible_users
+from itsm.base.scoping import visible, visible_users
 
 from .choices import IncidentStatus
 from .models import Incident

@@ -10,9 +10,10 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ConfigurationItem, Customer, Service, Team
+from itsm.base.people import display_name
 from itsm.choices import Channel
 from itsm.forms import QuickCheckboxes, QuickModelSelect, QuickSelect, VersionedForm, workers
-from itsm.models import User, display_name
+from itsm.models import User
 
 from .filters import IncidentFilterSet
 from .models import Incident

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import ConfigurationItem, Criticality, Service
-from itsm import roles, workflow
+from itsm import workflow
+from itsm.base import roles
 from itsm.choices import Channel, TicketKind
 
 from .choices import OPEN_STATUSES, IncidentStatus, ResolutionCode

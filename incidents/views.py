@@ -24,7 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from itsm import roles, services, workflow
+from itsm import services, workflow
+from itsm.base import roles
+from itsm.base.pagination import CappedCountPaginator
+from itsm.base.views import require_worker, staff_page
 from itsm.forms import (
     AttachmentForm,
     CommentForm,
@@ -35,9 +38,8 @@ from itsm.forms import (
     transition_values,
 )
 from itsm.models import Attachment, TicketEvent
-from itsm.pagination import CappedCountPaginator
 from itsm.sla_timeline import timeline_for
-from itsm.views import STALE_MESSAGE, perform, require_worker, staff_page
+from itsm.views import STALE_MESSAGE, perform
 
 from .filters import Queue
 from .forms import (
@@ -169,7 +171,7 @@ def incident_create(request: HttpRequest) -> HttpResponse:
 
 def _incident_or_404(request: HttpRequest, number: str) -> Incident:
     return get_object_or_404(
-        # Prefetched rather than joined: see itsm.api.permissions.ScopedQuerysetMixin.
+        # Prefetched rather than joined: see itsm.base.api.permissions.ScopedQuerysetMixin.
         Incident.objects.visible_to(request.user).prefetch_related(*DETAIL_RELATED),
         number=number,
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from itsm import roles
+from itsm.base import roles
 from itsm.choices import TicketKind
 from itsm.workflow import Transition, Workflow, register
 

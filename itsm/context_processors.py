@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from . import roles
+from .base import roles
 from .models import Notification
 
 

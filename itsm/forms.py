@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
+from .base import roles
 from .models import Ticket, User
 from .workflow import Transition
 

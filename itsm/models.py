@@ -19,7 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
+from .base import roles
+from .base.people import display_name
 from .choices import Channel, EventKind, TicketKind
 
 
@@ -42,12 +43,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return display_name(self.username, self.first_name, self.last_name)
-
-
-def display_name(username: str, first_name: str, last_name: str) -> str:
-    """A person as the desk names them: the full name (as `get_full_name` makes it),
-    else the username. A function of the columns, for lists read without instances."""
-    return f"{first_name} {last_name}".strip() or username
 
 
 class TicketSequence(models.Model):

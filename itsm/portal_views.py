@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import roles, services, workflow
+from . import services, workflow
+from .base import roles
 from .forms import AttachmentForm, CommentForm, PageForms, transition_form, transition_values
 from .models import Attachment, Ticket, TicketEvent
 from .views import STALE_MESSAGE, perform

@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import roles
+from .base import roles
 from .choices import EventKind
 from .models import Attachment, Comment, Ticket, TicketEvent
 from .workflow import record_response

@@ -3,9 +3,10 @@
 The only writer of `sla`, `response_due`, `resolution_due` and `sla_paused_minutes`;
 the workflow calls it when a ticket opens, when its priority, service or customer
 changes, and when it leaves on hold; `recompute` when someone changes the terms
-themselves (an SLA, its targets, its calendar). The arithmetic is `itsm.business_time` (pure); this
-module gathers its inputs. Due times are always recomputed from `created_at` under the
-current terms, so changing an SLA never breaches a ticket that is on time under them.
+themselves (an SLA, its targets, its calendar). The arithmetic is
+`itsm.base.business_time` (pure); this module gathers its inputs. Due times are always
+recomputed from `created_at` under the current terms, so changing an SLA never breaches
+a ticket that is on time under them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from catalog.models import clear_terms_cache, terms_for, working_calendar_of
 
-from .business_time import add_business_minutes, business_minutes_between
+from .base.business_time import add_business_minutes, business_minutes_between
 from .choices import EventKind
 from .models import Ticket, TicketEvent
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from catalog.models import SLATarget
 
-from .business_time import WorkingCalendar, add_business_minutes, business_minutes_between
+from .base.business_time import WorkingCalendar, add_business_minutes, business_minutes_between
 from .choices import EventKind
 from .models import Ticket, TicketEvent
 from .workflow import workflow_for

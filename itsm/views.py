@@ -4,19 +4,18 @@ decorators every staff page uses to scope access by role."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from . import roles, workflow
+from . import workflow
+from .base import roles
 from .forms import apply_errors
 from .models import Attachment, Ticket
 
@@ -41,25 +40,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
-
-
-def staff_page(view: View) -> View:
-    """Desk pages: anonymous users log in, requesters get a 404 (they use the portal)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not roles.is_staff_reader(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def require_worker(request: HttpRequest) -> None:
-    """Refuse (403) a write by someone who reads tickets but does not work them."""
-    if not roles.is_worker(request.user):
-        raise PermissionDenied(_("Your role can read tickets but not change them."))
 
 
 @require_GET

@@ -19,7 +19,9 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from . import roles, sla
+from . import sla
+from .base import roles
+from .base.concurrency import StaleVersion
 from .choices import NUMBER_DIGITS, NUMBER_PREFIX, EventKind
 from .models import Ticket, TicketEvent, TicketSequence
 from .priority import priority_for
@@ -28,14 +30,6 @@ UNSET: Any = object()
 
 Guard = Callable[[Ticket, Any], "str | None"]
 AfterTransition = Callable[[Ticket, "Transition", Any, Any], None]  # ticket, t, actor, when
-
-
-class StaleVersion(Exception):
-    """The ticket changed since the writer read it; nothing was written."""
-
-    def __init__(self, current_version: int | None):
-        super().__init__(f"stale version; current is {current_version}")
-        self.current_version = current_version
 
 
 @dataclass(frozen=True)

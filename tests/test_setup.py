@@ -115,8 +115,8 @@ def test_ci_exports_the_services_and_requires_them():
 
 
 def test_the_demo_logins_cover_every_role():
+    from itsm.base.roles import ALL_ROLES
     from itsm.management.commands.seed_demo import DEMO_LOGINS
-    from itsm.roles import ALL_ROLES
 
     assert sorted(role for role, _username in DEMO_LOGINS) == sorted(ALL_ROLES)
 

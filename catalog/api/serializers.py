@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from itsm.api.fields import BriefUserSerializer, PlainBriefMixin
+from itsm.base.api.fields import BriefUserSerializer, PlainBriefMixin
 
 from ..models import (
     Calendar,

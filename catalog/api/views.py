@@ -10,6 +10,7 @@ requesters).
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -17,9 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from itsm.api.filters import LeanFilterBackend, StrictOrderingFilter
-from itsm.api.permissions import ScopedQuerysetMixin
-from itsm.roles import is_staff_reader
+from itsm.base.api.filters import StrictOrderingFilter
+from itsm.base.api.permissions import ScopedQuerysetMixin
+from itsm.base.roles import is_staff_reader
 
 from .. import filters
 from ..models import (
@@ -45,7 +46,7 @@ from . import serializers
 class CatalogViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """List and retrieve by id; filter with django-filter, order by an allow-list."""
 
-    filter_backends = [LeanFilterBackend, StrictOrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ("name", "id")
     ordering = ("name",)
 

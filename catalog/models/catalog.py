@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from itsm.roles import is_staff_reader
+from itsm.base.roles import is_staff_reader
 
 
 class CatalogQuerySet(models.QuerySet):

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from itsm.roles import is_staff_reader
+from itsm.base.roles import is_staff_reader
 
 from .catalog import CatalogQuerySet, Service, Team
 

@@ -2,7 +2,7 @@
 
 A `Calendar` says when the clock runs (time zone, working periods per weekday,
 holidays); `working_calendar()` turns its rows into the pure
-`itsm.business_time.WorkingCalendar` that the arithmetic reads. A
+`itsm.base.business_time.WorkingCalendar` that the arithmetic reads. A
 `ServiceLevelAgreement` binds a service (and optionally one customer) to a calendar and
 to response / resolution targets per priority; `sla_for()` picks the one that applies.
 """
@@ -22,7 +22,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from itsm.business_time import WorkingCalendar
+from itsm.base.business_time import WorkingCalendar
 
 from .catalog import CatalogQuerySet
 

@@ -18,9 +18,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import ConfigurationItem, Customer, Service, Team
-from itsm import roles, workflow
-from itsm.api.fields import StrictPrimaryKeyRelatedField, UserReferenceField
+from itsm import workflow
 from itsm.api.serializers import LEVELS, StrictInputMixin, TicketSerializer, TransitionSerializer
+from itsm.base import roles
+from itsm.base.api.fields import StrictPrimaryKeyRelatedField, UserReferenceField
 from itsm.choices import Channel
 from itsm.models import User
 

@@ -22,9 +22,6 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from itsm import roles
-from itsm.api.parsers import GuardedJSONParser
-from itsm.api.permissions import ScopedQuerysetMixin, TicketAccess
 from itsm.api.views import (
     ERROR_RESPONSES,
     LIST_FILTER_BACKENDS,
@@ -34,6 +31,9 @@ from itsm.api.views import (
     if_match_version,
     require_mapping,
 )
+from itsm.base import roles
+from itsm.base.api.parsers import GuardedJSONParser
+from itsm.base.api.permissions import ScopedQuerysetMixin, TicketAccess
 from itsm.converters import TICKET_NUMBER_REGEX
 
 from ..filters import IncidentFilterSet

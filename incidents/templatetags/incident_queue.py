@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Service, Team
 from itsm import briefs
-from itsm.models import User, display_name
+from itsm.base.people import display_name
+from itsm.models import User
 from itsm.templatetags.itsm_ui import status_label
 
 register = template.Library()

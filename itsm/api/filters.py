@@ -1,130 +1,15 @@
-"""List plumbing shared by every API: strict ordering, filter choices scoped to the
-user, and the all-kinds ticket filter."""
+"""The all-kinds ticket filter of the API."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import lru_cache
-
 import django_filters
-from django.db.models import Model, Q, QuerySet
-from django.utils.translation import gettext as _
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _lazy
-from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.utils import translate_validation
-from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
 
 from catalog.models import Customer, Service, Team
-from itsm import roles
+from itsm.base.scoping import visible, visible_users
 from itsm.choices import NUMBER_PREFIX, TicketKind
-from itsm.models import Ticket, User
-
-
-def visible(model: type[Model]) -> Callable[[object], QuerySet]:
-    """A filter's choices: the rows of `model` the requesting user may see.
-
-    Over `Model.objects.all()` a filter answers "Select a valid choice" only for ids
-    that do not exist, which tells anyone which ids do. Scoped to `visible_to(user)`,
-    an id the user may not see gets the same 400 as one that does not exist.
-    """
-
-    def queryset(request) -> QuerySet:
-        if request is None:
-            return model.objects.none()
-        return model.objects.visible_to(request.user)
-
-    return queryset
-
-
-def visible_users(request) -> QuerySet:
-    """A user filter's choices: every user for desk staff, only oneself for others.
-
-    Users have no `visible_to`; a requester may still filter on themself (their own
-    tickets), and learns nothing about who else has an account.
-    """
-    if request is None:
-        return User.objects.none()
-    user = request.user
-    if roles.is_staff_reader(user):
-        return User.objects.all()
-    if getattr(user, "is_authenticated", False):
-        return User.objects.filter(pk=user.pk)
-    return User.objects.none()
-
-
-class LeanFilterBackend(DjangoFilterBackend):
-    """django-filter, with only the filters the request names.
-
-    Building the FilterSet copies every filter and builds and validates a form field
-    for each: a few milliseconds per list request, nearly all for filters the request
-    does not use (and an absent filter filters nothing). So the FilterSet is narrowed
-    to the named filters (one subclass per combination, made once), and with none named
-    (the commonest request, the plain list) it is skipped altogether.
-    """
-
-    def filter_queryset(self, request, queryset, view):
-        filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is None:
-            return queryset
-        named = named_filters(request, filterset_class)
-        if not named:
-            return queryset
-        # Only for filtering: the browsable API's filter form (`to_html`) shows them all.
-        filterset = narrowed_filterset(filterset_class, named)(
-            **self.get_filterset_kwargs(request, queryset, view))
-        if not filterset.is_valid() and self.raise_exception:
-            raise translate_validation(filterset.errors)
-        return filterset.qs
-
-
-def named_filters(request, filterset_class: type[django_filters.FilterSet]) -> frozenset[str]:
-    return frozenset(request.query_params.keys() & filterset_class.base_filters.keys())
-
-
-@lru_cache(maxsize=512)
-def narrowed_filterset(filterset_class: type[django_filters.FilterSet],
-                       names: frozenset[str]) -> type[django_filters.FilterSet]:
-    """`filterset_class` with only the filters in `names`; methods and Meta inherited."""
-    narrowed = type(filterset_class.__name__, (filterset_class,), {
-        "__module__": filterset_class.__module__,
-        "__doc__": filterset_class.__doc__,
-    })
-    narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items()
-                             if name in names}
-    return narrowed
-
-
-class StrictOrderingFilter(OrderingFilter):
-    """`?ordering=` from the view's explicit allow-list; an unknown field is a 400.
-
-    DRF silently drops unknown terms, so a typo returns rows in an order the client
-    did not ask for. A tiebreaker on the primary key keeps pages stable.
-    """
-
-    def get_ordering(self, request, queryset: QuerySet, view) -> list[str]:
-        allowed = {name for name, _label in self.get_valid_fields(queryset, view,
-                                                                  {"request": request})}
-        raw = request.query_params.get(self.ordering_param)
-        if raw:
-            terms = [term.strip() for term in raw.split(",") if term.strip()]
-            unknown = [term for term in terms if term.lstrip("-") not in allowed]
-            if unknown:
-                raise ValidationError({self.ordering_param: [
-                    _("Cannot order by %(fields)s. Choose from: %(allowed)s.")
-                    % {"fields": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))}
-                ]})
-        else:
-            terms = list(self.get_default_ordering(view) or ())
-        tiebreaker = getattr(view, "ordering_tiebreaker", "pk")
-        if terms and not any(term.lstrip("-") in {"pk", "id"} for term in terms):
-            terms.append(tiebreaker)
-        return terms
-
-    def get_valid_fields(self, queryset, view, context=None):
-        if getattr(view, "ordering_fields", None) in (None, "__all__"):
-            raise AssertionError(f"{view.__class__.__name__} needs an explicit ordering_fields")
-        return super().get_valid_fields(queryset, view, context or {})
+from itsm.models import Ticket
 
 
 class TicketFilterSet(django_filters.FilterSet):

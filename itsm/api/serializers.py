@@ -35,10 +35,9 @@ from catalog.api.serializers import (
     BriefTeamSerializer,
 )
 from itsm import briefs, workflow
+from itsm.base.api.fields import BriefUserSerializer, PlainBriefMixin
 from itsm.choices import Channel, TicketKind
 from itsm.models import ApiToken, Attachment, Comment, Ticket, TicketEvent
-
-from .fields import BriefUserSerializer, PlainBriefMixin
 
 # Impact and urgency: 1 high – 3 low (DESIGN.md §2).
 LEVELS = [(1, _lazy("1 - High")), (2, _lazy("2 - Medium")), (3, _lazy("3 - Low"))]

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status, viewsets
@@ -24,20 +25,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from itsm import roles
+from itsm.base import roles
+from itsm.base.api.exceptions import PreconditionFailed
+from itsm.base.api.filters import StrictOrderingFilter
+from itsm.base.api.parsers import GuardedJSONParser
+from itsm.base.api.permissions import ScopedQuerysetMixin, TicketAccess
+from itsm.base.api.throttles import TOKEN_SCOPE, TokenRateThrottle, TokenUsernameThrottle
 from itsm.converters import TICKET_NUMBER_REGEX
 from itsm.models import ApiToken, Attachment, Comment, Ticket, TicketEvent
 from itsm.services import add_attachment, add_comment
 from itsm.workflow import StaleVersion
 
 from . import serializers
-from .exceptions import PreconditionFailed
-from .filters import LeanFilterBackend, StrictOrderingFilter, TicketFilterSet
-from .parsers import GuardedJSONParser
-from .permissions import ScopedQuerysetMixin, TicketAccess
-from .throttles import TOKEN_SCOPE, TokenRateThrottle, TokenUsernameThrottle
+from .filters import TicketFilterSet
 
-LIST_FILTER_BACKENDS = [LeanFilterBackend, StrictOrderingFilter]
+LIST_FILTER_BACKENDS = [DjangoFilterBackend, StrictOrderingFilter]
 TICKET_ORDERING_FIELDS = ("number", "created_at", "updated_at", "priority", "status",
                           "resolved_at", "resolution_due")
 

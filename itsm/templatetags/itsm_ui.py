@@ -7,8 +7,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from itsm import roles
-from itsm.models import display_name
+from itsm.base import roles
+from itsm.base.people import display_name
 from itsm.workflow import workflow_for
 
 register = template.Library()

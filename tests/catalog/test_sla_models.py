@@ -20,7 +20,7 @@ from catalog.models import (
     WorkingPeriod,
     sla_for,
 )
-from itsm.business_time import add_business_minutes
+from itsm.base.business_time import add_business_minutes
 
 from ..factories import CustomerFactory, ServiceFactory
 

@@ -488,7 +488,7 @@ def test_detail_query_count_does_not_grow_with_the_timeline(client, agent, reque
 
 
 def test_queue_counts_at_most_the_cap_and_says_so(client, agent, requester, monkeypatch):
-    from itsm.pagination import CappedCountPaginator
+    from itsm.base.pagination import CappedCountPaginator
 
     monkeypatch.setattr(CappedCountPaginator, "cap", 3)
     for _ in range(5):

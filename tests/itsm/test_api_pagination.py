@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from itsm.api.pagination import StandardPagination
+from itsm.base.api.pagination import StandardPagination
 
 from ..factories import make_incident
 

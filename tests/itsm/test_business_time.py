@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from itsm.business_time import (
+from itsm.base.business_time import (
     WorkingCalendar,
     add_business_minutes,
     business_minutes_between,

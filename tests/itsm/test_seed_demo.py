@@ -14,7 +14,7 @@ from django.utils import timezone
 from catalog.models import Customer, Service, ServiceRevision, SupportLevel
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
-from itsm import roles
+from itsm.base import roles
 from itsm.choices import EventKind
 from itsm.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
 from itsm.models import Comment, TicketEvent, User

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from incidents.choices import IncidentStatus as S
 from itsm import sla, workflow
-from itsm.business_time import WorkingCalendar
+from itsm.base.business_time import WorkingCalendar
 from itsm.sla_timeline import format_minutes, sla_timeline, timeline_for
 from tests.factories import berlin, log, make_sla
 

@@ -19,7 +19,8 @@ from incidents.choices import IncidentStatus
 from incidents.models import Incident
 from incidents.services import auto_close_resolved
 from incidents.tasks import auto_close_resolved_incidents_task
-from itsm import roles, workflow
+from itsm import workflow
+from itsm.base import roles
 from itsm.celery import app as celery_app
 from itsm.choices import EventKind
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from itsm.roles import ROLE_LABELS
+from itsm.base.roles import ROLE_LABELS
 
 from .seed_demo import DEMO_LOGINS, DEMO_PASSWORD
 

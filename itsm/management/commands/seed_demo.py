@@ -49,7 +49,8 @@ from catalog.models import (
 from incidents.choices import IncidentStatus, OnHoldReason, ResolutionCode
 from incidents.models import Incident
 from incidents.services import create_incident
-from itsm import roles, sla, workflow
+from itsm import sla, workflow
+from itsm.base import roles
 from itsm.choices import Channel, EventKind
 from itsm.escalation import BREACH_FLAGS, next_level
 from itsm.models import Ticket, TicketEvent, TicketSequence, User

@@ -13,7 +13,7 @@ from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from itsm import roles
+from itsm.base import roles
 
 
 def is_read_only_role(user) -> bool:

@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from itsm.models import display_name
+from itsm.base.people import display_name
 
 # Ids are 64-bit signed integers in every supported database.
 MAX_ID = 2**63 - 1

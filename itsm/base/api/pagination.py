@@ -17,7 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from itsm.pagination import CappedCountPaginator
+from itsm.base.pagination import CappedCountPaginator
 
 COUNT_CAP = 1000
 EXACT_COUNT_PARAM = "exact_count"
