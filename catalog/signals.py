@@ -12,12 +12,14 @@ from collections.abc import Iterable
 
 from django.dispatch import Signal
 
-# Sent with `services` (ids of services whose SLAs changed) and `calendars` (ids).
+# Sent with `services` (ids of services whose SLAs changed; None for the default SLA,
+# which times tickets without a service) and `calendars` (ids).
 terms_changed = Signal()
 
 
-def announce_terms_changed(*, services: Iterable[int] = (),
+def announce_terms_changed(*, services: Iterable[int | None] = (),
                            calendars: Iterable[int] = ()) -> None:
-    services, calendars = sorted(set(services)), sorted(set(calendars))
+    services = sorted(set(services), key=lambda pk: (pk is not None, pk or 0))
+    calendars = sorted(set(calendars))
     if services or calendars:
         terms_changed.send(sender=None, services=services, calendars=calendars)

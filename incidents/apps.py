@@ -7,4 +7,8 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self) -> None:
-        from . import workflow  # noqa: F401  (registers the incident workflow)
+        from itsm import registry
+
+        from .process import IncidentProcess
+
+        registry.register(IncidentProcess())

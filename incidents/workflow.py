@@ -1,35 +1,18 @@
 """The incident workflow (DESIGN.md §2):
 
 new → in_progress ⇄ on_hold → resolved → closed; resolved → in_progress is a reopen;
-cancelled from any open state. Registered with the core engine at import.
+cancelled from any open state. The process registers it (`incidents.process`).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from itsm.base import roles
 from itsm.choices import TicketKind
-from itsm.workflow import Transition, Workflow, register
+from itsm.workflow import Transition, Workflow, within_reopen_window
 
 from .choices import IncidentStatus as S
-
-
-def requester_reopen_window(ticket, user) -> str | None:
-    """Requesters may reopen only within REOPEN_WINDOW_DAYS of the resolution."""
-    if roles.is_worker(user):
-        return None
-    window = timedelta(days=settings.REOPEN_WINDOW_DAYS)
-    if ticket.resolved_at and timezone.now() - ticket.resolved_at > window:
-        return _("The reopen window of %(days)d days has passed; please log a new incident.") % {
-            "days": settings.REOPEN_WINDOW_DAYS
-        }
-    return None
+from .choices import OnHoldReason
 
 
 def _after_transition(ticket, transition, actor, when) -> None:
@@ -39,9 +22,13 @@ def _after_transition(ticket, transition, actor, when) -> None:
         resolve_children(ticket, actor=actor, when=when)
 
 
+def _awaiting_caller(ticket) -> bool:
+    return ticket.status == S.ON_HOLD and ticket.on_hold_reason == OnHoldReason.AWAITING_CALLER
+
+
 OPEN = frozenset({S.NEW, S.IN_PROGRESS, S.ON_HOLD})
 
-INCIDENT_WORKFLOW = register(Workflow(
+INCIDENT_WORKFLOW = Workflow(
     kind=TicketKind.INCIDENT,
     statuses=S,
     initial=S.NEW,
@@ -50,6 +37,10 @@ INCIDENT_WORKFLOW = register(Workflow(
     on_hold=frozenset({S.ON_HOLD}),
     start_on_assign=S.IN_PROGRESS,
     after_transition=_after_transition,
+    # A requester may reopen within the window; resolved incidents close after a while.
+    defaults={"reopen_window_days": 7, "auto_close_days": 7},
+    awaiting_requester=_awaiting_caller,
+    resume_on_reply="resume",
     transitions=(
         Transition("start", _lazy("Start work"), frozenset({S.NEW}), S.IN_PROGRESS),
         Transition("hold", _lazy("Put on hold"), frozenset({S.IN_PROGRESS}), S.ON_HOLD,
@@ -62,9 +53,9 @@ INCIDENT_WORKFLOW = register(Workflow(
         Transition("close", _lazy("Close"), frozenset({S.RESOLVED}), S.CLOSED,
                    requester_may=True),
         Transition("reopen", _lazy("Reopen"), frozenset({S.RESOLVED}), S.IN_PROGRESS,
-                   requires=("note",), requester_may=True, guard=requester_reopen_window,
+                   requires=("note",), requester_may=True, guard=within_reopen_window,
                    reopens=True, clears=("resolution_code", "resolution_notes")),
         Transition("cancel", _lazy("Cancel"), OPEN, S.CANCELLED, requires=("note",),
                    clears=("on_hold_reason",)),
     ),
-))
+)

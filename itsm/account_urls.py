@@ -5,7 +5,8 @@ No namespace: LOGIN_URL is "login".
 
 from django.urls import path
 
-from . import account_views, notification_views
+from .views import accounts as account_views
+from .views import notifications as notification_views
 
 urlpatterns = [
     path("login/", account_views.ThrottledLoginView.as_view(), name="login"),

@@ -1,12 +1,17 @@
-"""The admin for the ticket core: users, the priority matrix, API tokens, numbering.
+"""The admin for the ticket core: users, the priority matrix, API tokens, numbering,
+and `TicketAdmin`, the base of every kind's admin.
 
-Tickets are reached through their process's admin (incidents, …); the timeline inline
-below is shared by all of them. The admin reads tickets and corrects plain fields
-through the services; status and assignment stay with `itsm.workflow`.
+A kind's admin reads its tickets and corrects the fields its process lets agents edit,
+through `itsm.services.update_ticket` (events, priority recomputed, version bumped);
+status, assignment, the SLA clock and the counters are read-only, because only
+`itsm.workflow` writes them.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
@@ -14,7 +19,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import ApiToken, PriorityRule, TicketEvent, TicketSequence, User
+from . import registry
+from .models import ApiToken, PriorityRule, SavedFilter, Task, TicketEvent, TicketSequence, User
+from .services import update_ticket
 
 admin.site.site_header = _("Service desk administration")
 admin.site.site_title = _("Service desk admin")
@@ -142,3 +149,126 @@ class TicketEventInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class TicketAdminForm(forms.ModelForm):
+    """Carries the version the page showed, so a correction never overwrites a change
+    someone made in the meantime (the same guard as the agent's edit form)."""
+
+    shown_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["shown_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # The admin's change view runs in one transaction: locking the row here holds it
+        # until the save, so no write can slip in between this check and the update.
+        current = (type(self.instance).objects.select_for_update().filter(pk=self.instance.pk)
+                   .values_list("version", flat=True).first())
+        if cleaned.get("shown_version") != current:
+            raise forms.ValidationError(
+                _("Someone changed this ticket after you opened it. Reload the page and "
+                  "make your correction again."),
+                code="stale",
+            )
+        changes = {name: cleaned.get(name) for name in self.changed_data
+                   if name in registry.process_for(self.instance).editable_fields}
+        registry.process_for(self.instance).validate_changes(self.instance, changes)
+        return cleaned
+
+
+class StatusListFilter(admin.SimpleListFilter):
+    # `status` has no choices on the shared Ticket column; each kind's are its workflow's.
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        return model_admin.process().workflow.statuses.choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(status=self.value())
+        return queryset
+
+
+class PriorityListFilter(admin.SimpleListFilter):
+    title = _("priority")
+    parameter_name = "priority"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        return [(str(p), f"P{p}") for p in (1, 2, 3, 4)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in {"1", "2", "3", "4"}:
+            return queryset.filter(priority=int(self.value()))
+        return queryset
+
+
+class TicketAdmin(admin.ModelAdmin):
+    """The admin of one kind of ticket: read it, correct what agents may edit."""
+
+    kind: str
+    form = TicketAdminForm
+    list_display = ("number", "title", "status_label", "priority", "assignment_team",
+                    "assignee", "created_at")
+    list_filter = (StatusListFilter, PriorityListFilter)
+    list_select_related = ("assignment_team", "assignee")
+    search_fields = ("number", "title")
+    autocomplete_fields = ("service", "configuration_item", "customer")
+    inlines = (TicketEventInline,)
+    fieldsets: tuple = ()
+
+    def process(self) -> registry.Process:
+        return registry.process_for(self.kind)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        editable = set(self.process().editable_fields)
+        if obj is not None and obj.closed_at is not None:
+            editable = set()  # a closed ticket cannot be changed (workflow.update refuses)
+        return tuple(name for _title, options in self.get_fieldsets(request, obj)
+                     for name in options["fields"]
+                     if name not in editable and name != "shown_version")
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, ticket) -> str:
+        return self.process().workflow.label(ticket.status)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tickets are logged through the app, which numbers and routes them
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # tickets are cancelled or closed, never removed
+
+    def save_model(self, request: HttpRequest, obj, form: forms.ModelForm,
+                   change: bool) -> None:
+        # `obj` already holds the posted values; the service compares with the stored
+        # row to record what changed, and writes only those fields.
+        stored = type(obj).objects.get(pk=obj.pk)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data
+                   if name in self.process().editable_fields}
+        update_ticket(stored, actor=request.user,
+                      expected_version=form.cleaned_data["shown_version"], **changes)
+
+
+@admin.register(Task)
+class TaskAdmin(TicketAdmin):
+    kind = "task"
+    autocomplete_fields = ()
+    fieldsets = (
+        (None, {"fields": ("number", "kind", "status_label", "priority", "title",
+                           "description", "shown_version")}),
+        (_("Classification"), {"fields": ("impact", "urgency", "service", "customer")}),
+        (_("People"), {"fields": ("requester", "assignment_team", "assignee")}),
+        (_("Clock"), {"fields": ("created_at", "updated_at", "responded_at", "resolved_at",
+                                 "closed_at")}),
+        (_("Counters"), {"fields": ("reassignment_count", "reopen_count", "version")}),
+    )
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "team", "created_at")
+    list_select_related = ("owner", "team")
+    search_fields = ("name", "owner__username")

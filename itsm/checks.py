@@ -19,17 +19,40 @@ def check_secret_key(app_configs, **kwargs):
 
 @register()
 def check_attachment_settings(app_configs, **kwargs):
-    problems = []
     if settings.ATTACHMENT_MAX_BYTES <= 0:
-        problems.append(Error("ATTACHMENT_MAX_BYTES must be positive.", id="itsm.E002"))
-    if settings.REOPEN_WINDOW_DAYS < 0:
-        problems.append(Error("REOPEN_WINDOW_DAYS must not be negative.", id="itsm.E003"))
-    if settings.AUTO_CLOSE_DAYS and settings.AUTO_CLOSE_DAYS < settings.REOPEN_WINDOW_DAYS:
-        problems.append(
-            Warning(
-                "AUTO_CLOSE_DAYS is shorter than REOPEN_WINDOW_DAYS: requesters lose "
-                "the reopen window when incidents close early.",
-                id="itsm.W001",
-            )
-        )
+        return [Error("ATTACHMENT_MAX_BYTES must be positive.", id="itsm.E002")]
+    return []
+
+
+@register()
+def check_workflow_settings(app_configs, **kwargs):
+    """Each kind's WORKFLOWS settings: names its workflow knows, sensible values."""
+    from . import registry
+
+    problems = []
+    for kind, configured in getattr(settings, "WORKFLOWS", {}).items():
+        process = registry.find(kind)
+        if process is None:
+            problems.append(Error(f"WORKFLOWS names {kind!r}, which no process registers.",
+                                  id="itsm.E004"))
+            continue
+        flow = process.workflow
+        unknown = set(configured) - set(flow.defaults)
+        if unknown:
+            problems.append(Error(
+                f"WORKFLOWS[{kind!r}] sets {', '.join(sorted(unknown))}, which the {kind} "
+                f"workflow does not have (it has {', '.join(sorted(flow.defaults)) or 'none'}).",
+                id="itsm.E005"))
+            continue
+        values = {name: flow.setting(name) for name in flow.defaults}
+        negative = [name for name, value in values.items() if value < 0]
+        if negative:
+            problems.append(Error(f"WORKFLOWS[{kind!r}]: {', '.join(negative)} must not be "
+                                  "negative.", id="itsm.E003"))
+        reopen, close = values.get("reopen_window_days"), values.get("auto_close_days")
+        if reopen is not None and close and close < reopen:
+            problems.append(Warning(
+                f"The {kind} workflow closes resolved tickets after {close} days, before its "
+                f"reopen window of {reopen} days ends: requesters lose the rest of the window.",
+                id="itsm.W001"))
     return problems

@@ -1,7 +1,9 @@
-"""Template context: the user's role flags and unread notifications, for the menu."""
+"""Template context: the user's role flags, unread notifications and the kinds of work
+the menu lists (from the process registry)."""
 
 from functools import cache
 
+from . import registry
 from .base import roles
 from .models import Notification
 
@@ -10,7 +12,7 @@ def role_flags(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"is_worker": False, "is_staff_reader": False, "primary_role": None,
-                "unread_notifications": 0}
+                "unread_notifications": 0, "menu_kinds": (), "portal_offers": ()}
     return {
         "is_worker": roles.is_worker(user),
         "is_staff_reader": roles.is_staff_reader(user),
@@ -20,4 +22,7 @@ def role_flags(request) -> dict:
         "unread_notifications": cache(
             lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
         ),
+        "menu_kinds": [process for process in registry.processes() if process.desk_create],
+        "portal_offers": [(process, process.portal_offer) for process in registry.processes()
+                          if process.portal_offer and process.get_portal_form() is not None],
     }

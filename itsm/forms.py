@@ -1,32 +1,259 @@
-"""Forms shared by every kind of ticket page: comments, files, transitions, tokens.
+"""Forms of the ticket pages of every kind: log, edit, assign, transition, comment,
+attach, add a task; and the type-ahead pickers they use.
 
-Forms only parse input; the services in `itsm.workflow` and `itsm.services` decide and
-write. `apply_errors` puts a service's ValidationError back on the form's fields.
+Forms only parse input; `itsm.services` and `itsm.workflow` decide and write, and
+`apply_errors` puts their ValidationError back on the form's fields.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.forms import ModelChoiceField
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.forms.models import fields_for_model, model_to_dict
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import ConfigurationItem, Customer, Service, Team
+
 from .base import roles
+from .base.forms import KeyedModelChoiceField, VersionedForm
+from .base.people import display_name
+from .choices import Channel
 from .models import Ticket, User
+from .registry import Process
 from .workflow import Transition
 
+# --- people and pickers ---------------------------------------------------------------
 
-class VersionedForm(forms.Form):
-    """A form that carries the ticket version it was rendered from (lost-update guard)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+def workers() -> QuerySet:
+    """Active users who work tickets: the people a ticket may be assigned to."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name__in=roles.WORKER_ROLES) | Q(is_superuser=True))
+        .distinct().order_by("first_name", "last_name", "username")
+        .only("pk", "username", "first_name", "last_name")
+    )
+
+
+def members_of(team: Team | int | None) -> QuerySet:
+    """The people a ticket of `team` may be assigned to: its active working members
+    (every worker while no team is chosen)."""
+    people = workers()
+    if team is None:
+        return people
+    return people.filter(teams=team)
+
+
+def active_teams() -> QuerySet:
+    return Team.objects.filter(is_active=True).only("pk", "name")
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return display_name(user.username, user.first_name, user.last_name)
+
+
+class LookupInput(forms.TextInput):
+    """A text box that suggests matches as one types (a `<datalist>` filled by a small
+    lookup view through htmx); without JavaScript one types the name or code."""
+
+    template_name = "itsm/widgets/lookup_input.html"
+
+    def __init__(self, url_name: str, *, include: str = "", attrs=None) -> None:
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+        self.url_name, self.include = url_name, include
+
+    def get_context(self, name: str, value: Any, attrs) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["list_id"] = f"{widget['attrs'].get('id') or name}-options"
+        widget["lookup_url"] = f"{reverse(self.url_name)}?field={name}"
+        widget["include"] = self.include
+        return context
+
+
+class LookupField(KeyedModelChoiceField):
+    """A related object typed by its natural key, with suggestions as one types."""
+
+    def __init__(self, queryset, *, key: str, lookup: str, include: str = "",
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("widget", LookupInput(lookup, include=include))
+        super().__init__(queryset, key=key, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        """Show the natural key the user types, not the id."""
+        if hasattr(value, "_meta"):
+            return getattr(value, self.key)
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            found = self.queryset.model._base_manager.filter(pk=value).values_list(
+                self.key, flat=True).first()
+            return found if found is not None else value
+        return value
+
+
+def person_field(label, *, queryset=None, **kwargs: Any) -> LookupField:
+    return LookupField(queryset if queryset is not None else User.objects.filter(is_active=True),
+                       key="username", lookup="lookup-people", label=label, **kwargs)
+
+
+def service_field(**kwargs: Any) -> LookupField:
+    return LookupField(Service.objects.filter(is_active=True), key="code",
+                       lookup="lookup-services", label=_("Service"), **kwargs)
+
+
+def ci_field(**kwargs: Any) -> LookupField:
+    return LookupField(ConfigurationItem.objects.filter(is_active=True), key="name",
+                       lookup="lookup-cis", label=_("Configuration item"), **kwargs)
+
+
+def assignee_field(team: Team | int | None, *, bound: bool, **kwargs: Any) -> PersonChoiceField:
+    """A select of the team's members; changing the team reloads it (htmx). A posted
+    choice may be any worker: the workflow says whether they are in the team, in words
+    a "Select a valid choice" would not."""
+    field = PersonChoiceField(queryset=workers() if bound else members_of(team),
+                              required=False, empty_label=_("Unassigned"), label=_("Assignee"),
+                              **kwargs)
+    field.widget.attrs.update({"data-members-of": "assignment_team"})
+    return field
+
+
+def team_field(**kwargs: Any) -> forms.ModelChoiceField:
+    field = forms.ModelChoiceField(queryset=active_teams(), label=_("Team"), **kwargs)
+    field.widget.attrs.update({
+        "hx-get": reverse("lookup-members"), "hx-target": "next [data-members-of]",
+        "hx-swap": "innerHTML", "hx-trigger": "change",
+    })
+    return field
+
+
+# --- logging and editing --------------------------------------------------------------
+
+
+class TicketCreateForm(forms.Form):
+    """Log a ticket on someone's behalf (phone, walk-in, email)."""
+
+    def __init__(self, *args: Any, process: Process, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.process = process
+        model_fields = fields_for_model(process.model, fields=(
+            "title", "description", "impact", "urgency", "channel"))
+        self.fields["title"] = model_fields["title"]
+        self.fields["title"].widget.attrs["autofocus"] = True
+        self.fields["description"] = model_fields["description"]
+        self.fields["description"].widget.attrs["rows"] = 5
+        self.fields["requester"] = person_field(
+            _("Requester"), help_text=_("Type a name or username."))
+        self.fields["customer"] = forms.ModelChoiceField(
+            label=_("Customer"), queryset=Customer.objects.filter(is_active=True), required=False,
+            empty_label=_("The requester's customer"))
+        self.fields["channel"] = model_fields["channel"]
+        self.fields["channel"].initial = Channel.PHONE
+        self.fields["service"] = service_field(required=False,
+                                               help_text=_("Empty: the triage team decides."))
+        self.fields["configuration_item"] = ci_field(required=False)
+        self.fields["impact"] = model_fields["impact"]
+        self.fields["urgency"] = model_fields["urgency"]
+        self.fields["assignment_team"] = team_field(
+            required=False, empty_label=_("The service's owner team"))
+        self.fields["assignee"] = assignee_field(None, bound=self.is_bound)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `itsm.services.create_ticket` (besides kind and actor)."""
+        data = dict(self.cleaned_data)
+        data["team"] = data.pop("assignment_team")
+        return data
+
+
+class PortalTicketForm(forms.Form):
+    """What a requester tells us when they log a ticket in the portal."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(Ticket, fields=("title", "description", "urgency")))
+        self.fields["title"].label = _("What is wrong?")
+        self.fields["title"].widget.attrs["autofocus"] = True
+        self.fields["description"].label = _("Details")
+        self.fields["description"].help_text = _(
+            "What you were doing, what you expected, any error message.")
+        self.fields["description"].widget.attrs["rows"] = 6
+        self.fields["service"] = forms.ModelChoiceField(
+            label=_("Service"), queryset=Service.objects.filter(is_active=True).only("pk", "name"),
+            required=False, empty_label=_("I don't know"))
+        self.fields["urgency"].label = _("How urgent is it for you?")
+        self.order_fields(("title", "description", "service", "urgency"))
+
+
+class TicketEditForm(VersionedForm):
+    """The fields an agent edits directly (the process's `editable_fields`), or one
+    part of them (`part`: the priority or the service, edited in place)."""
+
+    PARTS = {"priority": ("impact", "urgency"), "service": ("service",)}
+
+    def __init__(self, *args: Any, ticket: Ticket, process: Process, part: str = "",
+                 **kwargs: Any) -> None:
+        names = self.names(process, part)
+        initial = model_to_dict(ticket, fields=names)
+        initial["version"] = ticket.version
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        self.ticket, self.part = ticket, part
+        model_fields = fields_for_model(type(ticket), fields=names)
+        for name in names:
+            if name == "service":
+                self.fields[name] = service_field(required=False)
+            elif name == "configuration_item":
+                self.fields[name] = ci_field(required=False)
+            elif name in model_fields:
+                self.fields[name] = model_fields[name]
+        if "description" in self.fields:
+            self.fields["description"].widget.attrs["rows"] = 4
+        if "customer" in self.fields:
+            self.fields["customer"].queryset = Customer.objects.filter(is_active=True)
+            self.fields["customer"].empty_label = _("None")
+
+    @classmethod
+    def names(cls, process: Process, part: str) -> tuple[str, ...]:
+        if part in cls.PARTS:
+            return cls.PARTS[part]
+        model_fields = {f.name for f in process.model._meta.get_fields()}
+        return tuple(name for name in process.editable_fields if name in model_fields)
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields whose value differs from the ticket's."""
+        return {name: value for name, value in self.cleaned_data.items()
+                if name != "version" and getattr(self.ticket, name) != value}
+
+
+class AssignForm(VersionedForm):
+    """Set the assignment team and assignee (empty assignee: unassigned)."""
+
+    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).update(
+            version=ticket.version, team=ticket.assignment_team_id, assignee=ticket.assignee_id)
+        super().__init__(*args, **kwargs)
+        self.fields["team"] = team_field(required=False, empty_label=_("No team"))
+        self.fields["assignee"] = assignee_field(ticket.assignment_team_id, bound=self.is_bound)
+
+
+class TaskForm(forms.Form):
+    """Add a task to a ticket, for a team (the ticket's team by default)."""
+
+    title = forms.CharField(label=_("Task"), max_length=200)
+    description = forms.CharField(label=_("Instructions"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, parent: Ticket, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).update(assignment_team=parent.assignment_team_id)
+        super().__init__(*args, **kwargs)
+        self.fields["assignment_team"] = team_field(required=False,
+                                                    empty_label=_("The ticket's team"))
+        self.fields["assignee"] = assignee_field(parent.assignment_team_id, bound=self.is_bound)
+
+
+# --- working a ticket -----------------------------------------------------------------
 
 
 class CommentForm(forms.Form):
@@ -87,24 +314,6 @@ def transition_values(form: VersionedForm) -> tuple[str, dict]:
     return values.pop("note", ""), values
 
 
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form's fields (or the form itself)."""
-    if hasattr(exc, "error_dict"):
-        for name, messages in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def workers() -> QuerySet:
-    """Active users who work tickets: the people a ticket may be assigned to."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(groups__name__in=roles.WORKER_ROLES) | Q(is_superuser=True))
-        .distinct().order_by("first_name", "last_name", "username")
-    )
-
-
 class ApiTokenForm(forms.Form):
     """A new API token: only a name to remember it by."""
 
@@ -112,92 +321,3 @@ class ApiTokenForm(forms.Form):
         label=_("Name"), max_length=100, required=False,
         help_text=_("What the token is for, e.g. “monitoring integration”."),
     )
-
-
-class QuickSelect(forms.Select):
-    """A <select> built in Python: same markup, but Django's template-per-option
-    rendering costs a queue page several milliseconds for a few dozen options."""
-
-    def render(self, name: str, value: Any, attrs=None, renderer=None) -> str:
-        return self.markup(name, attrs, self.options_of(name, value, attrs))
-
-    def options_of(self, name: str, value: Any, attrs) -> Iterable[tuple[Any, bool, Any]]:
-        """(value, selected, label) of every option."""
-        context = self.get_context(name, value, attrs)["widget"]
-        return ((option["value"], option["selected"], option["label"])
-                for _group, group_options, _index in context["optgroups"]
-                for option in group_options)
-
-    def markup(self, name: str, attrs, options: Iterable[tuple[Any, bool, Any]]) -> str:
-        attrs = self.build_attrs(self.attrs, attrs)
-        if self.allow_multiple_selected:
-            attrs["multiple"] = True
-        return format_html(
-            "<select name=\"{}\"{}>{}</select>", name, flatatt(attrs),
-            format_html_join("", "<option value=\"{}\"{}>{}</option>", (
-                (value, mark_safe(" selected") if selected else "", label)
-                for value, selected, label in options)),
-        )
-
-
-class QuickModelSelect(QuickSelect):
-    """A QuickSelect for a model choice field that reads its options as columns, not
-    as model instances (half of a queue page's filter bar was building them).
-
-    `label(*columns)` must say what the model's `str()` says: e.g. `("name",)` for a
-    team, or a user's name parts with `display_name`.
-    """
-
-    def __init__(self, columns: tuple[str, ...], label: Callable[..., str] | None = None,
-                 attrs=None) -> None:
-        super().__init__(attrs)
-        self.columns, self.label = columns, label
-
-    def options_of(self, name: str, value: Any, attrs) -> Iterable[tuple[Any, bool, Any]]:
-        field = getattr(self.choices, "field", None)  # a ModelChoiceIterator's field
-        if (field is None or getattr(field, "null_label", None) is not None
-                or field.to_field_name
-                or type(field).label_from_instance is not ModelChoiceField.label_from_instance):
-            return super().options_of(name, value, attrs)  # what only instances can say
-        chosen = {str(v) for v in self.format_value(value)}
-        options = [("", "" in chosen, field.empty_label)] if field.empty_label is not None else []
-        for pk, *columns in field.queryset.values_list("pk", *self.columns):
-            label = self.label(*columns) if self.label else columns[0]
-            options.append((pk, str(pk) in chosen, label))
-        return options
-
-
-class QuickCheckboxes(forms.CheckboxSelectMultiple):
-    """Checkboxes as `<label><input …>Label</label>` in a row, built in Python: the
-    markup a template loop over the choices gave (`{{ choice.tag }}{{ choice.choice_label
-    }}`), without a template rendered per choice."""
-
-    def render(self, name: str, value: Any, attrs=None, renderer=None) -> str:
-        attrs = self.build_attrs(self.attrs, attrs)
-        options = (option for _group, group_options, _index
-                   in self.optgroups(name, self.format_value(value), attrs)
-                   for option in group_options)
-        return format_html_join(
-            "", '<label><input type="checkbox" name="{}" value="{}"{}>{}</label>',
-            ((option["name"], option["value"], flatatt(option["attrs"]), option["label"])
-             for option in options))
-
-
-class PageForms:
-    """The forms of a ticket page: each built fresh, except the one just submitted,
-    which comes back with its errors. A submitted form the page no longer offers (the
-    status moved on) has its errors reported at the top instead."""
-
-    def __init__(self, bound: forms.Form | None = None, bound_name: str = "") -> None:
-        self.bound, self.bound_name, self.bound_shown = bound, bound_name, False
-
-    def get(self, name: str, build) -> forms.Form:
-        if self.bound is not None and name == self.bound_name:
-            self.bound_shown = True
-            return self.bound
-        return build()
-
-    def orphan_errors(self) -> list[str]:
-        if self.bound is None or self.bound_shown:
-            return []
-        return [error for errors in self.bound.errors.values() for error in errors]

@@ -248,6 +248,31 @@ class Ticket(models.Model):
         return self.response_breached or self.resolution_breached
 
 
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Task(Ticket):
+    """A work item of another ticket (TSK…): a step of a request's fulfilment or of a
+    change's implementation, a routine's run, or whatever an agent splits off a ticket
+    for a team. It is shown on its parent's page and in its team's queue, and runs on
+    the parent's service (and so its SLA) unless told otherwise."""
+
+    parent = models.ForeignKey(
+        Ticket, verbose_name=_("parent ticket"), on_delete=models.CASCADE,
+        related_name="tasks",
+    )
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+
+
 class EventQuerySet(models.QuerySet):
     def visible_to(self, user) -> EventQuerySet:
         if roles.is_staff_reader(user):
@@ -353,6 +378,71 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class SavedFilterQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SavedFilterQuerySet:
+        """One's own filters and those shared with a team one is in."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(Q(owner=user) | Q(team__members=user)).distinct()
+
+
+class SavedFilter(models.Model):
+    """A named queue filter: kept private, or shared with a team."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"),
+                              on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("name"), max_length=100)
+    # The queue's query string, e.g. "queue=open&priority=1&kind=incident".
+    query = models.CharField(_("filter"), max_length=2000, blank=True)
+    team = models.ForeignKey("catalog.Team", verbose_name=_("shared with"),
+                             on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="shared_filters",
+                             help_text=_("Empty: only you see this filter."))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = SavedFilterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="itsm_savedfilter_unique",
+                                    violation_error_message=_("You have a filter of that "
+                                                              "name already.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Preferences(models.Model):
+    """What a person chose for themself: language, queue columns, which notifications
+    also come by email. Absent until they choose something."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="preferences", primary_key=True)
+    language = models.CharField(_("language"), max_length=10, blank=True,
+                                choices=settings.LANGUAGES,
+                                help_text=_("Empty: the browser's language."))
+    queue_columns = models.JSONField(_("queue columns"), default=list, blank=True)
+    # Notification kinds the person reads in the app only, not by email.
+    email_muted = models.JSONField(_("no email for"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("preferences")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @classmethod
+    def of(cls, user) -> Preferences:
+        """The user's preferences, unsaved defaults if they chose nothing yet."""
+        found = cls.objects.filter(user=user).first()
+        return found if found is not None else cls(user=user)
 
 
 def hash_token(key: str) -> str:

@@ -15,10 +15,9 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from .choices import TicketKind
+from . import registry
 from .escalation import Escalation
 from .models import Notification, Ticket, User
 
@@ -65,10 +64,8 @@ def level_recipients(escalation: Escalation) -> list[User]:
 
 
 def ticket_path(ticket: Ticket) -> str | None:
-    """Where an agent opens the ticket; incidents are the only kind with a page so far."""
-    if ticket.kind == TicketKind.INCIDENT:
-        return reverse("incidents:detail", args=[ticket.number])
-    return None
+    """Where an agent opens the ticket: its kind's page."""
+    return registry.ticket_url(ticket.kind, ticket.number)
 
 
 def render_sla_message(ticket: Ticket, kind: str, clock: str, due, *,

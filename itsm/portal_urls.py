@@ -1,19 +1,20 @@
-"""The requester portal."""
+"""The requester portal: what each kind offers there comes from the process registry."""
 
 from django.urls import path
 
-from incidents import views as incident_views
-
-from . import portal_views
+from . import registry
+from .views import portal
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", portal_views.portal_home, name="home"),
-    path("incidents/new/", incident_views.portal_incident_create, name="incident-create"),
-    path("tickets/<ticket:number>/", portal_views.portal_ticket, name="ticket"),
-    path("tickets/<ticket:number>/comment/", portal_views.portal_comment, name="comment"),
-    path("tickets/<ticket:number>/attach/", portal_views.portal_attach, name="attach"),
-    path("tickets/<ticket:number>/transition/<slug:name>/", portal_views.portal_transition,
+    path("", portal.portal_home, name="home"),
+    *(path(f"{process.url_prefix}new/", portal.portal_create, {"kind": process.kind},
+           name=f"{process.kind}-create")
+      for process in registry.processes() if process.get_portal_form() is not None),
+    path("tickets/<ticket:number>/", portal.portal_ticket, name="ticket"),
+    path("tickets/<ticket:number>/comment/", portal.portal_comment, name="comment"),
+    path("tickets/<ticket:number>/attach/", portal.portal_attach, name="attach"),
+    path("tickets/<ticket:number>/transition/<slug:name>/", portal.portal_transition,
          name="transition"),
 ]

@@ -1,8 +1,15 @@
-"""Comments and attachments: the writers for what hangs off any ticket."""
+"""The verbs every kind of ticket shares: log one, edit it, close what has stayed
+resolved, and the writers of what hangs off a ticket (comments, attachments).
+
+Each process's own services call these with its kind; `itsm.workflow` stays the only
+writer of status, assignment, priority and the counters.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,12 +19,83 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import registry, workflow
 from .base import roles
-from .choices import EventKind
+from .choices import Channel, EventKind
 from .models import Attachment, Comment, Ticket, TicketEvent
 from .workflow import record_response
 
 MAX_COMMENT_LENGTH = 20_000
+
+
+def create_ticket(kind: str, *, actor, requester=None, team=None, assignee=None, when=None,
+                  **fields: Any) -> Ticket:
+    """Log a ticket of `kind`. The desk logs for anyone; a requester logs for themself,
+    through the portal, choosing only what the process lets them (`requester_fields`).
+
+    The customer defaults to the requester's, a CI names the service when no service
+    is given, and the workflow routes the ticket (`workflow.open_ticket`).
+    """
+    process = registry.process_for(kind)
+    if actor is not None and not roles.is_worker(actor):
+        if roles.is_staff_reader(actor) or not process.requesters_may_log:
+            raise PermissionDenied(_("Your role may not log this kind of ticket."))
+        requester, team, assignee = actor, None, None
+        fields = {name: value for name, value in fields.items()
+                  if name in process.requester_fields}
+        fields["channel"] = Channel.PORTAL
+        fields["impact"] = 3  # the desk assesses impact; the requester says how urgent
+    requester = requester or actor
+    if requester is None:
+        raise ValidationError({"requester": _("A ticket needs a requester.")})
+    if fields.get("customer") is None:
+        fields["customer"] = requester.customer
+    fields = process.prepare(fields, actor=actor, requester=requester, when=when)
+    if fields.get("service") is None and fields.get("configuration_item") is not None:
+        fields["service"] = fields["configuration_item"].primary_service()
+    ticket = process.model(kind=kind, requester=requester, **fields)
+    return workflow.open_ticket(ticket, actor=actor, team=team, assignee=assignee, when=when)
+
+
+def update_ticket(ticket: Ticket, *, actor, expected_version: int | None = None,
+                  **changes: Any) -> Ticket:
+    """Change the plain fields the ticket's process lets agents edit."""
+    process = registry.process_for(ticket)
+    changes = process.validate_changes(ticket, dict(changes))
+    ci = changes.get("configuration_item")
+    if ci is not None and "service" not in changes and ticket.service_id is None:
+        changes["service"] = ci.primary_service()
+    return workflow.update(ticket, actor=actor, editable=process.editable_fields,
+                           expected_version=expected_version, **changes)
+
+
+AUTO_CLOSE_BATCH = 1000
+
+
+def auto_close_resolved(now=None) -> int:
+    """Close tickets that stayed resolved for their workflow's `auto_close_days`
+    (0: never), through its "close" transition; idempotent."""
+    now = now or timezone.now()
+    closed = 0
+    for process in registry.processes():
+        flow = process.workflow
+        close = flow.named("close")
+        days = flow.defaults.get("auto_close_days") and flow.setting("auto_close_days")
+        if close is None or not days:
+            continue
+        note = _("Closed automatically after %(days)d days resolved.") % {"days": days}
+        ids = list(process.model.objects.filter(
+            status__in=close.sources, resolved_at__lte=now - timedelta(days=days))
+            .values_list("pk", flat=True)[:AUTO_CLOSE_BATCH])
+        for pk in ids:
+            with transaction.atomic():
+                ticket = (process.model.objects.select_for_update()
+                          .filter(pk=pk, status__in=close.sources).first())
+                if ticket is None:
+                    continue
+                workflow.transition(ticket, close.target, actor=None, note=note)
+                closed += 1
+    return closed
 
 
 def can_see(ticket: Ticket, user) -> bool:

@@ -93,6 +93,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "itsm.context_processors.role_flags",
             ],
+            # `itsm.base` is a layer, not an app: its template library is named here.
+            "libraries": {"ui": "itsm.base.templatetags.ui"},
         },
     },
 ]
@@ -138,7 +140,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# The founding documents' languages; each has a catalogue in locale/.
+LANGUAGES = [("en", _("English")), ("sv", _("Swedish")), ("nl", _("Dutch")),
+             ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -219,10 +223,15 @@ ATTACHMENT_TYPES = {
     "eml": "message/rfc822",
     "msg": "application/vnd.ms-outlook",
 }
-# A requester may reopen their resolved incident within this many days.
-REOPEN_WINDOW_DAYS = env_int("REOPEN_WINDOW_DAYS", 7)
-# Resolved incidents close themselves after this many days (0 disables).
-AUTO_CLOSE_DAYS = env_int("AUTO_CLOSE_DAYS", 7)
+# Per-workflow settings (each workflow declares its own and their defaults): how many
+# days a requester may reopen a resolved ticket, and after how many days resolved
+# tickets close themselves (0: never).
+WORKFLOWS = {
+    "incident": {
+        "reopen_window_days": env_int("INCIDENT_REOPEN_WINDOW_DAYS", 7),
+        "auto_close_days": env_int("INCIDENT_AUTO_CLOSE_DAYS", 7),
+    },
+}
 LOGIN_THROTTLE = os.environ.get("LOGIN_THROTTLE", "10/minute")  # per address and username
 # Per address alone, against one password tried over many accounts; an office behind
 # one NAT address shares it, hence the higher default.
@@ -280,6 +289,8 @@ SPECTACULAR_SETTINGS = {
         "TicketKindEnum": "itsm.choices.TicketKind",
         "EventKindEnum": "itsm.choices.EventKind",
         "LevelEnum": "itsm.api.serializers.LEVELS",
+        "TaskStatusEnum": "itsm.models.TaskStatus",
+        "IncidentStatusEnum": "incidents.choices.IncidentStatus",
     },
 }
 
@@ -306,8 +317,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sla-scan": {"task": "itsm.tasks.sla_scan_task", "schedule": 60.0},
-    "auto-close-resolved-incidents": {
-        "task": "incidents.tasks.auto_close_resolved_incidents_task",
+    "auto-close-resolved": {
+        "task": "itsm.tasks.auto_close_resolved_task",
         "schedule": crontab(minute="*/15"),
     },
 }

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from catalog.models import clear_terms_cache, terms_for, working_calendar_of
@@ -81,7 +82,7 @@ def pause_ended(ticket: Ticket, started: datetime, ended: datetime) -> set[str]:
 RECOMPUTE_BATCH = 500
 
 
-def recompute(*, services: Iterable[int] = (), calendars: Iterable[int] = ()) -> int:
+def recompute(*, services: Iterable[int | None] = (), calendars: Iterable[int] = ()) -> int:
     """Apply changed terms to the open tickets they govern; return how many changed.
 
     After an edit to an SLA (its targets, its customer, whether it is active) of one of
@@ -96,7 +97,11 @@ def recompute(*, services: Iterable[int] = (), calendars: Iterable[int] = ()) ->
     Recomputing is the system's act, not an edit, so `version` is not bumped.
     """
     clear_terms_cache()
-    governed = Q(service_id__in=list(services)) | Q(sla__calendar_id__in=list(calendars))
+    services = list(services)
+    governed = (Q(service_id__in=[pk for pk in services if pk is not None])
+                | Q(sla__calendar_id__in=list(calendars)))
+    if None in services:  # the default SLA's terms: the tickets without a service
+        governed |= Q(service__isnull=True)
     tickets = (Ticket.objects.filter(governed, resolved_at__isnull=True,
                                      closed_at__isnull=True)
                .order_by("pk"))
@@ -137,6 +142,44 @@ SCAN_QUESTIONS = (
        on_hold_since__isnull=True)),
 )
 SCAN_BATCH = 1000
+# The same questions asked of history: a moment counts if it came before the clock
+# stopped (the response, the resolution, the close, or the hold the ticket is in now).
+HISTORY_STOPS = {
+    "response_warned": ("response_warn_at", ("responded_at", "closed_at")),
+    "response_breached": ("response_due", ("responded_at", "closed_at")),
+    "resolution_warned": ("resolution_warn_at", ("resolved_at", "closed_at", "on_hold_since")),
+    "resolution_breached": ("resolution_due", ("resolved_at", "closed_at", "on_hold_since")),
+}
+
+
+def _flag(flag: str, crossed: list[tuple[int, datetime]]) -> list[TicketEvent]:
+    """Set `flag` on the tickets and write the event of each, at its moment."""
+    if not crossed:
+        return []
+    Ticket.objects.filter(pk__in=[pk for pk, _moment in crossed]).update(**{flag: True})
+    return TicketEvent.objects.bulk_create(
+        TicketEvent(ticket_id=pk, kind=EventKind.SLA, field=flag, old_value="False",
+                    new_value="True", created_at=moment)
+        for pk, moment in crossed
+    )
+
+
+def flag_history(now: datetime) -> list[TicketEvent]:
+    """Flag what the every-minute scan would have flagged had it run while history was
+    written one ticket at a time (the demo data; an import): each warning or due time
+    a ticket crossed while its clock ran, with its event at that moment. Set-based:
+    one query and one update per flag, whatever the number of tickets. Returns the
+    flag events, for the escalations they caused (`escalation.escalate_history`)."""
+    events: list[TicketEvent] = []
+    for flag, (moment, stops) in HISTORY_STOPS.items():
+        until = Value(now, output_field=models.DateTimeField())
+        ended = Least(*(Coalesce(stop, until) for stop in stops))
+        crossed = list(
+            Ticket.objects.filter(**{flag: False, f"{moment}__isnull": False})
+            .annotate(ended=ended).filter(**{f"{moment}__lte": F("ended")})
+            .order_by("pk").values_list("pk", moment))
+        events += _flag(flag, crossed)
+    return events
 
 
 def scan(now: datetime | None = None) -> dict[str, list[int]]:
@@ -156,12 +199,6 @@ def scan(now: datetime | None = None) -> dict[str, list[int]]:
                 .filter(open_and_unflagged, **{f"{moment}__lte": now})
                 .order_by(moment).values_list("pk", flat=True)[:SCAN_BATCH]
             )
-            if claimed:
-                Ticket.objects.filter(pk__in=claimed).update(**{flag: True})
-            TicketEvent.objects.bulk_create(
-                TicketEvent(ticket_id=pk, kind=EventKind.SLA, field=flag, old_value="False",
-                            new_value="True", created_at=now)
-                for pk in claimed
-            )
+            _flag(flag, [(pk, now) for pk in claimed])
         flagged[flag] = claimed
     return flagged

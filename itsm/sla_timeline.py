@@ -127,6 +127,8 @@ class SlaTimeline:
     response: Clock
     resolution: Clock
     entries: list[Entry] = field(default_factory=list)
+    # On a 24×7 calendar business time is elapsed time, and the page says so.
+    round_the_clock: bool = False
 
     @property
     def clocks(self) -> tuple[Clock, Clock]:
@@ -145,6 +147,7 @@ def sla_timeline(
     resolution_minutes: float,
     warn_share: float,
     now: datetime,
+    closed: set[str] | frozenset[str] = frozenset(),
 ) -> SlaTimeline:
     """Replay a ticket's events over its calendar: the entries, in time order, and both
     clocks as they stand at `now`.
@@ -192,7 +195,8 @@ def sla_timeline(
                 used = between(created_at, at) - paused_before(at)
                 outcome = "met" if at <= resolution_due(at) else "missed"
                 entries.append(Entry(at, "resolved", "resolution", outcome, used, status=new))
-            elif old in resolved and new not in resolved:
+            elif old in resolved and new not in resolved and new not in closed:
+                # Leaving a resolution for work again; closing a resolved ticket is not.
                 entries.append(Entry(at, "reopened", "resolution", status=new))
         elif kind == "sla" and name in _FLAG_ENTRIES and new == "True":
             entry_kind, clock = _FLAG_ENTRIES[name]
@@ -233,7 +237,7 @@ def sla_timeline(
 
     # Stable: at equal times the order of the events (started first) is kept.
     entries.sort(key=lambda entry: entry.at)
-    return SlaTimeline(response, resolution, entries)
+    return SlaTimeline(response, resolution, entries, calendar.is_round_the_clock)
 
 
 def timeline_for(ticket: Ticket, now: datetime | None = None) -> SlaTimeline | None:
@@ -258,7 +262,7 @@ def timeline_for(ticket: Ticket, now: datetime | None = None) -> SlaTimeline | N
     flow = workflow_for(ticket)
     return sla_timeline(
         target.sla.calendar.working_calendar(), ticket.created_at, events,
-        on_hold=flow.on_hold, resolved=flow.resolved,
+        on_hold=flow.on_hold, resolved=flow.resolved, closed=flow.closed,
         responded_at=ticket.responded_at, resolved_at=ticket.resolved_at,
         response_minutes=target.response_minutes,
         resolution_minutes=target.resolution_minutes,

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalog.models import TERMS_CACHE_SECONDS
 
-from . import escalation, sla
+from . import escalation, services, sla
 from .models import Notification
 from .notifications import notify_sla
 
@@ -56,6 +56,12 @@ def recompute_when_terms_change(sender, *, services: list[int], calendars: list[
                                  "calendars %s", services, calendars)
 
     transaction.on_commit(queue)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def auto_close_resolved_task() -> int:
+    """Every quarter hour: close what stayed resolved past its workflow's auto-close."""
+    return services.auto_close_resolved()
 
 
 @shared_task(acks_late=True, autoretry_for=(SMTPException, OSError), retry_backoff=True,

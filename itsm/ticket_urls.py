@@ -1,12 +1,14 @@
-"""Pages shared by every kind of ticket: file downloads."""
+"""Pages shared by every kind of ticket: a ticket by number whatever its kind, and
+file downloads."""
 
 from django.urls import path
 
-from . import views
+from .views import common, pages
 
 app_name = "tickets"
 
 urlpatterns = [
-    path("<ticket:number>/attachments/<int:pk>/download/", views.attachment_download,
+    path("<ticket:number>/", pages.ticket_any, name="detail"),
+    path("<ticket:number>/attachments/<int:pk>/download/", common.attachment_download,
          name="attachment-download"),
 ]

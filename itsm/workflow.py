@@ -8,10 +8,12 @@ writers of status, assignment, priority, timestamps and counters; each writes a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F
@@ -19,10 +21,12 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from . import sla
+from catalog.models import Team
+
+from . import registry, sla
 from .base import roles
 from .base.concurrency import StaleVersion
-from .choices import NUMBER_DIGITS, NUMBER_PREFIX, EventKind
+from .choices import NUMBER_DIGITS, EventKind
 from .models import Ticket, TicketEvent, TicketSequence
 from .priority import priority_for
 
@@ -61,6 +65,13 @@ class Workflow:
     on_hold: frozenset[str] = frozenset()
     start_on_assign: str | None = None  # assigning a person to a new ticket starts it
     after_transition: AfterTransition | None = None
+    # The workflow's own settings and their defaults (e.g. "reopen_window_days",
+    # "auto_close_days"); settings.WORKFLOWS[kind] overrides them per deployment.
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    # True while the ticket waits on its requester; their reply then resumes it through
+    # the transition named `resume_on_reply`.
+    awaiting_requester: Callable[[Ticket], bool] | None = None
+    resume_on_reply: str | None = None
     _by_source: dict[str, list[Transition]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -90,18 +101,31 @@ class Workflow:
         except ValueError:
             return status
 
+    def setting(self, name: str) -> Any:
+        """A setting of this workflow: the deployment's (settings.WORKFLOWS), else the
+        workflow's default."""
+        configured = getattr(settings, "WORKFLOWS", {}).get(self.kind, {})
+        return configured[name] if name in configured else self.defaults[name]
 
-_registry: dict[str, Workflow] = {}
-
-
-def register(workflow: Workflow) -> Workflow:
-    _registry[workflow.kind] = workflow
-    return workflow
+    def is_open(self, status: str) -> bool:
+        return status not in self.resolved and status not in self.closed
 
 
 def workflow_for(ticket_or_kind: Ticket | str) -> Workflow:
-    kind = ticket_or_kind if isinstance(ticket_or_kind, str) else ticket_or_kind.kind
-    return _registry[kind]
+    """The workflow of a ticket or kind (KeyError for a kind nobody registered)."""
+    return registry.process_for(ticket_or_kind).workflow
+
+
+def within_reopen_window(ticket: Ticket, user) -> str | None:
+    """A guard: requesters may reopen only within the workflow's `reopen_window_days`
+    of the resolution; the desk may always."""
+    if roles.is_worker(user):
+        return None
+    days = workflow_for(ticket).setting("reopen_window_days")
+    if ticket.resolved_at and timezone.now() - ticket.resolved_at > timedelta(days=days):
+        return _("The reopen window of %(days)d days has passed; please log a new ticket.") % {
+            "days": days}
+    return None
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -115,7 +139,7 @@ def next_number(kind: str) -> str:
             TicketSequence.objects.get_or_create(kind=kind)
             TicketSequence.objects.filter(kind=kind).update(last_value=F("last_value") + 1)
         value = TicketSequence.objects.filter(kind=kind).values_list("last_value", flat=True).get()
-    return f"{NUMBER_PREFIX[kind]}{value:0{NUMBER_DIGITS}d}"
+    return f"{registry.process_for(kind).prefix}{value:0{NUMBER_DIGITS}d}"
 
 
 def _display(value: Any) -> str:
@@ -172,6 +196,13 @@ def _current_version(ticket: Ticket) -> int | None:
 
 
 
+def route(ticket: Ticket):
+    """The team a new ticket goes to when nobody chose one: its service's owner team,
+    else the triage team (the service desk), which categorises what nobody owns."""
+    owner = ticket.service.owner_team if ticket.service_id else None
+    if owner is not None and owner.is_active:
+        return owner
+    return Team.objects.triage()
 
 
 # --- the writers ----------------------------------------------------------------------
@@ -179,7 +210,8 @@ def _current_version(ticket: Ticket) -> int | None:
 
 def open_ticket(ticket: Ticket, *, actor, team=None, assignee=None,
                 when=None) -> Ticket:
-    """Save a new ticket: number, initial status, priority, creation event, assignment."""
+    """Save a new ticket: number, initial status, priority, creation event, assignment
+    (to `team` and/or `assignee`, else where `route` sends it)."""
     flow = workflow_for(ticket.kind)
     if ticket.pk is not None:
         raise ValueError("open_ticket() takes an unsaved ticket")
@@ -196,6 +228,8 @@ def open_ticket(ticket: Ticket, *, actor, team=None, assignee=None,
         ticket.save()
         _event(ticket, actor, EventKind.CREATED, new=ticket.status, public=True,
                when=ticket.created_at).save()
+        if team is None and assignee is None:
+            team = route(ticket)
         if team is not None or assignee is not None:
             # Routing a ticket logged on the portal is the system's act, not the requester's.
             router = actor if actor is not None and roles.is_worker(actor) else None

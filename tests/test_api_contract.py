@@ -1,8 +1,8 @@
 """The API contract: every resource × every role → the status the design promises.
 
 One table (CASES) says, per operation, what each role gets; anonymous is always 401.
-For every refused write the test also asserts that nothing changed: the incident's
-version, status and title, and the number of tickets, events, comments and files.
+For every refused write the test also asserts that nothing changed: the incident's and
+the task's version and status, and the number of tickets, events, comments and files.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from itsm.models import Attachment, Comment, Ticket, TicketEvent
+from itsm.task_kind import add_task
 
 from .factories import ConfigurationItemFactory
 
@@ -36,6 +37,7 @@ def expect(default: int, **overrides: int) -> dict[str, int]:
 @dataclass
 class World:
     incident: Ticket
+    task: Ticket
     customer_id: int
     service_id: int
     team_id: int
@@ -105,6 +107,18 @@ CASES = [
     Case("incidents", "put", "put", incident_url, expect(405, manager=403),
          body=lambda w: {"version": w.incident.version, "title": "Put"}),
     Case("incidents", "delete", "delete", incident_url, expect(405, manager=403)),
+    # tasks: the desk's work items; requesters see none
+    Case("tasks", "list", "get", const("/api/v1/tasks/"), expect(200)),
+    Case("tasks", "retrieve", "get", lambda w: f"/api/v1/tasks/{w.task.number}/",
+         expect(200, **DESK_ONLY)),
+    Case("tasks", "create", "post", const("/api/v1/tasks/"),
+         expect(201, requester=403, other_requester=403, manager=403),
+         body=lambda w: {"title": "Check the gateway", "parent": w.incident.number}),
+    Case("tasks", "patch-status", "patch", lambda w: f"/api/v1/tasks/{w.task.number}/",
+         expect(200, requester=403, other_requester=403, manager=403),
+         body=lambda w: {"version": w.task.version, "status": "in_progress"}),
+    Case("tasks", "delete", "delete", lambda w: f"/api/v1/tasks/{w.task.number}/",
+         expect(405, requester=403, other_requester=403, manager=403)),
     # tickets of every kind (read-only)
     Case("tickets", "list", "get", const("/api/v1/tickets/"), expect(200)),
     Case("tickets", "retrieve", "get", ticket_url, expect(200, **OWNER_ONLY)),
@@ -185,13 +199,16 @@ CASES = [
 def world(incident, customer, service, team, other_requester, other_team_agent, team_lead,
           change_manager, manager, admin) -> World:
     ci = ConfigurationItemFactory(name="mail-01", owner_team=team)
-    return World(incident=incident, customer_id=customer.pk, service_id=service.pk,
+    task = add_task(incident, actor=team_lead, title="Call the mail supplier", team=team)
+    return World(incident=incident, task=task, customer_id=customer.pk, service_id=service.pk,
                  team_id=team.pk, ci_id=ci.pk)
 
 
 def snapshot(w: World) -> tuple:
     ticket = Ticket.objects.get(pk=w.incident.pk)
+    task = Ticket.objects.get(pk=w.task.pk)
     return (ticket.version, ticket.status, ticket.title, ticket.assignment_team_id,
+            task.version, task.status,
             Ticket.objects.count(), TicketEvent.objects.count(), Comment.objects.count(),
             Attachment.objects.count())
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from rest_framework import serializers
 
-from itsm.base.api.fields import BriefUserSerializer, PlainBriefMixin
+from itsm.base.api.fields import BriefUserSerializer
+from itsm.base.api.readers import PlainBriefMixin
 
 from ..models import (
     Calendar,
@@ -109,6 +111,8 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "email", "description", "lead", "members", "meeting_cadence",
                   "owned_services", "owned_cis", "is_active")
         read_only_fields = fields
+        select_related = ("lead",)
+        prefetch_related = ("members", "owned_services", "owned_cis")
 
 
 class ServiceSerializer(serializers.ModelSerializer):
@@ -125,6 +129,9 @@ class ServiceSerializer(serializers.ModelSerializer):
                   "service_type", "criticality", "lifecycle", "depends_on", "support_path",
                   "operations_notes", "support_notes", "is_active")
         read_only_fields = fields
+        select_related = ("owner_team", "category")
+        prefetch_related = ("depends_on", Prefetch(
+            "support_levels", SupportLevel.objects.select_related("team", "supplier")))
 
 
 class RequestItemSerializer(serializers.ModelSerializer):
@@ -136,6 +143,7 @@ class RequestItemSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "description", "service", "fulfilment_team",
                   "requires_approval", "fulfilment_days", "is_active")
         read_only_fields = fields
+        select_related = ("service", "fulfilment_team")
 
 
 class StandardChangeSerializer(serializers.ModelSerializer):
@@ -146,6 +154,7 @@ class StandardChangeSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "description", "service", "risk", "implementation_plan",
                   "backout_plan", "is_active")
         read_only_fields = fields
+        select_related = ("service",)
 
 
 class ServiceRevisionSerializer(serializers.ModelSerializer):
@@ -162,6 +171,7 @@ class ServiceRevisionSerializer(serializers.ModelSerializer):
         fields = ("id", "service", "number", "author", "created_at", "summary", "changed",
                   "content")
         read_only_fields = fields
+        select_related = ("service", "author")
 
 
 class CIRelationSerializer(serializers.ModelSerializer):
@@ -185,6 +195,9 @@ class ConfigurationItemSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "ci_type", "owner_team", "services", "relations",
                   "is_active")
         read_only_fields = fields
+        select_related = ("owner_team",)
+        prefetch_related = ("services", Prefetch(
+            "relations_out", CIRelation.objects.select_related("target")))
 
 
 class WorkingPeriodSerializer(serializers.ModelSerializer):
@@ -212,6 +225,7 @@ class CalendarSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "time_zone", "is_default", "description", "periods",
                   "holidays")
         read_only_fields = fields
+        prefetch_related = ("periods", "holidays")
 
 
 class BriefCalendarSerializer(PlainBriefMixin, serializers.ModelSerializer):
@@ -239,6 +253,8 @@ class ServiceLevelAgreementSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "service", "customer", "calendar", "warning_threshold",
                   "availability_target", "is_active", "targets")
         read_only_fields = fields
+        select_related = ("service", "customer", "calendar")
+        prefetch_related = ("targets",)
 
 
 class BriefSupplierSerializer(PlainBriefMixin, serializers.ModelSerializer):
@@ -272,6 +288,8 @@ class UnderpinningContractSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "reference", "supplier", "service", "valid_from", "valid_to",
                   "targets")
         read_only_fields = fields
+        select_related = ("supplier", "service")
+        prefetch_related = ("targets",)
 
 
 class OwnershipReportSerializer(serializers.Serializer):

@@ -9,7 +9,6 @@ requesters).
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
@@ -23,22 +22,6 @@ from itsm.base.api.permissions import ScopedQuerysetMixin
 from itsm.base.roles import is_staff_reader
 
 from .. import filters
-from ..models import (
-    Calendar,
-    CIRelation,
-    ConfigurationItem,
-    Customer,
-    RequestItem,
-    Service,
-    ServiceCategory,
-    ServiceLevelAgreement,
-    ServiceRevision,
-    StandardChange,
-    Supplier,
-    SupportLevel,
-    Team,
-    UnderpinningContract,
-)
 from ..ownership import unowned
 from . import serializers
 
@@ -52,32 +35,23 @@ class CatalogViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class CustomerViewSet(CatalogViewSet):
-    model = Customer
     serializer_class = serializers.CustomerSerializer
     filterset_class = filters.CustomerFilterSet
     ordering_fields = ("name", "code", "id")
 
 
 class TeamViewSet(CatalogViewSet):
-    model = Team
     serializer_class = serializers.TeamSerializer
     filterset_class = filters.TeamFilterSet
-    select_related = ("lead",)
-    prefetch_related = ("members", "owned_services", "owned_cis")
 
 
 class ServiceViewSet(CatalogViewSet):
-    model = Service
     serializer_class = serializers.ServiceSerializer
     filterset_class = filters.ServiceFilterSet
-    select_related = ("owner_team", "category")
-    prefetch_related = ("depends_on", Prefetch(
-        "support_levels", SupportLevel.objects.select_related("team", "supplier")))
     ordering_fields = ("name", "code", "id")
 
 
 class ServiceCategoryViewSet(CatalogViewSet):
-    model = ServiceCategory
     serializer_class = serializers.ServiceCategorySerializer
     filterset_class = filters.ServiceCategoryFilterSet
     ordering_fields = ("position", "name", "id")
@@ -87,69 +61,48 @@ class ServiceCategoryViewSet(CatalogViewSet):
 class RequestItemViewSet(CatalogViewSet):
     """What can be ordered; requesters see the active items of active services."""
 
-    model = RequestItem
     serializer_class = serializers.RequestItemSerializer
     filterset_class = filters.RequestItemFilterSet
-    select_related = ("service", "fulfilment_team")
 
 
 class StandardChangeViewSet(CatalogViewSet):
-    model = StandardChange
     serializer_class = serializers.StandardChangeSerializer
     filterset_class = filters.StandardChangeFilterSet
-    select_related = ("service",)
 
 
 class ServiceRevisionViewSet(CatalogViewSet):
     """The history of every service's documentation, newest first."""
 
-    model = ServiceRevision
     serializer_class = serializers.ServiceRevisionSerializer
     filterset_class = filters.ServiceRevisionFilterSet
-    select_related = ("service", "author")
-    join_related = ("author",)
     ordering_fields = ("created_at", "number", "id")
     ordering = ("-created_at", "-id")
 
 
 class ConfigurationItemViewSet(CatalogViewSet):
-    model = ConfigurationItem
     serializer_class = serializers.ConfigurationItemSerializer
     filterset_class = filters.ConfigurationItemFilterSet
-    select_related = ("owner_team",)
-    prefetch_related = ("services", Prefetch("relations_out",
-                                             CIRelation.objects.select_related("target")))
     ordering_fields = ("name", "ci_type", "id")
 
 
 class CalendarViewSet(CatalogViewSet):
-    model = Calendar
     serializer_class = serializers.CalendarSerializer
     filterset_class = filters.CalendarFilterSet
-    prefetch_related = ("periods", "holidays")
 
 
 class ServiceLevelAgreementViewSet(CatalogViewSet):
-    model = ServiceLevelAgreement
     serializer_class = serializers.ServiceLevelAgreementSerializer
     filterset_class = filters.ServiceLevelAgreementFilterSet
-    select_related = ("service", "customer", "calendar")
-    join_related = ("service", "customer", "calendar")
-    prefetch_related = ("targets",)
 
 
 class SupplierViewSet(CatalogViewSet):
-    model = Supplier
     serializer_class = serializers.SupplierSerializer
     filterset_class = filters.SupplierFilterSet
 
 
 class UnderpinningContractViewSet(CatalogViewSet):
-    model = UnderpinningContract
     serializer_class = serializers.UnderpinningContractSerializer
     filterset_class = filters.UnderpinningContractFilterSet
-    select_related = ("supplier", "service")
-    prefetch_related = ("targets",)
     ordering_fields = ("name", "valid_from", "valid_to", "id")
 
 

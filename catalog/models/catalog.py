@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from itsm.base.roles import is_staff_reader
@@ -56,6 +56,12 @@ class Customer(models.Model):
         return self.name
 
 
+class TeamQuerySet(CatalogQuerySet):
+    def triage(self) -> Team | None:
+        """The active triage team, if one is set."""
+        return self.filter(is_triage=True, is_active=True).first()
+
+
 class MeetingCadence(models.TextChoices):
     WEEKLY = "weekly", _("Weekly")
     BIWEEKLY = "biweekly", _("Every two weeks")
@@ -86,14 +92,25 @@ class Team(models.Model):
     )
     meeting_cadence = models.CharField(_("meeting cadence"), max_length=10,
                                        choices=MeetingCadence, default=MeetingCadence.NONE)
+    is_triage = models.BooleanField(
+        _("triage team"), default=False,
+        help_text=_("Tickets that name no service (or whose service has no active owner) "
+                    "go to this team to be categorised. One team at most."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = CatalogQuerySet.as_manager()
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("team")
         verbose_name_plural = _("teams")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_triage"], condition=Q(is_triage=True), name="catalog_one_triage_team",
+                violation_error_message=_("Another team is the triage team already."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -256,6 +273,15 @@ class ConfigurationItem(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def primary_service(self) -> Service | None:
+        """The service a ticket about this CI is about when it names no service: the
+        most critical active one the CI supports directly (the catalog's structure
+        categorises the ticket, and the service brings its team and SLA)."""
+        rank = Case(*(When(criticality=value, then=Value(position))
+                      for position, value in enumerate(Criticality.values)),
+                    default=Value(len(Criticality.values)))
+        return (self.services.filter(is_active=True).annotate(rank=rank)
+                .order_by("rank", "name").first())
 
 
 class CIRelation(models.Model):

@@ -227,11 +227,18 @@ class Holiday(ClearsTermsCache):
 
 
 class ServiceLevelAgreement(ClearsTermsCache):
-    """What a service (for one customer, or for all) promises, on which calendar."""
+    """What a service (for one customer, or for all) promises, on which calendar.
+
+    The one active SLA with neither service nor customer is the default: it times the
+    tickets that name no service while the triage team categorises them.
+    """
 
     name = models.CharField(_("name"), max_length=200)
-    service = models.ForeignKey("catalog.Service", verbose_name=_("service"),
-                                on_delete=models.CASCADE, related_name="slas")
+    service = models.ForeignKey(
+        "catalog.Service", verbose_name=_("service"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="slas",
+        help_text=_("Leave empty for the default SLA of tickets that name no service."),
+    )
     customer = models.ForeignKey(
         "catalog.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
         null=True, blank=True, related_name="slas",
@@ -270,6 +277,19 @@ class ServiceLevelAgreement(ClearsTermsCache):
                 name="catalog_sla_one_active_general",
                 violation_error_message=_("This service already has an active SLA for all "
                                           "customers."),
+            ),
+            # NULLs are distinct in a unique index: the default needs its own.
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(service__isnull=True, customer__isnull=True, is_active=True),
+                name="catalog_sla_one_active_default",
+                violation_error_message=_("There is an active default SLA already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(service__isnull=False) | Q(customer__isnull=True),
+                name="catalog_sla_default_has_no_customer",
+                violation_error_message=_("The default SLA (no service) is for every "
+                                          "customer."),
             ),
             models.CheckConstraint(
                 condition=Q(warning_threshold__gte=1, warning_threshold__lte=99),
@@ -346,9 +366,12 @@ class SLATarget(ClearsTermsCache, PriorityTargets):
 def sla_for(service: Service | int | None,
             customer: Customer | int | None) -> ServiceLevelAgreement | None:
     """The active SLA for a service: the customer's own if there is one, else the
-    service's general one, else None. One query, with the calendar."""
+    service's general one, else None; for no service, the default SLA. One query, with
+    the calendar."""
     if service is None:
-        return None
+        return (ServiceLevelAgreement.objects
+                .filter(service__isnull=True, customer__isnull=True, is_active=True)
+                .select_related("calendar").first())
     service_id = getattr(service, "pk", service)
     customer_id = getattr(customer, "pk", customer)
     scope = Q(customer__isnull=True)

@@ -7,6 +7,6 @@ from . import views
 app_name = "incidents-api"
 
 router = SimpleRouter()
-router.register("", views.IncidentViewSet, basename="incident")
+router.register("", views.IncidentViewSet, basename="ticket")
 
 urlpatterns = router.urls

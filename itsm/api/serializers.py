@@ -7,25 +7,15 @@ any counter itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-from django.db.models import Manager
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import ISO_8601, serializers
-from rest_framework.relations import ManyRelatedField, RelatedField
-from rest_framework.settings import api_settings
+from rest_framework import serializers
 
 from catalog.api.serializers import (
     BriefConfigurationItemSerializer,
@@ -34,44 +24,20 @@ from catalog.api.serializers import (
     BriefServiceSerializer,
     BriefTeamSerializer,
 )
-from itsm import briefs, workflow
-from itsm.base.api.fields import BriefUserSerializer, PlainBriefMixin
+from catalog.models import ConfigurationItem, Customer, Service, Team
+from itsm import registry, workflow
+from itsm.base import roles
+from itsm.base.api.fields import BriefUserSerializer, KeyedRelatedField
+from itsm.base.api.inputs import StrictInputMixin
+from itsm.base.api.readers import BriefingListSerializer, PreparedReadMixin
 from itsm.choices import Channel, TicketKind
-from itsm.models import ApiToken, Attachment, Comment, Ticket, TicketEvent
+from itsm.models import ApiToken, Attachment, Comment, Task, TaskStatus, Ticket, TicketEvent, User
+from itsm.services import create_ticket, update_ticket
+from itsm.task_kind import add_task
 
 # Impact and urgency: 1 high – 3 low (DESIGN.md §2).
 LEVELS = [(1, _lazy("1 - High")), (2, _lazy("2 - Medium")), (3, _lazy("3 - Low"))]
-
-
-# --- input plumbing -------------------------------------------------------------------
-
-
-class StrictInputMixin:
-    """Refuse keys the serializer does not know, naming each one.
-
-    DRF drops unknown keys silently, so `{"priority": 1}` or a misspelt field would
-    "succeed" and change nothing; a client should hear about it.
-    """
-
-    unknown_field_message = _lazy("Unknown field; it cannot be set here.")
-    # Sent by the browsable API's HTML forms, not by the client's intent.
-    ignored_keys = frozenset({"csrfmiddlewaretoken"})
-
-    def to_internal_value(self, data: Any) -> Any:
-        unknown = {}
-        if isinstance(data, Mapping):
-            writable = {name for name, f in self.fields.items() if not f.read_only}
-            unknown = {key: [str(self.unknown_field_message)]
-                       for key in data if key not in writable and key not in self.ignored_keys}
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if unknown and isinstance(exc.detail, dict):
-                raise serializers.ValidationError({**unknown, **exc.detail}) from exc
-            raise
-        if unknown:
-            raise serializers.ValidationError(unknown)
-        return value
+TEXT_LIMIT = 50_000
 
 
 # --- tokens ---------------------------------------------------------------------------
@@ -127,223 +93,6 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         return isinstance(auth, ApiToken) and auth.pk == token.pk
 
 
-# --- read plumbing --------------------------------------------------------------------
-
-
-# Field kinds whose `to_representation` reads nothing but the value (no context, no
-# request, no parent): their readers can be built once per class and shared.
-CONTEXT_FREE_FIELDS = (
-    serializers.BooleanField, serializers.CharField, serializers.ChoiceField,
-    serializers.DateField, serializers.DateTimeField, serializers.DecimalField,
-    serializers.FloatField, serializers.IntegerField, serializers.JSONField,
-    serializers.ReadOnlyField, serializers.SlugRelatedField,
-)
-# A reader: (serializer, instance) -> the field's value in the response.
-Reader = Callable[[Any, Any], Any]
-
-
-@dataclass(frozen=True)
-class ReadPlan:
-    """How a serializer reads an instance: one reader per field, and the relations
-    a list may read in brief (`itsm.briefs`)."""
-
-    readers: tuple[tuple[str, Reader], ...]
-    relations: tuple[briefs.BriefRelation, ...]
-
-
-# (serializer class, time zone) -> its shared read plan, None if it has none.
-_READ_PLANS: dict[tuple[type, str], ReadPlan | None] = {}
-
-
-class CompiledReadMixin:
-    """A read-only ModelSerializer whose fields are looked up once, not once per row.
-
-    DRF's `to_representation` walks its field machinery for every field of every row
-    (`get_attribute`, `SkipField`, `PKOnlyObject`): for a page of 50 tickets with ~40
-    fields that was the largest single cost of the list. Here each field becomes one
-    reader, a function of the serializer and the instance: a model field is read with
-    `getattr` and handed to the field's own `to_representation` (None stays None, as
-    in DRF); a method field calls its method; a related object in brief (a
-    `PlainBriefMixin` serializer or a slug) is looked up among those a list has
-    loaded for the whole page (`load_briefs`), or read from the instance otherwise.
-
-    The plan is made once per serializer class and time zone, from a serializer built
-    without context, when every field is of a context-free kind (`CONTEXT_FREE_FIELDS`,
-    brief forms): building DRF's fields took a list response ~5 ms. Otherwise it is
-    made once per serializer. Any other kind of field (dotted sources,
-    many-relations, pk-only relations) makes the serializer fall back to DRF's walk,
-    so the output is always DRF's own (tests/incidents/test_api_list.py compares them
-    byte for byte).
-    """
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        plan = self.read_plan()
-        if plan is None:
-            return super().to_representation(instance)
-        return {name: read(self, instance) for name, read in plan.readers}
-
-    def read_plan(self) -> ReadPlan | None:
-        if "_read_plan" not in self.__dict__:
-            key = (type(self), timezone.get_current_timezone_name())
-            if key not in _READ_PLANS:
-                _READ_PLANS[key] = type(self)()._make_plan(shared=True)
-            self._read_plan = _READ_PLANS[key] or self._make_plan(shared=False)
-        return self._read_plan
-
-    def load_briefs(self, rows: list[Any]) -> None:
-        """Read the brief related objects of `rows` (a list's page) in one go."""
-        plan = self.read_plan()
-        relations = plan.relations if plan else ()
-        self._briefs = briefs.load(relations, rows) if relations else None
-
-    def _make_plan(self, shared: bool) -> ReadPlan | None:
-        """None if a field needs DRF's walk, or (when `shared`) may read its context."""
-        readers, relations = [], []
-        for field in self._readable_fields:
-            if isinstance(field, serializers.SerializerMethodField):
-                readers.append((field.field_name, getattr(type(self), field.method_name)))
-                continue
-            if shared and not isinstance(field, (*CONTEXT_FREE_FIELDS, PlainBriefMixin)):
-                return None
-            model_field = self._model_field(field)
-            if model_field is None:
-                return None
-            relation = brief_relation(field, model_field)
-            if relation is not None:
-                relations.append(relation)
-                readers.append((field.field_name, brief_reader(field, relation)))
-            else:
-                readers.append((field.field_name, value_reader(field, model_field)))
-        return ReadPlan(tuple(readers), tuple(relations))
-
-    def _model_field(self, field: serializers.Field) -> Any:
-        """The concrete model field `field` reads, None if DRF must read it."""
-        if (len(field.source_attrs) != 1
-                or isinstance(field, ManyRelatedField | serializers.ListSerializer)
-                or (isinstance(field, RelatedField) and field.use_pk_only_optimization())):
-            return None
-        try:
-            model_field = self.Meta.model._meta.get_field(field.source_attrs[0])
-        except FieldDoesNotExist:  # a property or method: DRF calls callables, so let it
-            return None
-        if not model_field.concrete or model_field.many_to_many:
-            return None  # reverse relations: DRF turns DoesNotExist into None
-        return model_field
-
-
-# Serializer fields whose `to_representation` hands back any value of these model
-# fields unchanged (`str` of a str, `int` of an int, `bool` of a bool).
-AS_STORED = (
-    (serializers.CharField, (models.CharField, models.TextField)),
-    (serializers.IntegerField, (models.IntegerField, models.AutoField)),
-    (serializers.BooleanField, (models.BooleanField,)),
-)
-
-
-def represents_as_stored(field: serializers.Field, model_field: Any) -> bool:
-    """Whether DRF would show this model field's values exactly as stored.
-
-    Then the reader skips the call: a list row has some thirty such fields. A choice
-    field qualifies when every choice has the stored values' type (its lookup then
-    maps a value to itself); a field class that overrides `to_representation` never.
-    """
-    if type(field).to_representation is serializers.ChoiceField.to_representation:
-        if isinstance(model_field, models.CharField):
-            return all(isinstance(choice, str) for choice in field.choices)
-        if isinstance(model_field, models.IntegerField):
-            return all(type(choice) is int for choice in field.choices)
-        return False
-    return any(type(field).to_representation is kind.to_representation
-               and isinstance(model_field, model_kinds) for kind, model_kinds in AS_STORED)
-
-
-def value_reader(field: serializers.Field, model_field: Any = None) -> Reader:
-    """Read the attribute and represent it as the field does; None stays None."""
-    attr = field.source_attrs[0]
-    if model_field is not None and represents_as_stored(field, model_field):
-        return lambda _serializer, instance: getattr(instance, attr)
-    represent = field.to_representation
-    if isinstance(field, serializers.DateTimeField):
-        represent = iso_datetime(field) or represent
-
-    def read(_serializer: Any, instance: Any) -> Any:
-        value = getattr(instance, attr)
-        return None if value is None else represent(value)
-
-    return read
-
-
-def brief_relation(field: serializers.Field, model_field: Any) -> briefs.BriefRelation | None:
-    """How a list reads this forward relation without instances, if it can."""
-    if not (model_field.many_to_one or model_field.one_to_one):
-        return None
-    related = model_field.related_model
-    if isinstance(field, PlainBriefMixin):
-        columns, build = type(field).brief_columns(), type(field).brief_from_values
-    elif isinstance(field, serializers.SlugRelatedField):
-        columns, build = ("pk", field.slug_field), itemgetter(1)
-    else:
-        return None
-    for column in columns[1:]:
-        try:
-            if not related._meta.get_field(column).concrete:
-                return None
-        except FieldDoesNotExist:
-            return None
-    return briefs.BriefRelation(field.field_name, model_field.attname, related, columns, build)
-
-
-def brief_reader(field: serializers.Field, relation: briefs.BriefRelation) -> Reader:
-    """The loaded brief when the list has loaded them, else the instance's attribute."""
-    read_attribute = value_reader(field)
-    name, id_attr = relation.name, relation.id_attr
-
-    def read(serializer: Any, instance: Any) -> Any:
-        loaded = serializer.__dict__.get("_briefs")
-        if loaded is not None:
-            key = getattr(instance, id_attr)
-            if key is None:
-                return None
-            brief = loaded[name].get(key)
-            if brief is not None:
-                # Each row its own dict, as DRF gives: rows share the loaded one.
-                return brief.copy() if isinstance(brief, dict) else brief
-        return read_attribute(serializer, instance)
-
-    return read
-
-
-class BriefingListSerializer(serializers.ListSerializer):
-    """A list that loads its rows' brief related objects once for the page."""
-
-    def to_representation(self, data: Any) -> list[Any]:
-        rows = list(data.all() if isinstance(data, Manager) else data)
-        if isinstance(self.child, CompiledReadMixin):
-            self.child.load_briefs(rows)
-        return super().to_representation(rows)
-
-
-def iso_datetime(field: serializers.DateTimeField) -> Callable[[Any], Any] | None:
-    """`field.to_representation` for aware datetimes with the time zone looked up once.
-
-    DRF looks the current time zone up (a context-local read) for every value; a list
-    row has eight datetimes. None if the field is not ISO 8601 in a time zone.
-    """
-    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
-    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
-    if zone is None or not isinstance(output_format, str) or output_format.lower() != ISO_8601:
-        return None
-    represent = field.to_representation
-
-    def to_iso(value: Any) -> Any:
-        if not isinstance(value, datetime) or value.utcoffset() is None:
-            return represent(value)  # naive (or not a datetime): DRF's own checks
-        text = value.astimezone(zone).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    return to_iso
-
-
 # --- tickets --------------------------------------------------------------------------
 
 
@@ -354,7 +103,7 @@ def status_label(ticket: Ticket) -> str:
         return ticket.status
 
 
-class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
+class TicketSerializer(PreparedReadMixin, serializers.ModelSerializer):
     """What every kind of ticket has (DESIGN.md §2); read-only."""
 
     kind = serializers.ChoiceField(choices=TicketKind.choices, read_only=True)
@@ -367,10 +116,6 @@ class TicketSerializer(CompiledReadMixin, serializers.ModelSerializer):
     requester = BriefUserSerializer(read_only=True)
     assignment_team = BriefTeamSerializer(read_only=True)
     assignee = BriefUserSerializer(read_only=True)
-
-    select_related = ("service", "category", "configuration_item", "customer", "requester",
-                      "assignment_team", "assignee")
-    join_related = ("service", "customer", "assignment_team")
 
     class Meta:
         model = Ticket
@@ -407,6 +152,226 @@ class TransitionSerializer(serializers.Serializer):
     )
 
 
+# --- one kind's resource -------------------------------------------------------------
+
+
+class TicketKindSerializer(TicketSerializer):
+    """A ticket as its kind's resource shows it: where it lives, and the status changes
+    the requesting user may make now. A process adds its own fields."""
+
+    url = serializers.SerializerMethodField()
+    allowed_transitions = serializers.SerializerMethodField()
+
+    class Meta(TicketSerializer.Meta):
+        fields = ("url", *TicketSerializer.Meta.fields, "allowed_transitions")
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, ticket: Ticket) -> str:
+        # One reverse() per kind and response, not per row.
+        prefixes = self.__dict__.setdefault("_url_prefixes", {})
+        if ticket.kind not in prefixes:
+            namespace = registry.process_for(ticket).url_namespace
+            path = reverse(f"{namespace}-api:ticket-detail", kwargs={"number": "XXX0"})
+            path = path[:-len("XXX0/")]
+            request = self.context.get("request")
+            prefixes[ticket.kind] = request.build_absolute_uri(path) if request else path
+        return f"{prefixes[ticket.kind]}{ticket.number}/"
+
+    @extend_schema_field(TransitionSerializer(many=True))
+    def get_allowed_transitions(self, ticket: Ticket) -> list[dict[str, Any]]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        # Plain dicts, each label translated once per response, not once per row.
+        labels = self.__dict__.setdefault("_transition_labels", {})
+        allowed = []
+        for t in workflow.allowed_transitions(ticket, request.user):
+            if t.name not in labels:
+                labels[t.name] = str(t.label)
+            allowed.append({"status": t.target, "name": t.name, "label": labels[t.name],
+                            "requires": list(t.requires)})
+        return allowed
+
+
+def related(model: type, key: str, **kwargs: Any) -> KeyedRelatedField:
+    """An optional related object by id or natural key (`key`)."""
+    return KeyedRelatedField(queryset=model.objects.all(), key=key, required=False,
+                             allow_null=True, **kwargs)
+
+
+class ScopedRelationsMixin:
+    """Related objects are looked up among those the requesting user may see, so an
+    id the user may not see gets the same 400 as one that does not exist."""
+
+    scoped_fields: dict[str, type] = {
+        "service": Service, "configuration_item": ConfigurationItem, "customer": Customer,
+        "assignment_team": Team,
+    }
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            for name, model in self.scoped_fields.items():
+                if name in fields:
+                    fields[name].queryset = model.objects.visible_to(request.user)
+        return fields
+
+
+class TicketCreateSerializer(ScopedRelationsMixin, StrictInputMixin, serializers.Serializer):
+    """Log a ticket of `kind`. Related objects by id or natural key: a service or
+    customer by code, a team or CI by name, people by username.
+
+    A requester logs for themself and chooses title, description, urgency and service;
+    the service desk may also set the rest.
+    """
+
+    kind: str
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    impact = serializers.ChoiceField(choices=LEVELS, required=False)
+    urgency = serializers.ChoiceField(choices=LEVELS, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False,
+                                      help_text=_lazy("Defaults to “api” for the desk."))
+    service = related(Service, "code")
+    configuration_item = related(ConfigurationItem, "name")
+    customer = related(Customer, "code", help_text=_lazy("Defaults to the requester's "
+                                                         "customer."))
+    requester = KeyedRelatedField(queryset=User.objects.filter(is_active=True), key="username",
+                                  required=False, help_text=_lazy("Defaults to you."))
+    assignment_team = related(Team, "name", help_text=_lazy("Defaults to the service's "
+                                                            "owner team."))
+    assignee = related(User, "username")
+
+    # What only the service desk sets when logging a ticket.
+    desk_only: tuple[str, ...] = ("customer", "configuration_item", "assignment_team",
+                                  "assignee", "channel", "impact")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["request"].user
+        if not roles.is_worker(user):
+            errors = {name: [_("Only the service desk sets this field.")]
+                      for name in self.desk_only if name in attrs}
+            if attrs.get("requester") not in (None, user):
+                errors["requester"] = [_("You can log tickets only for yourself.")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Ticket:
+        user = self.context["request"].user
+        data = dict(validated_data)
+        team = data.pop("assignment_team", None)
+        assignee = data.pop("assignee", None)
+        requester = data.pop("requester", None)
+        if roles.is_worker(user):
+            data.setdefault("channel", Channel.API)
+        return create_ticket(self.kind, actor=user, requester=requester, team=team,
+                             assignee=assignee, **data)
+
+
+class TicketUpdateSerializer(ScopedRelationsMixin, StrictInputMixin, serializers.Serializer):
+    """A PATCH: any of the editable fields, the assignment, and/or a new `status`.
+
+    Send `version` (or If-Match) with the version you read. A status change takes the
+    fields its transition requires (see `allowed_transitions`). Requesters may send
+    only `status` (to close or reopen their ticket) and `note`.
+    """
+
+    version = serializers.IntegerField(min_value=1, required=False,
+                                       help_text=_lazy("The version you read; or If-Match."))
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    impact = serializers.ChoiceField(choices=LEVELS, required=False)
+    urgency = serializers.ChoiceField(choices=LEVELS, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    service = related(Service, "code")
+    configuration_item = related(ConfigurationItem, "name")
+    customer = related(Customer, "code")
+    # Assignment (itsm.workflow.assign).
+    assignment_team = related(Team, "name")
+    assignee = related(User, "username")
+    # Status (itsm.workflow.transition) and what a transition may need.
+    status = serializers.CharField(required=False)
+    note = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+
+    assignment_fields = ("assignment_team", "assignee")
+    # What a status change may carry; each transition says which it requires.
+    transition_fields: tuple[str, ...] = ("note",)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "status" not in attrs:
+            stray = [name for name in self.transition_fields if name in attrs]
+            if stray:
+                raise serializers.ValidationError(
+                    {name: [_("Only used with a change of status.")] for name in stray}
+                )
+        return attrs
+
+    def update(self, instance: Ticket, validated_data: dict[str, Any]) -> Ticket:
+        """Apply fields, then assignment, then status; the caller holds the transaction.
+
+        Assignment goes before status so that "assign and resolve" works in one PATCH
+        (assigning a new ticket may start it).
+        """
+        actor = self.context["request"].user
+        data = dict(validated_data)
+        data.pop("version", None)
+        target = data.pop("status", None)
+        extras = {name: data.pop(name) for name in self.transition_fields if name in data}
+        assignment = {name: data.pop(name) for name in self.assignment_fields if name in data}
+        if data:
+            update_ticket(instance, actor=actor, **data)
+        if assignment:
+            workflow.assign(instance, actor=actor,
+                            team=assignment.get("assignment_team", workflow.UNSET),
+                            assignee=assignment.get("assignee", workflow.UNSET))
+        if target is not None and (target != instance.status or extras):
+            note = extras.pop("note", "")
+            workflow.transition(instance, target, actor=actor, note=note, **extras)
+        return instance
+
+
+# --- tasks ----------------------------------------------------------------------------
+
+
+class TaskSerializer(TicketKindSerializer):
+    """A task, with the ticket it is part of."""
+
+    status = serializers.ChoiceField(choices=TaskStatus.choices, read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="number", read_only=True)
+
+    class Meta(TicketKindSerializer.Meta):
+        model = Task
+        fields = (*TicketKindSerializer.Meta.fields[:-1], "parent", "allowed_transitions")
+        read_only_fields = fields
+
+
+class TaskCreateSerializer(TicketCreateSerializer):
+    """Add a task to a ticket: `parent` is its number. The task runs on the parent's
+    service and goes to the parent's team unless `assignment_team` says otherwise."""
+
+    kind = TicketKind.TASK
+    parent = serializers.SlugRelatedField(slug_field="number", queryset=Ticket.objects.all(),
+                                          help_text=_lazy("The number of the ticket the task "
+                                                          "is part of, e.g. INC0000042."))
+    # A task takes these from its parent.
+    impact = urgency = channel = service = configuration_item = customer = requester = None
+
+    scoped_fields = {**ScopedRelationsMixin.scoped_fields, "parent": Ticket}
+
+    def create(self, validated_data: dict[str, Any]) -> Ticket:
+        data = validated_data
+        return add_task(data["parent"], actor=self.context["request"].user, title=data["title"],
+                        description=data.get("description", ""),
+                        team=data.get("assignment_team"), assignee=data.get("assignee"))
+
+
+class TaskUpdateSerializer(TicketUpdateSerializer):
+    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
+
+
 # --- comments, events, attachments ----------------------------------------------------
 
 
@@ -423,6 +388,7 @@ class CommentSerializer(StrictInputMixin, serializers.ModelSerializer):
         model = Comment
         fields = ("id", "author", "body", "is_public", "created_at")
         read_only_fields = ("id", "author", "created_at")
+        select_related = ("author",)
 
 
 class TicketEventSerializer(serializers.ModelSerializer):
@@ -436,6 +402,7 @@ class TicketEventSerializer(serializers.ModelSerializer):
         fields = ("id", "created_at", "kind", "actor", "field", "old_value", "new_value",
                   "note", "comment", "is_public")
         read_only_fields = fields
+        select_related = ("actor", "comment")
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_comment(self, event: TicketEvent) -> str | None:
@@ -463,6 +430,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "content_type", "size", "uploaded_by", "created_at",
                   "download_url")
         read_only_fields = fields
+        select_related = ("uploaded_by",)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url(self, attachment: Attachment) -> str:

@@ -7,18 +7,24 @@ may not see is a 404 here exactly as in the web pages.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -26,18 +32,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from itsm.base import roles
-from itsm.base.api.exceptions import PreconditionFailed
+from itsm.base.api.concurrency import check_version, etag, if_match_version
 from itsm.base.api.filters import StrictOrderingFilter
+from itsm.base.api.inputs import require_mapping
 from itsm.base.api.parsers import GuardedJSONParser
-from itsm.base.api.permissions import ScopedQuerysetMixin, TicketAccess
+from itsm.base.api.permissions import ScopedQuerysetMixin, TicketAccess, WorkersWrite
 from itsm.base.api.throttles import TOKEN_SCOPE, TokenRateThrottle, TokenUsernameThrottle
 from itsm.converters import TICKET_NUMBER_REGEX
-from itsm.models import ApiToken, Attachment, Comment, Ticket, TicketEvent
+from itsm.filters import TaskFilterSet, TicketFilterSet
+from itsm.models import ApiToken, Ticket
 from itsm.services import add_attachment, add_comment
-from itsm.workflow import StaleVersion
 
 from . import serializers
-from .filters import TicketFilterSet
 
 LIST_FILTER_BACKENDS = [DjangoFilterBackend, StrictOrderingFilter]
 TICKET_ORDERING_FIELDS = ("number", "created_at", "updated_at", "priority", "status",
@@ -53,75 +59,6 @@ TICKET_NUMBER = OpenApiParameter(
     "number", OpenApiTypes.STR, OpenApiParameter.PATH,
     description=_lazy("The ticket number, e.g. INC0000042."),
 )
-
-
-# --- request plumbing shared by the process APIs --------------------------------------
-
-
-class PreconditionRequired(exceptions.APIException):
-    """A write that names no version: it could silently overwrite someone's change."""
-
-    status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_code = "precondition_required"
-
-
-class StaleIfMatch(PreconditionFailed):
-    """412 with the same body as a stale `version` (409): a message and `current_version`."""
-
-    def __init__(self, current_version: int):
-        super().__init__()
-        # Set after __init__, which would turn the number into a string.
-        self.detail = {
-            "detail": _("The ticket was changed by someone else; reload and try again."),
-            "current_version": current_version,
-        }
-
-
-def require_mapping(data: Any) -> Mapping:
-    """The request body as a JSON object; arrays, strings and null are a 400."""
-    if not isinstance(data, Mapping):
-        raise exceptions.ValidationError({"non_field_errors": [
-            _("Expected a JSON object, got %(type)s.") % {"type": type(data).__name__}
-        ]})
-    return data
-
-
-def etag(ticket: Ticket) -> str:
-    """The strong ETag of a ticket's current state: its version."""
-    return f'"{ticket.version}"'
-
-
-_ETAG = re.compile(r'^\s*"?(\d{1,18})"?\s*$')
-
-
-def if_match_version(request: Request) -> int | None:
-    """The version an If-Match header names, None without the header."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return None
-    match = _ETAG.match(header)
-    if match is None:
-        raise exceptions.ValidationError({"If-Match": [
-            _('Send the ETag of the ticket as you read it, e.g. If-Match: "3".')
-        ]})
-    return int(match.group(1))
-
-
-def check_version(ticket: Ticket, *, if_match: int | None, body_version: int | None) -> None:
-    """Refuse a write that names no version (428) or a stale one (412 / 409).
-
-    A stale If-Match is 412 Precondition Failed (RFC 9110); a stale `version` in the
-    body is 409 Conflict. Both answers carry `current_version`.
-    """
-    if if_match is None and body_version is None:
-        raise PreconditionRequired({"version": [
-            _("Send the version you read (in the body, or as If-Match: \"<version>\") "
-              "so that nobody's change is overwritten.")
-        ]})
-    if if_match is not None and if_match != ticket.version:
-        raise StaleIfMatch(ticket.version)
-    if body_version is not None and body_version != ticket.version:
-        raise StaleVersion(ticket.version)
 
 
 # --- tokens ---------------------------------------------------------------------------
@@ -186,13 +123,9 @@ class TokenView(APIView):
 
 
 class TicketViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
-    """Every kind of ticket, read-only, by number. Write through the kind's endpoint."""
+    """Every kind of ticket, read-only, by number. Write through the kind's resource."""
 
-    model = Ticket
     serializer_class = serializers.TicketSerializer
-    select_related = serializers.TicketSerializer.select_related
-    join_related = serializers.TicketSerializer.join_related
-    list_select_related = ()  # the list serializer reads every relation in brief
     lookup_field = "number"
     lookup_value_regex = TICKET_NUMBER_REGEX
     filter_backends = LIST_FILTER_BACKENDS
@@ -200,6 +133,121 @@ class TicketViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = (*TICKET_ORDERING_FIELDS, "kind")
     ordering = ("-created_at",)
     ordering_tiebreaker = "-id"
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(read(self.get_serializer(self.get_object())))
+
+
+def read(serializer) -> dict[str, Any]:
+    """One instance's data, its brief relations read as a page of one."""
+    if hasattr(serializer, "load_briefs"):
+        serializer.load_briefs([serializer.instance])
+    return serializer.data
+
+
+WRITE_RESPONSES = {
+    **ERROR_RESPONSES,
+    409: OpenApiResponse(description=_lazy(
+        "`version` is stale: someone changed the ticket. The body has `current_version`.")),
+    412: OpenApiResponse(description=_lazy(
+        "If-Match is stale: someone changed the ticket. The body has `current_version`.")),
+    428: OpenApiResponse(description=_lazy("Neither `version` nor If-Match was sent.")),
+}
+IF_MATCH = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description=_lazy('The ETag you read, e.g. "3"; instead of `version` in the body.'),
+)
+
+
+class TicketKindViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        viewsets.GenericViewSet):
+    """One kind's resource: list, log, read by number, and PATCH through the workflow.
+
+    No PUT and no DELETE: tickets are cancelled or closed through their status, never
+    removed. Every write is checked against the version the client read (`version` in
+    the body, or If-Match; see `itsm.base.api.concurrency`); the whole PATCH is one
+    transaction, so a refused status change also undoes the field edits sent with it.
+    A process's viewset names its serializers and FilterSet, nothing more.
+    """
+
+    serializer_class: type[serializers.TicketKindSerializer]
+    create_serializer_class: type[serializers.TicketCreateSerializer]
+    update_serializer_class: type[serializers.TicketUpdateSerializer]
+    permission_classes = [TicketAccess]
+    parser_classes = [GuardedJSONParser]
+    lookup_field = "number"
+    lookup_value_regex = TICKET_NUMBER_REGEX
+    filter_backends = LIST_FILTER_BACKENDS
+    ordering_fields = TICKET_ORDERING_FIELDS
+    ordering = ("-created_at",)
+    ordering_tiebreaker = "-id"
+    # What a requester may send in a PATCH: a status they may take (close, reopen).
+    requester_patch_fields = frozenset({"status", "note", "version"})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "serializer_class" in cls.__dict__:
+            extend_schema_view(
+                create=extend_schema(request=cls.create_serializer_class,
+                                     responses={201: cls.serializer_class, **ERROR_RESPONSES}),
+                partial_update=extend_schema(
+                    request=cls.update_serializer_class, parameters=[IF_MATCH],
+                    responses={200: cls.serializer_class, **WRITE_RESPONSES}),
+            )(cls)
+
+    def _render(self, ticket: Ticket, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=ticket.pk)
+        headers = {"ETag": etag(fresh)}
+        if status_code == status.HTTP_201_CREATED:
+            namespace = self.request.resolver_match.namespace
+            headers["Location"] = reverse(f"{namespace}:{self.basename}-detail",
+                                          kwargs={"number": fresh.number})
+        return Response(read(self.get_serializer(fresh)), status=status_code, headers=headers)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ticket = self.get_object()
+        return Response(read(self.get_serializer(ticket)), headers={"ETag": etag(ticket)})
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.create_serializer_class(data=require_mapping(request.data),
+                                                  context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            ticket = serializer.save()
+        return self._render(ticket, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ticket = self.get_object()
+        payload = require_mapping(request.data)
+        if not roles.is_worker(request.user):
+            refused = sorted(set(payload) - self.requester_patch_fields)
+            if refused:
+                raise PermissionDenied(
+                    _("You may only close or reopen your ticket; not change %(fields)s.")
+                    % {"fields": ", ".join(refused)}
+                )
+        if_match = if_match_version(request)
+        serializer = self.update_serializer_class(ticket, data=payload, partial=True,
+                                                  context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            current = type(ticket).objects.select_for_update().get(pk=ticket.pk)
+            check_version(current, if_match=if_match,
+                          body_version=serializer.validated_data.get("version"))
+            serializer.instance = current
+            serializer.save()
+        return self._render(current)
+
+
+class TaskViewSet(TicketKindViewSet):
+    """Tasks: work items of other tickets. Create one with the parent's number in
+    `parent`; it appears on the parent's page and in its team's queue."""
+
+    permission_classes = [TicketAccess, WorkersWrite]
+    serializer_class = serializers.TaskSerializer
+    create_serializer_class = serializers.TaskCreateSerializer
+    update_serializer_class = serializers.TaskUpdateSerializer
+    filterset_class = TaskFilterSet
 
 
 class TicketChildMixin(ScopedQuerysetMixin):
@@ -220,7 +268,7 @@ class TicketChildMixin(ScopedQuerysetMixin):
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no ticket
-            return self.model.objects.none()
+            return self.get_serializer_class().Meta.model.objects.none()
         return super().get_queryset().filter(ticket=self.get_ticket())
 
     def get_serializer_context(self) -> dict[str, Any]:
@@ -234,9 +282,7 @@ class TicketCommentsView(TicketChildMixin, generics.ListCreateAPIView):
     """A ticket's comments (GET) and a new one (POST). Requesters see public ones
     only and their own comments are always public."""
 
-    model = Comment
     serializer_class = serializers.CommentSerializer
-    select_related = ("author",)
     parser_classes = [GuardedJSONParser]
 
     @extend_schema(responses={200: serializers.CommentSerializer(many=True),
@@ -264,9 +310,7 @@ class TicketCommentsView(TicketChildMixin, generics.ListCreateAPIView):
 class TicketEventsView(TicketChildMixin, generics.ListAPIView):
     """A ticket's timeline, oldest first; requesters see the public entries only."""
 
-    model = TicketEvent
     serializer_class = serializers.TicketEventSerializer
-    select_related = ("actor", "comment")
 
 
 @extend_schema(parameters=[TICKET_NUMBER])
@@ -277,9 +321,7 @@ class TicketAttachmentsView(TicketChildMixin, generics.ListCreateAPIView):
     user may see the ticket and always serves the file as an attachment.
     """
 
-    model = Attachment
     serializer_class = serializers.AttachmentSerializer
-    select_related = ("uploaded_by",)
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses={200: serializers.AttachmentSerializer(many=True),

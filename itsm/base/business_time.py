@@ -111,6 +111,13 @@ class WorkingCalendar:
         """Whether any weekday has a working segment at all."""
         return any(self._spans)
 
+    @property
+    def is_round_the_clock(self) -> bool:
+        """Whether every moment is working time (24×7, no holidays): business time is
+        then plain elapsed time."""
+        whole_day = ((timedelta(0), timedelta(days=1)),)
+        return not self.holidays and all(spans == whole_day for spans in self._spans)
+
 
 def is_working_time(cal: WorkingCalendar, moment: datetime) -> bool:
     """Whether the SLA clock runs at ``moment`` (the wall clock is inside a segment)."""

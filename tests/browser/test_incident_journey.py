@@ -26,8 +26,14 @@ def test_agent_resolves_an_incident_and_the_requester_sees_it(live_server, brows
     agent_page.goto(f"{base}/incidents/new/")
     agent_page.fill("#id_title", "Outlook cannot connect to the mail server")
     agent_page.fill("#id_description", "Since 09:00, error 0x800CCC0E.")
-    agent_page.select_option("#id_requester", label="Rob Requester")
-    agent_page.select_option("#id_service", label="Email")
+    # People and services are typed, with suggestions from the server as one types.
+    agent_page.locator("#id_requester").press_sequentially("Rob")
+    agent_page.wait_for_selector("#id_requester-options option[value='req.rob']",
+                                 state="attached")
+    agent_page.fill("#id_requester", "req.rob")
+    agent_page.locator("#id_service").press_sequentially("Ema")
+    agent_page.wait_for_selector("#id_service-options option[value='email']", state="attached")
+    agent_page.fill("#id_service", "email")
     agent_page.get_by_role("button", name="Log incident").click()
     agent_page.wait_for_url("**/incidents/INC*/")
     number = agent_page.url.rstrip("/").rsplit("/", 1)[-1]

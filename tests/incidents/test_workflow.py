@@ -196,7 +196,7 @@ def test_every_worker_role_can_work_incidents(persona, incident):
 
 
 def test_requester_may_reopen_within_the_window(incident, agent, requester, settings):
-    settings.REOPEN_WINDOW_DAYS = 3
+    settings.WORKFLOWS = {"incident": {"reopen_window_days": 3}}
     bring_to(incident, S.RESOLVED, agent)
     with time_machine.travel(timezone.now() + timedelta(days=2)):
         workflow.transition(incident, S.IN_PROGRESS, actor=requester, note="Broken again")
@@ -204,7 +204,7 @@ def test_requester_may_reopen_within_the_window(incident, agent, requester, sett
 
 
 def test_requester_may_not_reopen_after_the_window(incident, agent, requester, settings):
-    settings.REOPEN_WINDOW_DAYS = 3
+    settings.WORKFLOWS = {"incident": {"reopen_window_days": 3}}
     bring_to(incident, S.RESOLVED, agent)
     with time_machine.travel(timezone.now() + timedelta(days=4)):
         with pytest.raises(PermissionDenied, match="reopen window"):

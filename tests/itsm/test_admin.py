@@ -25,10 +25,11 @@ from catalog.models import (
 )
 from catalog.services import record_revision
 from incidents.models import Incident
-from incidents.services import EDITABLE_FIELDS
+from incidents.process import IncidentProcess
 from itsm import workflow
 from itsm.choices import EventKind
-from itsm.models import ApiToken, PriorityRule, TicketEvent, TicketSequence
+from itsm.models import ApiToken, PriorityRule, SavedFilter, TicketEvent, TicketSequence
+from itsm.task_kind import add_task
 
 from ..factories import ServiceFactory, TeamFactory, UserFactory, make_incident
 
@@ -59,6 +60,8 @@ def every_kind_of_row(admin, incident, service, team):
     StandardChange.objects.create(service=service, name="Raise quota",
                                   implementation_plan="Set the quota.")
     record_revision(service, admin)
+    add_task(incident, actor=admin, title="Check the mail gateway")
+    SavedFilter.objects.create(owner=admin, name="P1 open", query="queue=open&priority=1")
     # A transactional test elsewhere may have flushed the rows the migrations seed.
     PriorityRule.objects.get_or_create(impact=1, urgency=1, defaults={"priority": 1})
     assert TicketSequence.objects.exists()
@@ -126,7 +129,7 @@ def test_incidents_cannot_be_added_or_deleted_in_the_admin(signed_in_admin, inci
 def test_the_incident_form_edits_only_what_an_agent_may_edit(signed_in_admin, incident):
     response = signed_in_admin.get(admin_url(Incident, "change", incident.pk))
     fields = set(response.context["adminform"].form.fields)
-    assert fields == {*EDITABLE_FIELDS, "shown_version"}
+    assert fields == {*IncidentProcess.editable_fields, "shown_version"}
     assert {"status", "assignee", "assignment_team", "priority", "version"}.isdisjoint(fields)
 
 

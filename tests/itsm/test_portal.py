@@ -156,7 +156,8 @@ def test_ticket_page_shows_the_public_timeline_only(client, requester, agent, in
     assert "We are looking at it" in page
     assert "Probably user error" not in page
     assert "internal" not in page
-    assert all(event.is_public for event in response.context["timeline"])
+    assert all(event.is_public for entry in response.context["timeline"]
+               for event in entry.events)
 
 
 def test_staff_viewing_the_portal_page_also_see_only_public_entries(client, agent, incident):
@@ -237,7 +238,7 @@ def test_reopen_needs_a_reason(client, requester, agent, incident):
 
 
 def test_reopen_is_refused_after_the_window(client, requester, agent, incident, settings):
-    settings.REOPEN_WINDOW_DAYS = 7
+    settings.WORKFLOWS = {"incident": {"reopen_window_days": 7}}
     incident = resolve(incident, agent, when=timezone.now() - timedelta(days=8))
     client.force_login(requester)
     response = client.get(ticket_url(incident))

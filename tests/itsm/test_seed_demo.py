@@ -128,7 +128,7 @@ def test_refuses_a_database_with_other_tickets(agent):
 
 def test_calendars_and_an_sla_for_every_service(seeded):
     from catalog.models import Calendar, ServiceLevelAgreement, sla_for
-    from itsm.management.commands.seed_demo import CUSTOMER_SLA, OFFICE_CALENDAR, SERVICES
+    from itsm.demo import CUSTOMER_SLA, OFFICE_CALENDAR, SERVICES
 
     office = Calendar.objects.get(name=OFFICE_CALENDAR)
     assert sorted(office.periods.values_list("weekday", flat=True)) == [0, 1, 2, 3, 4]

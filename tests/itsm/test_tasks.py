@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
-from incidents.services import auto_close_resolved
-from incidents.tasks import auto_close_resolved_incidents_task
 from itsm import workflow
 from itsm.base import roles
 from itsm.celery import app as celery_app
 from itsm.choices import EventKind
+from itsm.services import auto_close_resolved
+from itsm.tasks import auto_close_resolved_task as auto_close_resolved_incidents_task
 
 from ..factories import ServiceFactory, TeamFactory, UserFactory, make_incident
 
@@ -41,7 +41,7 @@ def resolved_incident(agent, requester, service, *, days_ago: float) -> Incident
 @pytest.mark.django_db
 def test_auto_close_closes_only_incidents_resolved_longer_than_the_setting(
         settings, agent, requester, service):
-    settings.AUTO_CLOSE_DAYS = 7
+    settings.WORKFLOWS = {"incident": {"auto_close_days": 7}}
     old = resolved_incident(agent, requester, service, days_ago=8)
     recent = resolved_incident(agent, requester, service, days_ago=6)
 
@@ -58,7 +58,7 @@ def test_auto_close_closes_only_incidents_resolved_longer_than_the_setting(
 
 @pytest.mark.django_db
 def test_auto_close_twice_closes_once(settings, agent, requester, service):
-    settings.AUTO_CLOSE_DAYS = 7
+    settings.WORKFLOWS = {"incident": {"auto_close_days": 7}}
     incident = resolved_incident(agent, requester, service, days_ago=10)
     assert auto_close_resolved() == 1
     events = incident.events.count()
@@ -73,7 +73,7 @@ def test_auto_close_twice_closes_once(settings, agent, requester, service):
 
 @pytest.mark.django_db
 def test_auto_close_is_off_when_the_setting_is_zero(settings, agent, requester, service):
-    settings.AUTO_CLOSE_DAYS = 0
+    settings.WORKFLOWS = {"incident": {"auto_close_days": 0}}
     incident = resolved_incident(agent, requester, service, days_ago=400)
     assert auto_close_resolved() == 0
     incident.refresh_from_db()
@@ -82,7 +82,7 @@ def test_auto_close_is_off_when_the_setting_is_zero(settings, agent, requester, 
 
 @pytest.mark.django_db
 def test_the_task_runs_the_service(settings, agent, requester, service):
-    settings.AUTO_CLOSE_DAYS = 7
+    settings.WORKFLOWS = {"incident": {"auto_close_days": 7}}
     incident = resolved_incident(agent, requester, service, days_ago=9)
     assert auto_close_resolved_incidents_task.apply().get() == 1
     incident.refresh_from_db()
@@ -134,7 +134,7 @@ def test_a_real_worker_closes_an_old_incident_through_redis(settings, monkeypatc
     agent = UserFactory(roles=[roles.AGENT])
     service = ServiceFactory(owner_team=TeamFactory(members=[agent]))
     incident = resolved_incident(agent, UserFactory(roles=[roles.REQUESTER]), service,
-                                 days_ago=settings.AUTO_CLOSE_DAYS + 1)
+                                 days_ago=8)
     # A queue of its own, so a worker of another run on the same Redis cannot take it.
     queue = f"test-{uuid.uuid4().hex}"
     try:

@@ -25,7 +25,7 @@ def test_home_sends_anonymous_users_to_login(client):
 
 
 @pytest.mark.parametrize("persona,target", [
-    ("requester", "portal:home"), ("agent", "incidents:list"), ("manager", "incidents:list"),
+    ("requester", "portal:home"), ("agent", "work"), ("manager", "work"),
 ], indirect=["persona"])
 def test_home_sends_each_role_to_its_start_page(client, persona, target):
     client.force_login(persona)

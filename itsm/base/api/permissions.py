@@ -7,8 +7,6 @@ refuse again whatever the role rules forbid for a particular ticket.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -35,34 +33,34 @@ class TicketAccess(BasePermission):
         return not is_read_only_role(user)
 
 
-class ScopedQuerysetMixin:
-    """`get_queryset()` for every API view: visible rows, with their relations joined.
+class WorkersWrite(BasePermission):
+    """Only the people who work tickets write here (the desk's own work items):
+    anyone else is refused before their input is looked at."""
 
-    Views name the `model`, what to `select_related` / `prefetch_related` (so lists run
-    a constant number of queries) and nothing else about scoping.
+    message = _("Only the service desk works these.")
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or roles.is_worker(request.user)
+
+
+class ScopedQuerysetMixin:
+    """`get_queryset()` for every API view: the rows the user may see, with the
+    relations their serializer reads.
+
+    How a list reads its relations is declared once, by its serializer: a
+    `PreparedReadMixin` serializer reads its brief relations for the whole page itself,
+    and `Meta.select_related` / `Meta.prefetch_related` name the rest. A view names
+    neither; its `model` is its serializer's unless it says otherwise.
     """
 
-    model: type[Model]
-    select_related: tuple[str, ...] = ()
-    prefetch_related: tuple[Any, ...] = ()
-    # The few small relations worth a join; the rest of `select_related` is prefetched.
-    join_related: tuple[str, ...] = ()
-    # What a list selects instead, when its serializer reads relations in brief for the
-    # whole page (`BriefingListSerializer`); None: the same as `select_related`.
-    list_select_related: tuple[str, ...] | None = None
+    model: type[Model] | None = None
 
     def get_queryset(self) -> QuerySet:
-        queryset = self.model.objects.visible_to(self.request.user)
-        related = self.select_related
-        if self.list_select_related is not None and getattr(self, "action", None) == "list":
-            related = self.list_select_related
-        if related:
-            # Mostly fetched one query per relation, not joined: PostgreSQL spends longer
-            # planning a query with many joins than running it (5-50 ms for the ten tables
-            # of an incident with its relations); a few joins plan in about a millisecond.
-            joined = [name for name in related if name in self.join_related]
-            fetched = [name for name in related if name not in self.join_related]
-            queryset = queryset.select_related(*joined).prefetch_related(*fetched)
-        if self.prefetch_related:
-            queryset = queryset.prefetch_related(*self.prefetch_related)
+        meta = self.get_serializer_class().Meta
+        model = self.model or meta.model
+        queryset = model.objects.visible_to(self.request.user)
+        if getattr(meta, "select_related", ()):
+            queryset = queryset.select_related(*meta.select_related)
+        if getattr(meta, "prefetch_related", ()):
+            queryset = queryset.prefetch_related(*meta.prefetch_related)
         return queryset

@@ -1,0 +1,74 @@
+"""Incidents as the core's process registry knows them (registered in IncidentsConfig)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from itsm.choices import TicketKind
+from itsm.models import Ticket
+from itsm.registry import PortalOffer, Process, RowFlag
+
+from .models import Incident
+from .services import validate_parent
+from .workflow import INCIDENT_WORKFLOW
+
+MAJOR = RowFlag("flag-major", _("MAJOR"), _("Major incident"))
+
+
+class IncidentProcess(Process):
+    kind = TicketKind.INCIDENT
+    prefix = "INC"
+    model = Incident
+    workflow = INCIDENT_WORKFLOW
+    label = _("Incident")
+    label_plural = _("Incidents")
+    url_namespace = "incidents"
+    url_prefix = "incidents/"
+    urls = "incidents.urls"
+    api_urls = "incidents.api.urls"
+    api_prefix = "incidents/"
+    position = 10
+    editable_fields = (*Process.editable_fields, "is_major", "parent")
+    detail_panel = "incidents/_panel.html"
+    detail_related = ("parent",)
+    portal_offer = PortalOffer(_("Report a problem"), "portal:incident-create",
+                               _("Something does not work as it should."), primary=True)
+
+    def prepare(self, fields: dict[str, Any], *, actor, requester, when=None
+                ) -> dict[str, Any]:
+        validate_parent(None, fields.get("parent"))
+        return fields
+
+    def validate_changes(self, ticket: Ticket, changes: dict[str, Any]) -> dict[str, Any]:
+        if "parent" in changes:
+            validate_parent(ticket, changes["parent"])
+        return changes
+
+    def detail_context(self, request, ticket: Ticket) -> dict[str, Any]:
+        return {
+            "children": Incident.objects.visible_to(request.user).filter(parent=ticket)
+            .only("number", "title", "status", "kind", "priority").order_by("number"),
+            "head_flags": [MAJOR] if ticket.is_major else [],
+        }
+
+    def row_flags(self, ids: list[int]) -> dict[int, list[RowFlag]]:
+        return {pk: [MAJOR] for pk in
+                Incident.objects.filter(pk__in=ids, is_major=True).values_list("pk", flat=True)}
+
+    def get_filterset(self) -> type:
+        from .filters import IncidentFilterSet
+
+        return IncidentFilterSet
+
+    def get_edit_form(self) -> type:
+        from .forms import IncidentEditForm
+
+        return IncidentEditForm
+
+    @property
+    def demo(self):
+        from .demo import write_history
+
+        return write_history

@@ -1,0 +1,190 @@
+"""The process registry: what the core knows of each kind of ticket.
+
+The core knows no process by name (DESIGN.md §1). Each process app describes its kind
+once, as a `Process`, and registers it in its `AppConfig.ready()`; the Task kind is the
+core's own and registers the same way. Everything generic — numbering, the workflow
+engine, the queue, ticket pages, the portal, notifications, the tickets API, the demo
+data — asks the registry. A kind is registered once and never overwritten (NetBox's
+application registry works the same way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from .models import Ticket
+    from .workflow import Workflow
+
+
+@dataclass(frozen=True)
+class PortalOffer:
+    """What the portal's home offers for a kind: a button to a page of the process."""
+
+    label: str | Promise
+    url_name: str
+    description: str | Promise = ""
+    # The portal's main "report" button; one kind offers it.
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class RowFlag:
+    """A short mark on a queue row (e.g. "MAJOR"), with its tooltip."""
+
+    css: str
+    text: str | Promise
+    title: str | Promise = ""
+
+
+class Process:
+    """One kind of work: its model, numbering, workflow and what its pages add.
+
+    A process app subclasses this, sets the attributes and overrides the hooks it
+    needs; the defaults are what a plain kind of ticket does.
+    """
+
+    kind: str  # the stored `Ticket.kind`, e.g. "incident"
+    prefix: str  # of its numbers, e.g. "INC"
+    model: type[Ticket]
+    workflow: Workflow
+    label: str | Promise
+    label_plural: str | Promise
+    # Its desk pages are included under /<url_prefix>/ with this namespace, and its API
+    # resource under /api/v1/<api_prefix>/ (namespace "<url_namespace>-api").
+    url_namespace: str
+    url_prefix: str
+    urls: str  # module of the desk pages, e.g. "incidents.urls"
+    api_urls: str | None = None
+    api_prefix: str = ""
+    # Shown in menus and lists in this order.
+    position: int = 100
+    # Fields an agent edits directly (status and assignment go through the workflow).
+    editable_fields: tuple[str, ...] = ("title", "description", "impact", "urgency",
+                                        "service", "configuration_item", "customer",
+                                        "channel")
+    # What a requester chooses when logging one for themself; the rest is the desk's.
+    requester_fields: tuple[str, ...] = ("title", "description", "service", "urgency")
+    # The template of the kind's own part of its detail page, if it has one.
+    detail_panel: str | None = None
+    portal_offer: PortalOffer | None = None
+    # May agents add tasks to tickets of this kind?
+    has_tasks: bool = True
+    # May requesters log tickets of this kind for themselves (portal, API)?
+    requesters_may_log: bool = True
+    # Does the desk log tickets of this kind on their own page ("New …")? Tasks are
+    # added to their parent instead.
+    desk_create: bool = True
+    # Relations of the kind's own that its detail page shows (read one query each).
+    detail_related: tuple[str, ...] = ()
+
+    # --- hooks ---------------------------------------------------------------------
+
+    def prepare(self, fields: dict[str, Any], *, actor, requester, when=None
+                ) -> dict[str, Any]:
+        """Check and complete a new ticket's own fields before it opens (raise a
+        ValidationError naming the field); the core did the shared ones."""
+        return fields
+
+    def validate_changes(self, ticket: Ticket, changes: dict[str, Any]) -> dict[str, Any]:
+        """Check an edit of the kind's own fields (raise a ValidationError naming the
+        field); may add the changes they imply."""
+        return changes
+
+    def detail_context(self, request, ticket: Ticket) -> dict[str, Any]:
+        """What the kind's detail panel needs besides the ticket."""
+        return {}
+
+    def row_flags(self, ids: list[int]) -> dict[int, list[RowFlag]]:
+        """Marks for the queue rows of this kind with these ticket ids (one query)."""
+        return {}
+
+    demo: Callable[..., int] | None = None  # (desk, rng, now) -> tickets written
+
+    def get_create_form(self) -> type:
+        """The desk's form to log one (`itsm.forms.TicketCreateForm` unless the kind
+        has its own)."""
+        from .forms import TicketCreateForm
+
+        return TicketCreateForm
+
+    def get_filterset(self) -> type:
+        """The FilterSet of the kind's queue and API (the core's unless it has its own)."""
+        from .filters import TicketFilterSet
+
+        return TicketFilterSet
+
+    def get_edit_form(self) -> type:
+        from .forms import TicketEditForm
+
+        return TicketEditForm
+
+    def get_portal_form(self) -> type | None:
+        """The requester's form to log one in the portal; None: the portal offers none."""
+        if not self.requesters_may_log or self.portal_offer is None:
+            return None
+        from .forms import PortalTicketForm
+
+        return PortalTicketForm
+
+    # --- derived -------------------------------------------------------------------
+
+    def detail_url(self, number: str) -> str:
+        return reverse(f"{self.url_namespace}:detail", args=[number])
+
+    def __repr__(self) -> str:
+        return f"<Process {self.kind}>"
+
+
+class AlreadyRegistered(Exception):
+    pass
+
+
+_processes: dict[str, Process] = {}
+
+
+def register(process: Process) -> Process:
+    """Register a kind once; a second registration of the kind or its prefix is a bug."""
+    if process.kind in _processes:
+        raise AlreadyRegistered(f"kind {process.kind!r} is registered already")
+    if any(other.prefix == process.prefix for other in _processes.values()):
+        raise AlreadyRegistered(f"number prefix {process.prefix!r} is taken")
+    if process.workflow.kind != process.kind:
+        raise ValueError(f"{process!r} has the workflow of {process.workflow.kind!r}")
+    _processes[process.kind] = process
+    return process
+
+
+def processes() -> Iterator[Process]:
+    """Every registered kind, in menu order."""
+    return iter(sorted(_processes.values(), key=lambda p: (p.position, p.kind)))
+
+
+def kinds() -> list[str]:
+    return [process.kind for process in processes()]
+
+
+def process_for(ticket_or_kind: Ticket | str) -> Process:
+    """The process of a ticket or kind; KeyError for a kind nobody registered."""
+    kind = ticket_or_kind if isinstance(ticket_or_kind, str) else ticket_or_kind.kind
+    return _processes[kind]
+
+
+def find(kind: str) -> Process | None:
+    return _processes.get(kind)
+
+
+def ticket_url(kind: str, number: str) -> str:
+    """Where an agent opens a ticket: its kind's page, else the generic ticket page."""
+    process = _processes.get(kind)
+    if process is not None:
+        try:
+            return process.detail_url(number)
+        except NoReverseMatch:
+            pass
+    return reverse("tickets:detail", args=[number])

@@ -1,0 +1,158 @@
+"""The Task kind (TSK…): work items with a parent ticket.
+
+open → in_progress → done; cancelled from open or in progress (DESIGN.md §2). A task
+is the core's own kind, because every process splits work off into tasks (request
+fulfilment, change implementation, routine runs); it registers with the process
+registry like any other kind (`ItsmConfig.ready`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from . import registry
+from .choices import TicketKind
+from .models import Task, TaskStatus, Ticket
+from .workflow import Transition, Workflow
+
+S = TaskStatus
+
+TASK_WORKFLOW = Workflow(
+    kind=TicketKind.TASK,
+    statuses=TaskStatus,
+    initial=S.OPEN,
+    resolved=frozenset({S.DONE}),
+    closed=frozenset({S.DONE, S.CANCELLED}),
+    transitions=(
+        Transition("start", _lazy("Start work"), frozenset({S.OPEN}), S.IN_PROGRESS),
+        Transition("complete", _lazy("Complete"), frozenset({S.OPEN, S.IN_PROGRESS}), S.DONE),
+        Transition("cancel", _lazy("Cancel"), frozenset({S.OPEN, S.IN_PROGRESS}), S.CANCELLED,
+                   requires=("note",)),
+    ),
+)
+
+
+class TaskProcess(registry.Process):
+    kind = TicketKind.TASK
+    prefix = "TSK"
+    model = Task
+    workflow = TASK_WORKFLOW
+    label = _lazy("Task")
+    label_plural = _lazy("Tasks")
+    url_namespace = "tasks"
+    url_prefix = "tasks/"
+    urls = "itsm.task_urls"
+    api_urls = "itsm.api.task_urls"
+    api_prefix = "tasks/"
+    position = 90
+    editable_fields = ("title", "description", "impact", "urgency")
+    detail_panel = "itsm/tasks/_panel.html"
+    has_tasks = False
+    requesters_may_log = False
+    desk_create = False
+
+    @property
+    def demo(self):
+        return demo
+
+    def get_filterset(self) -> type:
+        from .filters import TaskFilterSet
+
+        return TaskFilterSet
+
+    def prepare(self, fields: dict[str, Any], *, actor, requester, when=None
+                ) -> dict[str, Any]:
+        parent = fields.get("parent")
+        if parent is None:
+            raise ValidationError({"parent": _("A task needs the ticket it is part of.")})
+        if parent.kind == TicketKind.TASK:
+            raise ValidationError({"parent": _("%(number)s is itself a task; add the task "
+                                               "to the ticket it belongs to.")
+                                   % {"number": parent.number}})
+        if parent.closed_at is not None and (when is None or when >= parent.closed_at):
+            raise ValidationError({"parent": _("%(number)s is closed.")
+                                   % {"number": parent.number}})
+        # A task runs on its parent's service and for its customer.
+        for name in ("service", "customer", "configuration_item"):
+            if fields.get(name) is None:
+                fields[name] = getattr(parent, name)
+        fields.setdefault("channel", parent.channel)
+        return fields
+
+    def detail_context(self, request, ticket: Ticket) -> dict[str, Any]:
+        return {"parent": Ticket.objects.visible_to(request.user)
+                .filter(pk=ticket.parent_id).only("number", "kind", "title", "status").first()}
+
+
+def add_task(parent: Ticket, *, actor, title: str, description: str = "", team=None,
+             assignee=None, when=None) -> Task:
+    """Add a task to `parent`, for `team` (the parent's team by default)."""
+    from .services import create_ticket
+
+    if team is None and assignee is None:
+        team = parent.assignment_team
+    return create_ticket(TicketKind.TASK, actor=actor, requester=actor, team=team,
+                         assignee=assignee, when=when, parent=parent, title=title,
+                         description=description, impact=parent.impact,
+                         urgency=parent.urgency)
+
+
+# What the desk splits off its urgent tickets: (title, instructions, which team).
+DEMO_TASKS = (
+    ("Inform the affected business units",
+     "Post a status update on the intranet and mail the business contacts of the customers "
+     "affected; repeat every hour until the ticket is resolved.", "first line"),
+    ("Check the monitoring for related alerts",
+     "Look for alerts on the service's CIs in the hour before the ticket was logged and "
+     "note them here.", "owner"),
+    ("Post-incident review",
+     "Collect the timeline, the cause and the fix; propose how to prevent a repeat.",
+     "owner"),
+)
+
+
+def demo(desk, rng, now, *, days: int, per_day: float, progress) -> int:
+    """Tasks on the urgent tickets the other kinds' demo steps wrote: worked by their
+    teams while the parent was open, done by the time it was resolved."""
+    from datetime import timedelta
+
+    from .demo import FIRST_LINE
+    from .workflow import assign, transition
+
+    parents = list(Ticket.objects.exclude(kind=TicketKind.TASK).filter(priority__lte=2)
+                   .exclude(assignment_team=None).select_related("service__owner_team")
+                   .order_by("created_at", "pk"))
+    written = 0
+    for done, parent in enumerate(parents, start=1):
+        chosen = DEMO_TASKS if parent.priority == 1 else DEMO_TASKS[:rng.randint(0, 2)]
+        for title, instructions, who in chosen:
+            if title.startswith("Post-incident") and parent.resolved_at is None:
+                continue
+            team = (desk.teams[FIRST_LINE] if who == "first line" or parent.service is None
+                    else parent.service.owner_team)
+            start = parent.created_at + timedelta(minutes=rng.uniform(10, 40))
+            if parent.resolved_at is not None and title.startswith("Post-incident"):
+                start = parent.resolved_at + timedelta(hours=rng.uniform(2, 20))
+            if start > now or (parent.closed_at is not None and start >= parent.closed_at):
+                continue
+            lead = team.lead or desk.agent(rng, team)
+            task = add_task(parent, actor=lead, title=title, description=instructions,
+                            team=team, when=start)
+            written += 1
+            worker = desk.agent(rng, team)
+            begun = start + timedelta(minutes=rng.uniform(5, 60))
+            if begun > now:
+                continue
+            assign(task, actor=worker, assignee=worker, when=begun)
+            transition(task, S.IN_PROGRESS, actor=worker, when=begun)
+            finished = begun + timedelta(minutes=rng.uniform(20, 240))
+            if finished <= now and (parent.resolved_at is None or title.startswith("Post")
+                                    or finished <= parent.resolved_at + timedelta(hours=1)):
+                transition(task, S.DONE, actor=worker, when=finished)
+        if done % 50 == 0 or done == len(parents):
+            progress(str(TaskProcess.label_plural), done, len(parents))
+    return written
