@@ -24,6 +24,8 @@ class IncidentProcess(Process):
     workflow = INCIDENT_WORKFLOW
     label = _("Incident")
     label_plural = _("Incidents")
+    create_label = _("New incident")
+    submit_label = _("Log incident")
     url_namespace = "incidents"
     url_prefix = "incidents/"
     urls = "incidents.urls"

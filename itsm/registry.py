@@ -55,6 +55,9 @@ class Process:
     workflow: Workflow
     label: str | Promise
     label_plural: str | Promise
+    # The desk's button to log one ("New incident") and the form's submit ("Log incident").
+    create_label: str | Promise = ""
+    submit_label: str | Promise = ""
     # Its desk pages are included under /<url_prefix>/ with this namespace, and its API
     # resource under /api/v1/<api_prefix>/ (namespace "<url_namespace>-api").
     url_namespace: str

@@ -144,6 +144,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("sv", _("Swedish")), ("nl", _("Dutch")),
              ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates European style, 24-hour clock (itsm/formats/en).
+FORMAT_MODULE_PATH = ["itsm.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
