@@ -509,6 +509,10 @@ class Notification(models.Model):
         SLA_WARNING = "sla_warning", _("SLA warning")
         SLA_BREACH = "sla_breach", _("SLA breach")
         SLA_ESCALATION = "sla_escalation", _("SLA escalation")
+        REPLY = "reply", _("Reply from the service desk")
+        REQUESTER_REPLY = "requester_reply", _("Reply from the requester")
+        ASSIGNED = "assigned", _("Assigned to you or your team")
+        RESOLVED = "resolved", _("Ticket resolved")
 
     # A person of the desk, or an outside party (a supplier) known only by address.
     user = models.ForeignKey(

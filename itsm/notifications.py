@@ -1,25 +1,32 @@
-"""Telling people about SLA warnings, breaches and escalations: in the app, then by
-email.
+"""Telling people what happened to their tickets: in the app, then by email.
 
-The only writer of `Notification` rows. The SLA scan decides who was flagged (once
-each, even on two workers) and `itsm.escalation` where a breach escalates to; this
-module decides who hears about it, renders what they read, and hands the email to
-Celery once the scan's transaction has committed.
+The only writer of `Notification` rows. The conversation (a public reply to the
+requester, a requester's reply to the desk), assignment to a person or a team, and a
+resolution are told by the writers that make them happen (`itsm.services.add_comment`,
+`itsm.workflow.assign` and `transition` call this module explicitly); SLA warnings,
+breaches and escalations by the SLA scan. Rows are written in the writer's
+transaction and each email is handed to Celery once it commits, so a broker outage
+never fails the save; the recipient's preferences say which kinds also come by email.
+Each message is written in its reader's language.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from . import registry
+from .base import roles
 from .escalation import Escalation
-from .models import Notification, Ticket, User
+from .models import Comment, Notification, Preferences, Ticket, User
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +41,114 @@ TEMPLATES = {
     Notification.Kind.SLA_WARNING: "itsm/email/sla_warning.txt",
     Notification.Kind.SLA_BREACH: "itsm/email/sla_breach.txt",
     Notification.Kind.SLA_ESCALATION: "itsm/email/sla_escalation.txt",
+    Notification.Kind.REPLY: "itsm/email/reply.txt",
+    Notification.Kind.REQUESTER_REPLY: "itsm/email/requester_reply.txt",
+    Notification.Kind.ASSIGNED: "itsm/email/assigned.txt",
+    Notification.Kind.RESOLVED: "itsm/email/resolved.txt",
 }
+
+# Writing history (the demo data, an import) tells nobody: it is not news.
+_silenced: ContextVar[bool] = ContextVar("itsm_notifications_silenced", default=False)
+
+
+@contextmanager
+def silenced() -> Iterator[None]:
+    """Write without telling anyone, e.g. while history is generated or imported."""
+    token = _silenced.set(True)
+    try:
+        yield
+    finally:
+        _silenced.reset(token)
+
+
+def language_of(person: User | None) -> str:
+    """The language a person reads the desk in: their choice, else the desk's."""
+    if person is not None:
+        chosen = (Preferences.objects.filter(user_id=person.pk)
+                  .values_list("language", flat=True).first())
+        if chosen:
+            return chosen
+    return settings.LANGUAGE_CODE
+
+
+def link(ticket: Ticket, *, for_requester: bool) -> str:
+    """The ticket's page for its reader, as an absolute URL for an email."""
+    path = (reverse("portal:ticket", args=[ticket.number]) if for_requester
+            else registry.ticket_url(ticket.kind, ticket.number))
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _people(people: Iterable[User | None], *, besides: User | None = None) -> list[User]:
+    """Each active person once, not the one who acted."""
+    chosen: dict[int, User] = {}
+    for person in people:
+        if (person is not None and person.is_active
+                and (besides is None or person.pk != besides.pk)):
+            chosen.setdefault(person.pk, person)
+    return list(chosen.values())
+
+
+def tell(people: Iterable[User], ticket: Ticket, kind: str, **context) -> list[Notification]:
+    """Write one notification per person, in their language, and queue their emails."""
+    if _silenced.get():
+        return []
+    rows = []
+    for person in people:
+        for_requester = not roles.is_staff_reader(person)
+        with translation.override(language_of(person)):
+            text = render_to_string(TEMPLATES[kind], {
+                "ticket": ticket, "person": person, "link": link(ticket,
+                                                                  for_requester=for_requester),
+                **context})
+        subject, _newline, body = text.strip().partition("\n")
+        rows.append(Notification(user=person, ticket=ticket, kind=kind,
+                                 subject=subject.strip()[:255], body=body.strip() + "\n"))
+    created = Notification.objects.bulk_create(rows)
+    schedule_emails(n.pk for n in created)
+    return created
+
+
+def team_people(team) -> list[User]:
+    """Who hears about a team's ticket with nobody on it: the lead, else the members."""
+    if team is None:
+        return []
+    if team.lead_id is not None and team.lead.is_active:
+        return [team.lead]
+    return list(team.members.filter(is_active=True))
+
+
+def comment_added(ticket: Ticket, comment: Comment) -> list[Notification]:
+    """A public reply from the desk goes to the requester; a requester's (or their
+    colleague's) reply goes to the assignee, else the team."""
+    author = comment.author
+    if roles.is_worker(author):
+        if not comment.is_public:
+            return []
+        return tell(_people([ticket.requester], besides=author), ticket,
+                    Notification.Kind.REPLY, comment=comment)
+    people = [ticket.assignee] if ticket.assignee_id else team_people(ticket.assignment_team)
+    return tell(_people(people, besides=author), ticket, Notification.Kind.REQUESTER_REPLY,
+                comment=comment)
+
+
+def assigned(ticket: Ticket, actor, *, team_changed: bool, assignee_changed: bool,
+             opening: bool = False) -> list[Notification]:
+    """Assignment to you, or a ticket passed to your team while nobody in it has it.
+    A new ticket's team hears nothing: it shows in the team's queue."""
+    if assignee_changed and ticket.assignee_id is not None:
+        people = _people([ticket.assignee], besides=actor)
+    elif team_changed and ticket.assignee_id is None and not opening:
+        people = _people(team_people(ticket.assignment_team), besides=actor)
+    else:
+        return []
+    return tell(people, ticket, Notification.Kind.ASSIGNED, actor=actor,
+                to_team=ticket.assignee_id is None)
+
+
+def resolved(ticket: Ticket, actor) -> list[Notification]:
+    """The requester hears that their ticket is resolved, and how."""
+    return tell(_people([ticket.requester], besides=actor), ticket,
+                Notification.Kind.RESOLVED, actor=actor)
 
 
 def sla_recipients(ticket: Ticket, kind: str) -> list[User]:

@@ -182,6 +182,15 @@ def find(kind: str) -> Process | None:
     return _processes.get(kind)
 
 
+def concrete(ticket: Ticket) -> Ticket:
+    """The ticket as its kind's model (an Incident, a Task), read if it is a plain
+    Ticket row; a kind nobody registered stays a Ticket."""
+    process = _processes.get(ticket.kind)
+    if process is None or isinstance(ticket, process.model):
+        return ticket
+    return process.model.objects.get(pk=ticket.pk)
+
+
 def ticket_url(kind: str, number: str) -> str:
     """Where an agent opens a ticket: its kind's page, else the generic ticket page."""
     process = _processes.get(kind)

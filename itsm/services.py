@@ -19,7 +19,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import registry, workflow
+from . import notifications, registry, workflow
 from .base import roles
 from .choices import Channel, EventKind
 from .models import Attachment, Comment, Ticket, TicketEvent
@@ -139,7 +139,24 @@ def add_comment(ticket: Ticket, *, author, body: str, is_public: bool = True,
         if worker:
             record_response(ticket, now)
         Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+        notifications.comment_added(ticket, comment)
+        if not worker:
+            resume_on_reply(ticket, when=now)
     return comment
+
+
+def resume_on_reply(ticket: Ticket, *, when=None) -> bool:
+    """A ticket on hold waiting for its requester resumes when they reply: its SLA
+    clock runs again, and the timeline says why. True if it resumed."""
+    ticket = registry.concrete(ticket)
+    flow = workflow.workflow_for(ticket)
+    if not (flow.awaiting_requester and flow.resume_on_reply
+            and flow.awaiting_requester(ticket)):
+        return False
+    resume = flow.named(flow.resume_on_reply)
+    workflow.transition(ticket, resume.target, actor=None, via=resume.name, when=when,
+                        note=_("Resumed: the requester replied."))
+    return True
 
 
 def validate_upload(upload: UploadedFile) -> tuple[str, str]:

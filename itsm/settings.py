@@ -197,6 +197,8 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "servicedesk@localhost")
+# Where people reach the desk: the links in emails start with it.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 # --- The service desk's own settings -------------------------------------------------
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from catalog.models import TERMS_CACHE_SECONDS
 
 from . import escalation, services, sla
-from .models import Notification
+from .models import Notification, Preferences
 from .notifications import notify_sla
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,9 @@ def send_notification_email_task(notification_id: int) -> bool:
     address = notification.user.email if notification.user else notification.email
     if not address:
         return False
+    if notification.user is not None and notification.kind in Preferences.of(
+            notification.user).email_muted:
+        return False  # they read this kind in the app only
     send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
               [address])
     # A conditional update: a redelivered message racing this one cannot mark it twice.

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Team
 
-from . import registry, sla
+from . import notifications, registry, sla
 from .base import roles
 from .base.concurrency import StaleVersion
 from .choices import NUMBER_DIGITS, EventKind
@@ -234,7 +234,7 @@ def open_ticket(ticket: Ticket, *, actor, team=None, assignee=None,
             # Routing a ticket logged on the portal is the system's act, not the requester's.
             router = actor if actor is not None and roles.is_worker(actor) else None
             assign(ticket, actor=router, team=team or UNSET,
-                   assignee=assignee or UNSET, when=ticket.created_at)
+                   assignee=assignee or UNSET, when=ticket.created_at, opening=True)
     return ticket
 
 
@@ -332,11 +332,13 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
         TicketEvent.objects.bulk_create(events)
         if flow.after_transition:
             flow.after_transition(ticket, t, actor, now)
+        if target in flow.resolved and source not in flow.resolved:
+            notifications.resolved(ticket, actor)
     return ticket
 
 
 def assign(ticket: Ticket, *, actor, team=UNSET, assignee=UNSET,
-           expected_version: int | None = None, when=None) -> Ticket:
+           expected_version: int | None = None, when=None, opening: bool = False) -> Ticket:
     """Set the assignment team and/or assignee, counting reassignments between teams.
 
     Changing the team drops an assignee who is not in the new team; an assignee must
@@ -388,6 +390,8 @@ def assign(ticket: Ticket, *, actor, team=UNSET, assignee=UNSET,
     with transaction.atomic():
         _save_versioned(ticket, expected_version, changed, when=now)
         TicketEvent.objects.bulk_create(events)
+        notifications.assigned(ticket, actor, team_changed=new_team != old_team,
+                               assignee_changed=new_assignee != old_assignee, opening=opening)
         if (flow.start_on_assign and new_assignee is not None
                 and ticket.status == flow.initial):
             transition(ticket, flow.start_on_assign, actor=actor, when=now)

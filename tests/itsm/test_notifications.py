@@ -26,6 +26,11 @@ RESOLUTION_WARNED = berlin(2026, 3, 3, 10, 30)
 RESOLUTION_BREACHED = berlin(2026, 3, 3, 11, 1)
 
 
+def sla_notifications():
+    """The SLA scan's notifications (assignment and the conversation tell people too)."""
+    return Notification.objects.filter(kind__startswith="sla_")
+
+
 def recipients(notifications) -> set[str]:
     return {n.user.username for n in notifications}
 
@@ -79,14 +84,14 @@ def test_a_ticket_without_assignee_or_team_lead_notifies_nobody(late, team):
     team.save()
 
     assert notify_sla(sla.scan(RESPONSE_BREACHED)) == []
-    assert not Notification.objects.exists()
+    assert not sla_notifications().exists()
 
 
 def test_scanning_twice_notifies_once(late, team_lead):
     notify_sla(sla.scan(RESPONSE_WARNED))
     notify_sla(sla.scan(RESPONSE_WARNED))
 
-    assert Notification.objects.filter(user=team_lead).count() == 1
+    assert sla_notifications().filter(user=team_lead).count() == 1
 
 
 def test_the_beat_task_scans_and_notifies(late, team_lead, time_machine):
@@ -95,7 +100,7 @@ def test_the_beat_task_scans_and_notifies(late, team_lead, time_machine):
     assert sla_scan_task.apply().get()["response_warned"] == 1
     assert sla_scan_task.apply().get()["response_warned"] == 0
 
-    assert Notification.objects.filter(user=team_lead).count() == 1
+    assert sla_notifications().filter(user=team_lead).count() == 1
 
 
 def test_each_notification_is_emailed_once_after_commit(
@@ -108,7 +113,7 @@ def test_each_notification_is_emailed_once_after_commit(
 
     assert sorted(m.to[0] for m in mailoutbox) == sorted([agent.email, team_lead.email])
     assert {m.subject for m in mailoutbox} == {notifications[0].subject}
-    assert all(n.emailed_at for n in Notification.objects.all())
+    assert all(n.emailed_at for n in sla_notifications())
 
     # A redelivered message sends nothing more.
     send_notification_email_task.delay(notifications[0].pk)
@@ -137,7 +142,7 @@ def test_a_broker_outage_keeps_the_notification(
           django_capture_on_commit_callbacks(execute=True)):
         notify_sla(sla.scan(RESPONSE_WARNED))
 
-    assert Notification.objects.filter(user=team_lead, emailed_at=None).count() == 1
+    assert sla_notifications().filter(user=team_lead, emailed_at=None).count() == 1
     assert "Could not queue the email" in caplog.text
 
 

@@ -27,7 +27,7 @@ from catalog.models import (
     Supplier,
     Team,
 )
-from itsm import demo, registry
+from itsm import demo, notifications, registry
 from itsm.demo import DEMO_LOGINS, DEMO_PASSWORD  # noqa: F401 (what `make run` prints)
 from itsm.demo.catalog import DEMO_CATEGORY_CODES, DEMO_SUPPLIERS
 from itsm.models import Ticket, TicketEvent, TicketSequence, User
@@ -67,7 +67,8 @@ class Command(BaseCommand):
         rng = random.Random(options["seed"])
         now = timezone.now().replace(microsecond=0)
         # All or nothing: an interrupted run leaves an empty database to start again on.
-        with transaction.atomic():
+        # History is not news: nobody is notified of it.
+        with transaction.atomic(), notifications.silenced():
             desk = demo.build_desk()
             self.stdout.write(
                 _("Created %(c)d customers, %(t)d teams, %(s)d services and %(u)d users.")
