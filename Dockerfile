@@ -25,4 +25,5 @@ RUN pip install --no-deps -e . \
 
 USER itsm
 EXPOSE 8000
+ENTRYPOINT ["/app/docker-entrypoint.sh"]
 CMD ["gunicorn", "itsm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]

@@ -13,6 +13,8 @@ urlpatterns = [
     path("logout/", account_views.LogoutView.as_view(), name="logout"),
     path("tokens/", account_views.api_tokens, name="api-tokens"),
     path("tokens/<int:pk>/revoke/", account_views.revoke_api_token, name="api-token-revoke"),
+    path("preferences/", account_views.preferences, name="preferences"),
+    path("language/", account_views.set_language, name="set-language"),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read/", notification_views.notifications_mark_read,
          name="notifications-read"),

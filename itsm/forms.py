@@ -314,6 +314,29 @@ def transition_values(form: VersionedForm) -> tuple[str, dict]:
     return values.pop("note", ""), values
 
 
+class PreferencesForm(forms.Form):
+    """A person's language and which notifications they also get by email."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    emailed = forms.MultipleChoiceField(
+        label=_("Also by email"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Every notification shows in the app; tick those you want by email too."))
+
+    def __init__(self, *args: Any, preferences, **kwargs: Any) -> None:
+        from django.conf import settings
+
+        from .models import Notification
+
+        kwargs.setdefault("initial", {}).update(
+            language=preferences.language,
+            emailed=[kind for kind in Notification.Kind.values
+                     if kind not in preferences.email_muted])
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("As my browser says")),
+                                           *settings.LANGUAGES]
+        self.fields["emailed"].choices = Notification.Kind.choices
+
+
 class ApiTokenForm(forms.Form):
     """A new API token: only a name to remember it by."""
 

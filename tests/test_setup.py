@@ -211,3 +211,76 @@ def test_dockerfile_runs_as_an_unprivileged_user_on_python_311():
     users = re.findall(r"^USER\s+(\S+)", dockerfile, re.M)
     assert users and users[-1] not in ("root", "0")
     assert "pip install" in dockerfile
+
+
+# --- settings readers and the image's entrypoint -------------------------------------------
+
+
+def load_settings_helpers():
+    """itsm.settings' env helpers, without re-running the whole settings module."""
+    source = (ROOT / "itsm" / "settings.py").read_text()
+    tree = ast.parse(source)
+    wanted = [node for node in tree.body if isinstance(node, ast.FunctionDef)
+              and node.name in {"env_bool", "env_int", "env_list"}]
+    namespace: dict = {"os": __import__("os")}
+    from django.core.exceptions import ImproperlyConfigured
+
+    namespace["ImproperlyConfigured"] = ImproperlyConfigured
+    exec(compile(ast.Module(body=wanted, type_ignores=[]), "settings", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize(("reader", "value"), [("env_int", "ten"), ("env_bool", "maybe")])
+def test_a_bad_environment_value_is_an_error_naming_the_variable(monkeypatch, reader, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    helpers = load_settings_helpers()
+    monkeypatch.setenv("ITSM_PROBE", value)
+    with pytest.raises(ImproperlyConfigured, match="ITSM_PROBE"):
+        helpers[reader]("ITSM_PROBE", 1)
+    monkeypatch.setenv("ITSM_PROBE", "")
+    assert helpers[reader]("ITSM_PROBE", 1) == 1
+
+
+def test_testserver_is_not_a_host_outside_the_tests():
+    source = (ROOT / "itsm" / "settings.py").read_text()
+    default = re.search(r'ALLOWED_HOSTS = env_list\("ALLOWED_HOSTS", "([^"]*)"\)', source)
+    assert default and "testserver" not in default.group(1)
+
+
+def test_the_image_refuses_an_unsafe_configuration_before_it_starts():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["/app/docker-entrypoint.sh"]' in dockerfile
+    script = (ROOT / "docker-entrypoint.sh").read_text()
+    assert "manage.py check --deploy --fail-level ERROR" in script and 'exec "$@"' in script
+    assert (ROOT / "docker-entrypoint.sh").stat().st_mode & 0o111
+
+
+def test_the_deploy_check_refuses_the_development_key(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.SECRET_KEY = settings.INSECURE_DEV_SECRET_KEY
+    with pytest.raises(SystemCheckError, match="itsm.E001"):
+        call_command("check", deploy=True, fail_level="ERROR")
+
+
+def test_every_list_view_filters_with_the_default_backends():
+    """Views name no filter backends of their own (one list of them, in settings)."""
+    from django.urls import get_resolver
+    from rest_framework.settings import api_settings
+
+    def views(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from views(pattern.url_patterns)
+            else:
+                view = getattr(pattern.callback, "cls", None)
+                if view is not None:
+                    yield view
+
+    listed = [view for view in views(get_resolver().url_patterns)
+              if getattr(view, "filterset_class", None)]
+    assert listed
+    for view in listed:
+        assert view.filter_backends == api_settings.DEFAULT_FILTER_BACKENDS, view

@@ -9,7 +9,6 @@ requesters).
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -17,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from itsm.base.api.filters import StrictOrderingFilter
 from itsm.base.api.permissions import ScopedQuerysetMixin
 from itsm.base.roles import is_staff_reader
 
@@ -29,7 +27,6 @@ from . import serializers
 class CatalogViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """List and retrieve by id; filter with django-filter, order by an allow-list."""
 
-    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ("name", "id")
     ordering = ("name",)
 

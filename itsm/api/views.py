@@ -16,7 +16,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -33,7 +32,6 @@ from rest_framework.views import APIView
 
 from itsm.base import roles
 from itsm.base.api.concurrency import check_version, etag, if_match_version
-from itsm.base.api.filters import StrictOrderingFilter
 from itsm.base.api.inputs import require_mapping
 from itsm.base.api.parsers import GuardedJSONParser
 from itsm.base.api.permissions import ScopedQuerysetMixin, TicketAccess, WorkersWrite
@@ -45,7 +43,6 @@ from itsm.services import add_attachment, add_comment
 
 from . import serializers
 
-LIST_FILTER_BACKENDS = [DjangoFilterBackend, StrictOrderingFilter]
 TICKET_ORDERING_FIELDS = ("number", "created_at", "updated_at", "priority", "status",
                           "resolved_at", "resolution_due")
 
@@ -128,7 +125,6 @@ class TicketViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.TicketSerializer
     lookup_field = "number"
     lookup_value_regex = TICKET_NUMBER_REGEX
-    filter_backends = LIST_FILTER_BACKENDS
     filterset_class = TicketFilterSet
     ordering_fields = (*TICKET_ORDERING_FIELDS, "kind")
     ordering = ("-created_at",)
@@ -177,7 +173,6 @@ class TicketKindViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
     parser_classes = [GuardedJSONParser]
     lookup_field = "number"
     lookup_value_regex = TICKET_NUMBER_REGEX
-    filter_backends = LIST_FILTER_BACKENDS
     ordering_fields = TICKET_ORDERING_FIELDS
     ordering = ("-created_at",)
     ordering_tiebreaker = "-id"

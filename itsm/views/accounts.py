@@ -11,11 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..forms import ApiTokenForm
-from ..models import ApiToken
+from ..forms import ApiTokenForm, PreferencesForm
+from ..models import ApiToken, Notification, Preferences
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -87,7 +88,12 @@ class ThrottledLoginView(auth_views.LoginView):
     def form_valid(self, form) -> HttpResponse:
         # Only this user's bucket: the address's count keeps protecting other accounts.
         cache.delete(self._throttle_keys()[settings.LOGIN_THROTTLE])
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        # The language they chose follows them to this browser.
+        chosen = Preferences.of(form.get_user()).language
+        if chosen:
+            remember_language(response, chosen)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -120,3 +126,53 @@ def revoke_api_token(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, _("Token %(prefix)s… is revoked; it no longer works.")
                      % {"prefix": token.prefix})
     return redirect("api-tokens")
+
+
+def remember_language(response: HttpResponse, language: str) -> None:
+    """This browser reads the desk in `language` (Django's LocaleMiddleware reads the
+    cookie; without it, the browser's Accept-Language decides)."""
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
+                        max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher: for this browser, and for a signed-in person
+    everywhere they sign in (their preferences). An unknown language is ignored."""
+    language = request.POST.get("language", "")
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/"
+    response = redirect(target)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated:
+        preferences = Preferences.of(request.user)
+        preferences.language = language
+        preferences.save()
+    remember_language(response, language)
+    return response
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """A person's own choices: their language, and which notifications come by email."""
+    current = Preferences.of(request.user)
+    form = PreferencesForm(request.POST if request.method == "POST" else None,
+                           preferences=current)
+    if request.method == "POST" and form.is_valid():
+        current.language = form.cleaned_data["language"]
+        current.email_muted = sorted(set(Notification.Kind.values)
+                                     - set(form.cleaned_data["emailed"]))
+        current.save()
+        messages.success(request, _("Your preferences are saved."))
+        response = redirect("preferences")
+        if current.language:
+            remember_language(response, current.language)
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
+    return render(request, "itsm/preferences.html", {"form": form},
+                  status=400 if form.is_bound else 200)

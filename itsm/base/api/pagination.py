@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger
 from django.utils.functional import cached_property
-from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import NotFound
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -46,6 +46,14 @@ class ApiPaginator(CappedCountPaginator):
     def __init__(self, object_list, per_page, cap: int | None = COUNT_CAP):
         super().__init__(object_list, per_page)
         self.cap = cap
+        self.pages_seen = 0  # past a capped count: the pages a page read has shown exist
+
+    @property
+    def num_pages(self) -> int:
+        """The pages known: past a capped count, at least up to the page read (and the
+        next one when it has rows), for the browsable API's page links."""
+        pages = super().num_pages
+        return max(pages, self.pages_seen) if self.count_is_capped else pages
 
     @cached_property
     def _counted(self) -> int:
@@ -83,8 +91,7 @@ class ApiPaginator(CappedCountPaginator):
         if not rows:
             raise EmptyPage(_("That page contains no results"))
         more = len(rows) > self.per_page
-        # The pages known so far, for the browsable API's page links.
-        self.__dict__["num_pages"] = max(self.num_pages, number + more)
+        self.pages_seen = number + more
         return OpenEndedPage(rows[:self.per_page], number, self, more=more)
 
 
@@ -93,6 +100,17 @@ class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     count_cap = COUNT_CAP
+
+    def get_page_size(self, request) -> int:
+        """`page_size` from 1 up (more than 200 is 200); anything else is a 400 naming
+        it, not silently the default."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        if not raw.strip().isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_size_query_param: [
+                _("Give a whole number from 1 to %(max)d.") % {"max": self.max_page_size}]})
+        return min(int(raw), self.max_page_size)
 
     def get_count_cap(self, request, number) -> int | None:
         """None (count exactly) when asked to, or for `?page=last`, which needs the total."""

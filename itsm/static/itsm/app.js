@@ -1,7 +1,9 @@
-/* Keyboard shortcuts and small progressive enhancements. No dependencies.
+/* Keyboard shortcuts and small progressive enhancements; every page works without it.
  *   /      focus the search box          c    create (the page's "new" link)
  *   j / k  next / previous row           o or Enter   open the selected row
- *   ?      show the shortcuts
+ *   x      tick the selected row         a    take (assign to me) the selected row,
+ *   ?      show the shortcuts                 or the ticket whose page this is
+ * htmx (vendored in static/itsm/vendor) updates the queue's results in place.
  */
 (function () {
   "use strict";
@@ -17,6 +19,7 @@
 
   function collectRows() {
     rows = Array.prototype.slice.call(document.querySelectorAll("[data-rows] tbody tr[data-href]"));
+    current = -1;
   }
 
   function select(index) {
@@ -35,8 +38,40 @@
     if (link) link.focus({ preventScroll: true });
   }
 
-  function openSelected() {
-    if (current >= 0 && rows[current]) window.location.href = rows[current].getAttribute("data-href");
+  function selectedRow() {
+    return current >= 0 ? rows[current] : null;
+  }
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function post(url, fields) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = url;
+    fields.csrfmiddlewaretoken = csrfToken();
+    Object.keys(fields).forEach(function (name) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = fields[name];
+      form.appendChild(input);
+    });
+    document.body.appendChild(form);
+    form.submit();
+  }
+
+  function take() {
+    var row = selectedRow();
+    if (row && row.getAttribute("data-take")) {
+      post(row.getAttribute("data-take"), { version: row.getAttribute("data-version") });
+      return true;
+    }
+    var form = document.querySelector("form[data-shortcut-form='take']");
+    if (form) { form.submit(); return true; }
+    return false;
   }
 
   document.addEventListener("keydown", function (event) {
@@ -61,7 +96,16 @@
       case "k": event.preventDefault(); select(current < 0 ? 0 : current - 1); break;
       case "o":
       case "Enter":
-        if (current >= 0) { event.preventDefault(); openSelected(); }
+        if (current >= 0) { event.preventDefault(); window.location.href = rows[current].getAttribute("data-href"); }
+        break;
+      case "x": {
+        var row = selectedRow();
+        var box = row && row.querySelector("input[type=checkbox]");
+        if (box) { event.preventDefault(); box.checked = !box.checked; }
+        break;
+      }
+      case "a":
+        if (take()) event.preventDefault();
         break;
       case "?": {
         var help = document.getElementById("kbd-help");
@@ -71,6 +115,26 @@
     }
   });
 
+  // Filters leave out what is empty, so the address says only what is chosen.
+  function dropEmpty(form) {
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (field.name && field.tagName !== "BUTTON" && !field.disabled && field.type !== "checkbox"
+          && field.type !== "radio" && String(field.value).trim() === "" && field.name !== "queue") {
+        field.disabled = true;
+        setTimeout(function () { field.disabled = false; }, 0);
+      }
+    });
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") return;
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (name) {
+      if (name !== "queue" && String(params[name]).trim() === "") delete params[name];
+    });
+  });
+  document.addEventListener("htmx:afterSwap", collectRows);
+
   document.addEventListener("DOMContentLoaded", function () {
     collectRows();
     // Filters submit themselves when a select or checkbox changes.
@@ -78,6 +142,7 @@
       form.addEventListener("change", function (event) {
         if (event.target.matches("select, input[type=checkbox]")) form.requestSubmit ? form.requestSubmit() : form.submit();
       });
+      if (form.method.toLowerCase() === "get") form.addEventListener("submit", function () { dropEmpty(form); });
     });
     // The "?" link in the top bar opens the shortcut help.
     document.querySelectorAll("[data-open-help]").forEach(function (button) {
