@@ -203,6 +203,23 @@ def api():
 
 
 @pytest.fixture
+def count_queries():
+    """count_queries(client, path) -> the number of queries a GET of `path` runs (it
+    must answer 200). For pinning that a page's or list's count does not grow."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(client, path: str, **params) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path, params)
+        assert response.status_code == 200, getattr(response, "content", b"")[:500]
+        count.last_response = response
+        return len(ctx.captured_queries)
+
+    return count
+
+
+@pytest.fixture
 def api_as():
     """An API client authenticated with a real token for the given user."""
 

@@ -100,24 +100,28 @@ def berlin(*args) -> datetime:
     return datetime(*args, tzinfo=BERLIN)
 
 
-def make_office() -> Calendar:
+def make_office(name: str = "Berlin office") -> Calendar:
     """Mon–Fri 08:00–18:00 Europe/Berlin."""
-    calendar = Calendar.objects.create(name="Berlin office", time_zone="Europe/Berlin")
+    calendar = Calendar.objects.create(name=name, time_zone="Europe/Berlin")
     for weekday in range(5):
         WorkingPeriod.objects.create(calendar=calendar, weekday=weekday, start=time(8),
                                      end=time(18))
     return calendar
 
 
-def make_sla(service, calendar, customer=None, *, p3=(60, 240), p2=(30, 120)):
-    """An SLA with P3 and P2 targets as (response, resolution) minutes."""
-    sla = ServiceLevelAgreement.objects.create(name=f"{service} {customer or 'all'}",
-                                               service=service, customer=customer,
-                                               calendar=calendar)
-    SLATarget.objects.create(sla=sla, priority=3, response_minutes=p3[0],
-                             resolution_minutes=p3[1])
-    SLATarget.objects.create(sla=sla, priority=2, response_minutes=p2[0],
-                             resolution_minutes=p2[1])
+def make_sla(service, calendar=None, customer=None, *, p3=(60, 240), p2=(30, 120),
+             targets: bool = True, name: str | None = None, **fields):
+    """An SLA of a service (for a customer, or for all; None: the default SLA) on a
+    calendar (24×7 when none is given), with P3 and P2 targets as (response,
+    resolution) minutes unless `targets=False`."""
+    sla = ServiceLevelAgreement.objects.create(
+        name=name or f"{service or 'default'} {customer or 'all'}", service=service,
+        customer=customer, calendar=calendar or Calendar.default(), **fields)
+    if targets:
+        SLATarget.objects.create(sla=sla, priority=3, response_minutes=p3[0],
+                                 resolution_minutes=p3[1])
+        SLATarget.objects.create(sla=sla, priority=2, response_minutes=p2[0],
+                                 resolution_minutes=p2[1])
     return sla
 
 

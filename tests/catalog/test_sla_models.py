@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -22,39 +21,17 @@ from catalog.models import (
 )
 from itsm.base.business_time import add_business_minutes
 
-from ..factories import CustomerFactory, ServiceFactory
+from ..factories import CustomerFactory, ServiceFactory, berlin, make_office, make_sla
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
 BASE = "/api/v1/catalog"
-
-
-def office_calendar(name: str = "Berlin office") -> Calendar:
-    """Mon–Fri 08:00–18:00 Europe/Berlin, the issue's fixed case."""
-    calendar = Calendar.objects.create(name=name, time_zone="Europe/Berlin")
-    WorkingPeriod.objects.bulk_create(
-        WorkingPeriod(calendar=calendar, weekday=day, start=time(8), end=time(18))
-        for day in range(5)
-    )
-    return calendar
-
-
-def make_sla(service, customer=None, *, calendar=None, name="SLA", **fields):
-    return ServiceLevelAgreement.objects.create(
-        name=name, service=service, customer=customer,
-        calendar=calendar or Calendar.default(), **fields,
-    )
-
-
-def berlin(*args) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)
 
 
 # --- the calendar the arithmetic reads ------------------------------------------------
 
 def test_working_calendar_from_rows_gives_the_fixed_case():
-    cal = office_calendar().working_calendar()
+    cal = make_office().working_calendar()
     # Monday 2026-03-02 17:00 + 4 h of office time → Tuesday 11:00.
     due = add_business_minutes(cal, berlin(2026, 3, 2, 17, 0), 240)
     assert due == berlin(2026, 3, 3, 11, 0)
@@ -63,7 +40,7 @@ def test_working_calendar_from_rows_gives_the_fixed_case():
 
 
 def test_working_calendar_honours_holidays_from_rows():
-    calendar = office_calendar()
+    calendar = make_office()
     Holiday.objects.create(calendar=calendar, date=date(2026, 4, 6), name="Easter Monday")
     cal = calendar.working_calendar()
     assert cal.holidays == frozenset({date(2026, 4, 6)})
@@ -83,7 +60,7 @@ def test_working_calendar_keeps_several_periods_a_day_in_order():
 
 
 def test_working_calendar_runs_one_query_each_and_none_when_prefetched():
-    office_calendar()
+    make_office()
     calendar = Calendar.objects.get(name="Berlin office")
     with CaptureQueriesContext(connection) as queries:
         calendar.working_calendar()
@@ -136,7 +113,7 @@ def test_a_period_must_start_before_it_ends():
 
 
 def test_periods_of_one_weekday_may_not_overlap():
-    calendar = office_calendar()
+    calendar = make_office()
     errors = errors_of(WorkingPeriod(calendar=calendar, weekday=0, start=time(17),
                                      end=time(20)))
     assert "overlaps Monday 08:00–18:00" in errors["start"][0]
@@ -148,7 +125,7 @@ def test_periods_of_one_weekday_may_not_overlap():
 
 
 def test_a_response_target_longer_than_resolution_is_refused(service):
-    sla = make_sla(service)
+    sla = make_sla(service, targets=False)
     errors = errors_of(SLATarget(sla=sla, priority=1, response_minutes=240,
                                  resolution_minutes=60))
     assert "response_minutes" in errors
@@ -173,22 +150,22 @@ def test_the_availability_target_is_a_percentage(service):
 
 
 def test_one_active_sla_per_service_and_customer(service, customer):
-    make_sla(service)
-    make_sla(service, customer)
+    make_sla(service, targets=False)
+    make_sla(service, customer=customer, targets=False)
     assert "already has an active SLA for all customers" in str(errors_of(
         ServiceLevelAgreement(name="Again", service=service, calendar=Calendar.default())))
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_sla(service, customer, name="Again")
+        make_sla(service, customer=customer, name="Again", targets=False)
     # Inactive ones may pile up (history of old terms).
-    make_sla(service, customer, name="Old terms", is_active=False)
-    make_sla(service, name="Older terms", is_active=False)
+    make_sla(service, customer=customer, name="Old terms", is_active=False, targets=False)
+    make_sla(service, name="Older terms", is_active=False, targets=False)
 
 
 # --- which SLA applies ------------------------------------------------------------------------
 
 def test_sla_for_prefers_the_customers_own_sla(service, customer, other_customer):
-    general = make_sla(service, name="General")
-    own = make_sla(service, customer, name="Retail")
+    general = make_sla(service, name="General", targets=False)
+    own = make_sla(service, customer=customer, name="Retail", targets=False)
     assert sla_for(service, customer) == own
     assert sla_for(service, other_customer) == general
     assert sla_for(service, None) == general
@@ -196,8 +173,9 @@ def test_sla_for_prefers_the_customers_own_sla(service, customer, other_customer
 
 
 def test_sla_for_ignores_inactive_slas(service, customer):
-    general = make_sla(service, name="General")
-    make_sla(service, customer, name="Retail, expired", is_active=False)
+    general = make_sla(service, name="General", targets=False)
+    make_sla(service, customer=customer, name="Retail, expired", is_active=False,
+             targets=False)
     assert sla_for(service, customer) == general
     general.is_active = False
     general.save()
@@ -206,13 +184,13 @@ def test_sla_for_ignores_inactive_slas(service, customer):
 
 def test_sla_for_a_service_without_sla_is_none(service, customer):
     other = ServiceFactory(name="Printing", code="printing")
-    make_sla(other, customer)
+    make_sla(other, customer=customer, targets=False)
     assert sla_for(service, customer) is None
 
 
 def test_sla_for_runs_one_query_and_brings_its_calendar(service, customer):
-    make_sla(service, name="General")
-    make_sla(service, customer, name="Retail")
+    make_sla(service, name="General", targets=False)
+    make_sla(service, customer=customer, name="Retail", targets=False)
     with CaptureQueriesContext(connection) as queries:
         sla = sla_for(service, customer)
         assert sla.calendar.name == "24×7"
@@ -223,7 +201,7 @@ def test_sla_for_runs_one_query_and_brings_its_calendar(service, customer):
 
 def add_calendars(first: int, count: int) -> None:
     for n in range(first, first + count):
-        calendar = office_calendar(f"Office {n}")
+        calendar = make_office(f"Office {n}")
         Holiday.objects.create(calendar=calendar, date=date(2026, 1, 1), name="New Year")
 
 
@@ -231,8 +209,8 @@ def add_slas(first: int, count: int) -> None:
     calendar, _ = Calendar.objects.get_or_create(name="SLA office", time_zone="UTC")
     for n in range(first, first + count):
         service = ServiceFactory(name=f"Service {n}", code=f"svc-{n}")
-        sla = make_sla(service, CustomerFactory(name=f"Customer {n}", code=f"cust-{n}"),
-                       calendar=calendar, name=f"SLA {n}")
+        sla = make_sla(service, customer=CustomerFactory(name=f"Customer {n}", code=f"cust-{n}"),
+                       calendar=calendar, name=f"SLA {n}", targets=False)
         SLATarget.objects.bulk_create(
             SLATarget(sla=sla, priority=p, response_minutes=30 * p, resolution_minutes=240 * p)
             for p in (1, 2, 3, 4)
@@ -260,9 +238,10 @@ def test_list_query_count_does_not_grow_with_rows(api_as, agent, resource, grow)
 
 
 def test_api_shapes(api_as, manager, service, customer):
-    calendar = office_calendar()
+    calendar = make_office()
     Holiday.objects.create(calendar=calendar, date=date(2026, 4, 6), name="Easter Monday")
-    sla = make_sla(service, customer, calendar=calendar, name="Email for retail")
+    sla = make_sla(service, customer=customer, calendar=calendar, name="Email for retail",
+                   targets=False)
     SLATarget.objects.create(sla=sla, priority=1, response_minutes=15, resolution_minutes=240)
     client = api_as(manager)
 
@@ -283,7 +262,7 @@ def test_api_shapes(api_as, manager, service, customer):
 
 
 def test_requesters_see_no_calendars_or_slas(api_as, requester, service):
-    make_sla(service)
+    make_sla(service, targets=False)
     client = api_as(requester)
     assert client.get(f"{BASE}/calendars/").data["results"] == []
     assert client.get(f"{BASE}/slas/").data["results"] == []

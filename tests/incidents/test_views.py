@@ -28,11 +28,6 @@ def url(view: str, incident: Incident | None = None, **kwargs) -> str:
     return reverse(f"incidents:{view}", kwargs=kwargs)
 
 
-def count_queries(client, path: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(queries)
 
 
 def fresh(incident: Incident) -> Incident:
@@ -214,7 +209,7 @@ def test_queue_paginates_fifty_a_page(client, agent, requester, service):
 
 
 def test_queue_query_count_does_not_grow_with_rows(client, agent, team_lead, requester,
-                                                   service):
+                                                   service, count_queries):
     def add(n: int) -> None:
         for i in range(n):
             other_service = ServiceFactory(owner_team=service.owner_team)
@@ -234,8 +229,6 @@ def test_queue_query_count_does_not_grow_with_rows(client, agent, team_lead, req
 
 
 def test_queue_reads_rows_as_columns_and_counts_ids_only(client, agent, requester, service):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     make_incident(actor=agent, requester=requester, service=service, assignee=agent)
     client.force_login(agent)
@@ -485,7 +478,7 @@ def test_attachment_upload_and_its_errors(client, agent, incident, settings):
 
 
 def test_detail_query_count_does_not_grow_with_the_timeline(client, agent, requester,
-                                                            service, incident):
+                                                            service, incident, count_queries):
     def grow(n: int) -> None:
         for i in range(n):
             services.add_comment(incident, author=agent, body=f"note {i}", is_public=i % 2 == 0)

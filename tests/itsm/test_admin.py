@@ -7,9 +7,7 @@ from datetime import date
 
 import pytest
 from django.contrib import admin as django_admin
-from django.db import connection
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import (
@@ -213,14 +211,9 @@ def add_incidents(n: int) -> None:
         make_incident(actor=worker, service=ServiceFactory(owner_team=team), assignee=worker)
 
 
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
-def test_the_incident_changelist_runs_a_constant_number_of_queries(signed_in_admin):
+def test_the_incident_changelist_runs_a_constant_number_of_queries(signed_in_admin, count_queries):
     url = admin_url(Incident, "changelist")
     add_incidents(2)
     two = count_queries(signed_in_admin, url)

@@ -24,8 +24,8 @@ from itsm.base.business_time import (
     is_working_time,
     next_working_moment,
 )
+from tests.factories import BERLIN, berlin
 
-BERLIN = ZoneInfo("Europe/Berlin")
 OFFICE = ((time(8), time(18)),)
 WITH_LUNCH = ((time(8), time(12)), (time(13), time(17)))
 
@@ -35,9 +35,6 @@ def weekdays(*segments: tuple[time, time], holidays: frozenset[date] = frozenset
     """Monday to Friday with the given segments."""
     return WorkingCalendar(tz=tz, week=dict.fromkeys(range(5), segments), holidays=holidays)
 
-
-def berlin(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)
 
 
 # --- The issue's fixed cases -------------------------------------------------------------

@@ -7,8 +7,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,11 +34,6 @@ def resolve(incident: Incident, agent, when=None) -> Incident:
     return Incident.objects.get(pk=incident.pk)
 
 
-def count_queries(client, path: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(queries)
 
 
 # --- access ---------------------------------------------------------------------------
@@ -100,7 +93,8 @@ def test_staff_see_only_the_tickets_they_requested_in_the_portal(client, agent, 
     assert incident.number not in client.get(reverse("portal:home")).content.decode()
 
 
-def test_my_tickets_query_count_does_not_grow_with_rows(client, requester, agent, service):
+def test_my_tickets_query_count_does_not_grow_with_rows(client, requester, agent, service,
+                                                        count_queries):
     client.force_login(requester)
     for i in range(3):
         make_incident(actor=agent, requester=requester, service=service, title=f"Row {i}")
@@ -279,7 +273,7 @@ def test_stale_confirm_shows_a_reload_message(client, requester, agent, incident
 
 
 def test_ticket_page_query_count_does_not_grow_with_the_timeline(client, requester, agent,
-                                                                incident):
+                                                                incident, count_queries):
     def grow(n: int) -> None:
         for i in range(n):
             services.add_comment(incident, author=agent, body=f"update {i}", is_public=True)

@@ -7,7 +7,6 @@ ticket built through the real services.
 from __future__ import annotations
 
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -16,9 +15,8 @@ from incidents.choices import IncidentStatus as S
 from itsm import sla, workflow
 from itsm.base.business_time import WorkingCalendar
 from itsm.sla_timeline import format_minutes, sla_timeline, timeline_for
-from tests.factories import berlin, log, make_sla
+from tests.factories import BERLIN, berlin, log, make_sla
 
-BERLIN = ZoneInfo("Europe/Berlin")
 OFFICE = WorkingCalendar(tz=BERLIN, week={day: [(time(8), time(18))] for day in range(5)})
 CREATED = datetime(2026, 3, 2, 9, tzinfo=BERLIN)  # a Monday
 HOLD = frozenset({"on_hold"})
