@@ -445,6 +445,18 @@ def test_two_agents_one_stale_if_match_gets_412(api_as, agent, team_lead, incide
     assert incident.title == "First wins"
 
 
+def test_a_matching_if_match_with_a_stale_body_version_is_409(api_as, agent, incident):
+    """Both guards hold: an ETag that matches does not excuse a stale `version`."""
+    before = state(incident)
+    client = api_as(agent)
+    etag = client.get(detail(incident))["ETag"]
+    response = patch(client, incident, {"version": incident.version - 1 or 99, "title": "x"},
+                     HTTP_IF_MATCH=etag)
+    assert response.status_code == 409
+    assert response.data["current_version"] == incident.version
+    assert state(incident) == before
+
+
 def test_stale_version_on_a_status_change_writes_no_event(api_as, agent, incident):
     events = TicketEvent.objects.filter(ticket=incident).count()
     response = patch(api_as(agent), incident, {"version": incident.version + 5,

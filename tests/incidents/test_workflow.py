@@ -143,6 +143,15 @@ def test_resolve_and_close_stamp_their_times(incident, agent):
     assert incident.closed_at is not None
 
 
+def test_confirming_a_resolution_closes_without_a_reopen(incident, agent, requester):
+    bring_to(incident, S.RESOLVED, agent)
+    resolved_at = incident.resolved_at
+    workflow.transition(incident, S.CLOSED, actor=requester)
+    incident.refresh_from_db()
+    assert incident.status == S.CLOSED and incident.reopen_count == 0
+    assert incident.resolved_at == resolved_at and incident.closed_at >= resolved_at
+
+
 def test_on_hold_time_is_accumulated(incident, agent):
     start = timezone.now()
     with time_machine.travel(start, tick=False):

@@ -401,3 +401,16 @@ def test_business_minutes_between_matches_minute_by_minute_count(scenario, span)
     start = start.astimezone(UTC)  # steps of real minutes, not of the wall clock
     end = start + timedelta(minutes=span)
     assert business_minutes_between(cal, start, end) == _brute_force_minutes(cal, start, span)
+
+
+def test_a_round_the_clock_calendar_keeps_the_holidays_it_is_given():
+    christmas = date(2026, 12, 25)
+    always = WorkingCalendar.always(BERLIN, holidays=[christmas])
+    assert christmas in always.holidays
+    assert not is_working_time(always, berlin(2026, 12, 25, 12))
+    assert is_working_time(always, berlin(2026, 12, 24, 23, 30))
+    # An hour that starts at 23:30 on Christmas Eve ends at 00:30 on Boxing Day.
+    assert add_business_minutes(always, berlin(2026, 12, 24, 23, 30), 60) == berlin(
+        2026, 12, 26, 0, 30)
+    assert not always.is_round_the_clock
+    assert WorkingCalendar.always(BERLIN).is_round_the_clock

@@ -48,6 +48,13 @@ def test_a_team_off_the_path_or_no_team_escalates_to_the_first_level():
     assert next_level(path, team_id=None).position == 1
 
 
+def test_a_ticket_without_a_team_escalates_to_the_first_level_even_past_a_supplier():
+    """A supplier level has no team either: a ticket without a team is not "held" by it."""
+    path = [level(1, team_id=10), level(2, supplier_id=7), level(3, team_id=30)]
+
+    assert next_level(path, team_id=None).position == 1
+
+
 def test_there_is_nowhere_past_the_last_level_or_without_a_path():
     assert next_level([level(1, team_id=10)], team_id=10) is None
     assert next_level([], team_id=10) is None

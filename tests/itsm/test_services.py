@@ -23,6 +23,19 @@ def test_an_agents_first_comment_is_the_response(incident, agent):
     assert event.comment.body == "Looking into it" and not event.is_public
 
 
+def test_a_comment_on_a_new_ticket_is_the_response_and_starting_later_keeps_it(
+        incident, agent, time_machine):
+    time_machine.move_to("2026-03-02 09:10:00+01:00", tick=False)
+    add_comment(incident, author=agent, body="On it", is_public=True)
+    incident.refresh_from_db()
+    responded = incident.responded_at
+    assert incident.status == S.NEW and responded is not None
+    time_machine.move_to("2026-03-02 11:00:00+01:00", tick=False)
+    workflow.transition(incident, S.IN_PROGRESS, actor=agent)
+    incident.refresh_from_db()
+    assert incident.responded_at == responded
+
+
 def test_a_comment_does_not_conflict_with_an_open_edit(incident, agent):
     version = incident.version
     add_comment(incident, author=agent, body="Noted")

@@ -59,6 +59,22 @@ def test_on_hold_moves_resolution_due_by_business_time(agent, requester, service
     assert incident.response_due == berlin(2026, 3, 2, 10)  # the response clock never pauses
 
 
+def test_on_hold_moves_the_resolution_warning_by_exactly_the_business_time_held(
+        agent, requester, service, office):
+    make_sla(service, office)  # P3: resolution 240 minutes, warned at 75 %
+    incident = log(agent, requester, service, berlin(2026, 3, 2, 9))
+    assert incident.resolution_warn_at == berlin(2026, 3, 2, 12)
+    workflow.transition(incident, S.IN_PROGRESS, actor=agent, when=berlin(2026, 3, 2, 9, 30))
+    workflow.transition(incident, S.ON_HOLD, actor=agent, on_hold_reason="awaiting_caller",
+                        when=berlin(2026, 3, 2, 11))
+    workflow.transition(incident, S.IN_PROGRESS, actor=agent, when=berlin(2026, 3, 2, 14, 30))
+    incident.refresh_from_db()
+    assert incident.sla_paused_minutes == 210
+    assert incident.resolution_warn_at == berlin(2026, 3, 2, 15, 30)
+    assert incident.resolution_due == berlin(2026, 3, 2, 16, 30)
+    assert incident.response_warn_at == berlin(2026, 3, 2, 9, 45)  # never paused
+
+
 def test_the_customers_own_sla_wins_and_a_service_change_follows(agent, requester, service,
                                                                 office, customer):
     general = make_sla(service, office)

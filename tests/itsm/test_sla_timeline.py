@@ -35,10 +35,13 @@ def flag(when: datetime, name: str) -> tuple:
     return (when, "sla", name, "False", "True")
 
 
+CLOSED = frozenset({"closed", "cancelled"})
+
+
 def replay(events=(), *, responded_at=None, resolved_at=None, now, response=60,
            resolution=240):
     return sla_timeline(OFFICE, CREATED, list(events), HOLD, RESOLVED, responded_at,
-                        resolved_at, response, resolution, 0.75, now)
+                        resolved_at, response, resolution, 0.75, now, closed=CLOSED)
 
 
 def kinds(timeline) -> list[str]:
@@ -126,6 +129,15 @@ def test_a_reopened_ticket_shows_both_resolutions_and_runs_again():
     timeline = replay(events, responded_at=at(9, 5), now=at(12))
     assert kinds(timeline) == ["started", "responded", "resolved", "reopened"]
     assert timeline.resolution.state == "running" and timeline.resolution.used == 180
+
+
+def test_closing_a_resolved_ticket_is_not_a_reopen():
+    timeline = replay([status(at(9, 10), "new", "in_progress"),
+                       status(at(11), "in_progress", "resolved"),
+                       status(at(9, day=3), "resolved", "closed")],
+                      responded_at=at(9, 10), resolved_at=at(11), now=at(12, day=4))
+    assert "reopened" not in kinds(timeline)
+    assert timeline.resolution.state == "met"
 
 
 def test_response_met_by_responded_at():
