@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from .models import ConfigurationItem, Lifecycle, Service, ServiceLevelAgreement
+from .models import ConfigurationItem, Lifecycle, Service, ServiceLevelAgreement, Team
 
 
 @dataclass(frozen=True)
@@ -22,17 +22,24 @@ class OwnershipGaps:
     services_without_owner: QuerySet[Service]
     cis_without_owner: QuerySet[ConfigurationItem]
     services_without_sla: QuerySet[Service]
+    # Tickets that name no service then sit in no team's queue, or run without a clock.
+    no_triage_team: bool = False
+    no_default_sla: bool = False
 
 
 def unowned() -> OwnershipGaps:
     """Unowned services and CIs and services without an active SLA: three lazy
     querysets, one query each when evaluated. Retired services and inactive CIs are
     left out: nobody needs to own what is switched off."""
-    services = Service.objects.filter(is_active=True).exclude(lifecycle=Lifecycle.RETIRED)
+    services = (Service.objects.filter(is_active=True).exclude(lifecycle=Lifecycle.RETIRED)
+                .select_related("category", "owner_team"))
     active_sla = ServiceLevelAgreement.objects.filter(service=OuterRef("pk"), is_active=True)
     return OwnershipGaps(
         services_without_owner=services.filter(owner_team__isnull=True),
-        cis_without_owner=ConfigurationItem.objects.filter(is_active=True,
-                                                           owner_team__isnull=True),
+        cis_without_owner=ConfigurationItem.objects.filter(
+            is_active=True, owner_team__isnull=True).prefetch_related("services"),
         services_without_sla=services.filter(~Exists(active_sla)),
+        no_triage_team=not Team.objects.filter(is_triage=True, is_active=True).exists(),
+        no_default_sla=not ServiceLevelAgreement.objects.filter(
+            service__isnull=True, is_active=True).exists(),
     )

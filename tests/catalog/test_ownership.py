@@ -53,13 +53,23 @@ def test_the_report_lists_what_nobody_owns(gaps):
     assert names(report.services_without_sla) == ["Orphan", "Wiki"]
 
 
-def test_the_report_is_three_queries(gaps):
+def test_the_report_is_a_fixed_number_of_queries(gaps):
+    """The three lists, the services of the unowned CIs, and whether a triage team and a
+    default SLA exist."""
     with CaptureQueriesContext(connection) as ctx:
         report = unowned()
         for rows in (report.services_without_owner, report.cis_without_owner,
                      report.services_without_sla):
-            list(rows)
-    assert len(ctx.captured_queries) == 3
+            for row in rows:
+                getattr(row, "services", None) and list(row.services.all())
+    assert len(ctx.captured_queries) == 6
+
+
+def test_the_report_page_is_tables_and_names_the_missing_triage_setup(client, manager, gaps):
+    client.force_login(manager)
+    html = client.get("/catalog/ownership/").content.decode()
+    assert html.count('<table class="data">') == 3
+    assert "No team is the triage team" in html and "There is no default SLA" in html
 
 
 def test_the_api_shows_the_report_in_brief(api_as, manager, gaps):
