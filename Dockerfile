@@ -19,6 +19,7 @@ COPY . .
 # Editable: the code, templates and static files are used from /app, where Django's
 # BASE_DIR expects them (a plain install would copy only the Python modules).
 RUN pip install --no-deps -e . \
+    && pybabel -q compile -d locale -D django \
     && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
     && mkdir -p var/media var/beat \
     && chown -R itsm:itsm var

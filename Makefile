@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate seed test lint bench clean distclean
+.PHONY: help install run migrate seed test lint bench messages clean distclean
 
 help:
 	@echo "make run      start the service desk with demo data and background jobs (port $(PORT))"
@@ -20,6 +20,7 @@ help:
 	@echo "make migrate  apply database migrations"
 	@echo "make seed     load the demo data (once)"
 	@echo "make bench    benchmark against PostgreSQL (bench/run.py)"
+	@echo "make messages update the translation catalogues in locale/ (needs GNU gettext)"
 	@echo "make clean    delete the local database, job queue and caches (keeps .venv)"
 
 $(BIN)/python:
@@ -31,7 +32,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e ".[dev]"
 	@touch $@
 
-install: $(STAMP)
+# The translation catalogues are compiled with Babel (pure Python), whenever a .po
+# file is newer than its .mo: `make install` needs nothing beyond Python.
+CATALOGUES := $(wildcard locale/*/LC_MESSAGES/django.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(STAMP)
+	@$(BIN)/pybabel -q compile -i $< -o $@
+
+install: $(STAMP) $(COMPILED)
+
+# The languages of the founding documents; en is the source language.
+LANGUAGES := en sv nl zh_Hans
+messages: install
+	$(BIN)/python manage.py makemessages $(addprefix -l ,$(LANGUAGES)) --no-obsolete \
+		--ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=build
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

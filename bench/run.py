@@ -1,20 +1,22 @@
 """Benchmark the ticket core against gunicorn and PostgreSQL on this machine.
 
-    python bench/run.py [--incidents 100000] [--requests 400] [--concurrency 2] [--only a,b]
+    python bench/run.py [--tickets 100000] [--requests 400] [--concurrency 2] [--only a,b]
 
 1. Creates (or reuses) the database in BENCH_DATABASE_URL (default
-   postgres://postgres@127.0.0.1:5432/itsm_bench), migrates it and loads N incidents
-   with set-based SQL (seconds, not minutes), each with its creation event.
+   postgres://postgres@127.0.0.1:5432/itsm_bench), migrates it and loads N tickets of
+   every kind in realistic shares (KIND_SHARES; kinds whose process does not exist yet
+   as plain Ticket rows) with set-based SQL, each with its creation event.
 2. Counts the SQL queries each measured request runs, at the full size and on a page
    with a different row count, to show the count does not grow with the data (a
    relation no row on the page sets costs no query, so a page can run one fewer).
 3. Starts gunicorn on 127.0.0.1 with the project's gunicorn.conf.py, as production
    does, and measures from `--concurrency` client threads (gunicorn's sync workers
    answer one request per connection): /healthz (the fixed cost of a request), the API
-   list (first page and a filtered page), the HTML queue, ticket create and ticket
-   detail (API and HTML). Prints requests/s, p50 and p95 per scenario and the RSS of
-   each gunicorn worker afterwards, and writes the same as JSON to
-   bench/results/core.json. `--only` runs some scenarios; `python
+   lists (incidents and every kind; first page and filtered), the queue of all work
+   and the incident queue (plain, filtered, by SLA), ticket create and ticket detail
+   (API and HTML). Prints requests/s, p50 and p95 per scenario and the RSS of each
+   gunicorn worker afterwards, and writes the same as JSON to
+   bench/results/core-<tickets>.json. `--only` runs some scenarios; `python
    bench/request_profile.py PATH` shows where one request spends its time.
 
 Nothing here is asserted: the figures go into the issue notes.
@@ -103,25 +105,40 @@ def bench_people(service_count: int) -> tuple[list, list, list, list]:
     return agents, requesters, teams, services
 
 
-def load_incidents(n: int) -> None:
-    """Load n incidents spread over a year, with the reference data they point at."""
+# Shares of the kinds in a desk's ticket table (a mature desk: most work is incidents
+# and requests; tasks hang off the others). Kinds whose process does not exist yet are
+# loaded as plain Ticket rows, so the queue and the tickets API read them as they will.
+KIND_SHARES = (("incident", "INC", 55), ("service_request", "REQ", 20), ("problem", "PRB", 3),
+               ("change", "CHG", 7), ("task", "TSK", 15))
+# Per kind: the statuses of its workflow, open ones first.
+KIND_STATUSES = {
+    "incident": ("new", "in_progress", "on_hold", "resolved", "closed", "cancelled"),
+    "service_request": ("new", "in_progress", "on_hold", "fulfilled", "closed", "cancelled"),
+    "problem": ("new", "investigating", "known_error", "resolved", "closed", "cancelled"),
+    "change": ("new", "assessment", "scheduled", "review", "closed", "cancelled"),
+    "task": ("open", "in_progress", "in_progress", "done", "done", "cancelled"),
+}
+
+
+def load_tickets(n: int) -> None:
+    """Load n tickets of every kind in realistic shares, spread over a year, with the
+    reference data they point at: set-based SQL, seconds per 100,000."""
     from django.core.management import call_command
     from django.db import connection, transaction
 
     from catalog.models import ConfigurationItem
-    from incidents.models import Incident
-    from itsm.models import TicketSequence
+    from itsm.models import Ticket, TicketSequence
 
     call_command("migrate", verbosity=0)
-    existing = Incident.objects.count()
+    existing = Ticket.objects.count()
     if existing == n:
-        print(f"reusing {n:,} incidents already loaded")
+        print(f"reusing {n:,} tickets already loaded")
         return
     if existing:
-        print(f"found {existing:,} incidents, reloading {n:,}")
-        with connection.cursor() as cur:
-            cur.execute("TRUNCATE itsm_ticket, itsm_ticketevent, itsm_comment, itsm_attachment,"
-                        " incidents_incident RESTART IDENTITY CASCADE")
+        print(f"found {existing:,} tickets, reloading {n:,}")
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE itsm_ticket, itsm_ticketevent, itsm_comment, itsm_attachment,"
+                    " itsm_notification, incidents_incident, itsm_task RESTART IDENTITY CASCADE")
     started = time.perf_counter()
     with transaction.atomic():
         agents, requesters, _teams, services = bench_people(20)
@@ -136,19 +153,28 @@ def load_incidents(n: int) -> None:
     service_ids = "ARRAY[" + ",".join(str(s.pk) for s in services) + "]"
     ci_ids = "ARRAY[" + ",".join(str(c.pk) for c in cis) + "]"
     na, nr = len(agents), len(requesters)
+    # Row g's kind: the shares laid out over every 100 rows, so each kind spans the year.
+    kind_of = "CASE " + " ".join(
+        f"WHEN mod(g, 100) < {sum(share for _k, _p, share in KIND_SHARES[:i + 1])} "
+        f"THEN '{kind}'" for i, (kind, _prefix, _share) in enumerate(KIND_SHARES)) + " END"
+    prefix_of = "CASE kind " + " ".join(f"WHEN '{kind}' THEN '{prefix}'"
+                                        for kind, prefix, _share in KIND_SHARES) + " END"
+    statuses = "CASE kind " + " ".join(
+        f"WHEN '{kind}' THEN ARRAY[{', '.join(repr(s) for s in names)}]"
+        for kind, names in KIND_STATUSES.items()) + " END"
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"""
             CREATE TEMP TABLE bench_rows ON COMMIT DROP AS
-            SELECT g,
-                   now() - make_interval(
-                       mins => ((n.n - g)::bigint * 525600 / n.n)::int) AS created,
-                   CASE WHEN g > n.n - 20000
-                        THEN (ARRAY['new','in_progress','on_hold'])[1 + mod(g, 3)]
-                        WHEN mod(g, 50) = 0 THEN 'cancelled'
-                        WHEN mod(g, 3) = 0 THEN 'resolved' ELSE 'closed' END AS status,
+            SELECT g, kind,
+                   row_number() OVER (PARTITION BY kind ORDER BY g) AS seq,
+                   now() - make_interval(mins => ((n - g)::bigint * 525600 / n)::int) AS created,
+                   ({statuses})[CASE WHEN g > n - n / 5 THEN 1 + mod(g, 3)
+                                     WHEN mod(g, 50) = 0 THEN 6
+                                     WHEN mod(g, 3) = 0 THEN 4 ELSE 5 END] AS status,
                    1 + mod(g / 3, 3) AS impact, 1 + mod(g / 9, 3) AS urgency,
                    1 + mod(g, {na}) AS a, 1 + mod(g * 31, {nr}) AS r
-            FROM generate_series(1, %s) g, (SELECT %s::int AS n) n
+            FROM (SELECT g, {kind_of} AS kind, %s::int AS n
+                  FROM generate_series(1, %s) g) rows
         """, [n, n])
         cur.execute(f"""
             INSERT INTO itsm_ticket (number, kind, title, description, status, priority, impact,
@@ -158,21 +184,25 @@ def load_incidents(n: int) -> None:
                 on_hold_since, on_hold_seconds, response_breached, resolution_breached,
                 reassignment_count, reopen_count, version, sla_id, sla_paused_minutes,
                 response_warn_at, resolution_warn_at, response_warned, resolution_warned)
-            SELECT 'INC' || lpad(g::text, 7, '0'), 'incident',
-                   'Bench incident ' || g || ': ' || (ARRAY['mail bounces','VPN drops',
-                     'printer offline','slow ERP','password reset','disk full'])[1 + g % 6],
+            SELECT {prefix_of} || lpad(seq::text, 7, '0'), kind,
+                   'Bench ' || replace(kind, '_', ' ') || ' ' || g || ': ' ||
+                     (ARRAY['mail bounces','VPN drops', 'printer offline','slow ERP',
+                            'password reset','disk full'])[1 + g % 6],
                    'Generated for the benchmark.', status,
                    (ARRAY[1,2,3,2,3,4,3,4,4])[(impact - 1) * 3 + urgency], impact, urgency,
                    ({service_ids})[1 + g % 20], ({ci_ids})[1 + g % 100],
                    ({req_customers})[r], ({req_ids})[r],
                    ({agent_teams})[a],
-                   CASE WHEN status = 'new' THEN NULL ELSE ({agent_ids})[a] END,
+                   CASE WHEN status IN ('new', 'open') THEN NULL ELSE ({agent_ids})[a] END,
                    ({agent_teams})[a],
                    (ARRAY['portal','phone','email','api','monitoring'])[1 + g % 5],
                    created, created + interval '2 hours',
-                   CASE WHEN status = 'new' THEN NULL ELSE created + interval '20 minutes' END,
-                   CASE WHEN status IN ('resolved','closed') THEN created + interval '5 hours' END,
-                   CASE WHEN status IN ('closed','cancelled') THEN created + interval '3 days' END,
+                   CASE WHEN status IN ('new', 'open') THEN NULL
+                        ELSE created + interval '20 minutes' END,
+                   CASE WHEN status IN ('resolved','closed','fulfilled','done')
+                        THEN created + interval '5 hours' END,
+                   CASE WHEN status IN ('closed','cancelled','done')
+                        THEN created + interval '3 days' END,
                    created + interval '1 hour', created + interval '8 hours',
                    CASE WHEN status = 'on_hold' THEN created + interval '1 hour' END,
                    0, g % 17 = 0, g % 11 = 0, g % 4 / 3, 0, 1, NULL, 0,
@@ -183,22 +213,34 @@ def load_incidents(n: int) -> None:
         cur.execute("""
             INSERT INTO incidents_incident (ticket_ptr_id, is_major, parent_id, on_hold_reason,
                 resolution_code, resolution_notes)
-            SELECT t.id, false, NULL,
+            SELECT t.id, t.id % 997 = 0, NULL,
                    CASE WHEN t.status = 'on_hold' THEN 'awaiting_caller' ELSE '' END,
                    CASE WHEN t.resolved_at IS NOT NULL THEN 'solved_permanently' ELSE '' END,
                    CASE WHEN t.resolved_at IS NOT NULL THEN 'Fixed.' ELSE '' END
             FROM itsm_ticket t WHERE t.kind = 'incident'
         """)
+        # Each task belongs to the incident logged just before it.
+        cur.execute("""
+            INSERT INTO itsm_task (ticket_ptr_id, parent_id)
+            SELECT t.id, (SELECT i.id FROM itsm_ticket i WHERE i.kind = 'incident'
+                          AND i.id < t.id ORDER BY i.id DESC LIMIT 1)
+            FROM itsm_ticket t WHERE t.kind = 'task'
+        """)
+        cur.execute("DELETE FROM itsm_ticket t WHERE t.kind = 'task' AND NOT EXISTS "
+                    "(SELECT 1 FROM itsm_task k WHERE k.ticket_ptr_id = t.id "
+                    "AND k.parent_id IS NOT NULL)")
         cur.execute("""
             INSERT INTO itsm_ticketevent (ticket_id, actor_id, created_at, kind, field,
                 old_value, new_value, note, comment_id, is_public)
-            SELECT id, NULL, created_at, 'created', '', '', 'new', '', NULL, true
-            FROM itsm_ticket WHERE kind = 'incident'
+            SELECT id, NULL, created_at, 'created', '', '', status, '', NULL, true
+            FROM itsm_ticket
         """)
-        TicketSequence.objects.filter(kind="incident").update(last_value=n)
+        for kind, _prefix, _share in KIND_SHARES:
+            count = Ticket.objects.filter(kind=kind).count()
+            TicketSequence.objects.update_or_create(kind=kind, defaults={"last_value": count})
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")  # the steady state autovacuum keeps a live database in
-    print(f"loaded {n:,} incidents in {time.perf_counter() - started:.1f} s")
+    print(f"loaded {n:,} tickets in {time.perf_counter() - started:.1f} s")
 
 
 def bench_agent() -> tuple:
@@ -315,7 +357,9 @@ def rss_mb(pid: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--tickets", type=int, default=100_000,
+                        help="tickets of every kind (55 %% incidents, 20 %% requests, "
+                             "3 %% problems, 7 %% changes, 15 %% tasks)")
     parser.add_argument("--requests", type=int, default=400, help="per scenario")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
@@ -326,7 +370,7 @@ def main() -> None:
 
     ensure_database(args.database_url)
     setup_django(args.database_url)
-    load_incidents(args.incidents)
+    load_tickets(args.tickets)
 
     from django.core.management import call_command
 
@@ -336,7 +380,10 @@ def main() -> None:
     agent, token, session_key = bench_agent()
     requester = User.objects.filter(username="bench-requester-1").first()
 
-    number = "INC" + str(args.incidents // 2).zfill(7)
+    from itsm.models import Ticket
+
+    number = (Ticket.objects.filter(kind="incident").order_by("pk")
+              .values_list("number", flat=True)[Ticket.objects.filter(kind="incident").count() // 2])
     create_body = {"title": "Benchmark incident", "description": "Created by bench/run.py",
                    "requester": requester.pk if requester else agent.pk, "impact": 2,
                    "urgency": 2}
@@ -344,6 +391,11 @@ def main() -> None:
         ("healthz", "GET", "/healthz", None),
         ("api_list_first_page", "GET", "/api/v1/incidents/", None),
         ("api_list_filtered", "GET", "/api/v1/incidents/?status=in_progress&priority=2", None),
+        ("api_tickets", "GET", "/api/v1/tickets/", None),
+        ("api_tickets_filtered", "GET", "/api/v1/tickets/?is_open=true&priority=2", None),
+        ("html_work", "GET", "/work/", None),
+        ("html_work_filtered", "GET", "/work/?status=in_progress&priority=2", None),
+        ("html_work_by_sla", "GET", "/work/?ordering=sla", None),
         ("html_queue", "GET", "/incidents/", None),
         ("html_queue_filtered", "GET", "/incidents/?status=in_progress&priority=2", None),
         ("api_detail", "GET", f"/api/v1/incidents/{number}/", None),
@@ -359,7 +411,8 @@ def main() -> None:
     queries = count_queries(scenarios, token, session_key)
     queries_small = count_queries(
         [("api_list_small_page", "GET", "/api/v1/incidents/?page_size=5", None),
-         ("html_queue_page_2", "GET", "/incidents/?page=2", None)], token, session_key)
+         ("html_queue_page_2", "GET", "/incidents/?page=2", None),
+         ("html_work_page_2", "GET", "/work/?page=2", None)], token, session_key)
 
     env = dict(os.environ, DATABASE_URL=args.database_url, DEBUG="0",
                ALLOWED_HOSTS="127.0.0.1,localhost", DB_CONN_MAX_AGE="600")
@@ -393,7 +446,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=20)
 
-    print(f"\n{args.incidents:,} incidents, gunicorn {args.workers} sync workers, "
+    print(f"\n{args.tickets:,} tickets, gunicorn {args.workers} sync workers, "
           f"{args.requests} requests per scenario and client count\n")
     print(f"{'scenario':22} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>7} {'p95 loaded':>11} "
           f"{'queries':>8} {'errors':>7}")
@@ -405,8 +458,8 @@ def main() -> None:
     print(f"gunicorn worker RSS after the run (MB): {worker_rss}")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "core.json").write_text(json.dumps({
-        "incidents": args.incidents, "workers": args.workers, "concurrency": args.concurrency,
+    (out / f"core-{args.tickets}.json").write_text(json.dumps({
+        "tickets": args.tickets, "workers": args.workers, "concurrency": args.concurrency,
         "results": results, "queries_small_pages": queries_small, "worker_rss_mb": worker_rss,
     }, indent=2))
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from itsm.base import roles
 
@@ -22,16 +22,16 @@ from .models import Service, ServiceRevision, Supplier, SupportLevel, Team
 
 # The parts of a dossier a revision keeps, in the order the history shows them.
 DOSSIER_PARTS: dict[str, Any] = {
-    "name": _lazy("Name"),
-    "description": _lazy("Description"),
-    "operations_notes": _lazy("Operational notes"),
-    "support_notes": _lazy("Support notes"),
-    "support_path": _lazy("Support path"),
-    "category": _lazy("Category"),
-    "service_type": _lazy("Type"),
-    "criticality": _lazy("Criticality"),
-    "lifecycle": _lazy("Lifecycle state"),
-    "owner_team": _lazy("Owner team"),
+    "name": gettext_lazy("Name"),
+    "description": gettext_lazy("Description"),
+    "operations_notes": gettext_lazy("Operational notes"),
+    "support_notes": gettext_lazy("Support notes"),
+    "support_path": gettext_lazy("Support path"),
+    "category": gettext_lazy("Category"),
+    "service_type": gettext_lazy("Type"),
+    "criticality": gettext_lazy("Criticality"),
+    "lifecycle": gettext_lazy("Lifecycle state"),
+    "owner_team": gettext_lazy("Owner team"),
 }
 # What owners edit on the dossier page; the rest is configuration, edited in the admin.
 DOSSIER_TEXT = ("description", "operations_notes", "support_notes")

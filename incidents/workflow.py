@@ -6,7 +6,7 @@ cancelled from any open state. The process registers it (`incidents.process`).
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from itsm.choices import TicketKind
 from itsm.workflow import Transition, Workflow, within_reopen_window
@@ -42,20 +42,20 @@ INCIDENT_WORKFLOW = Workflow(
     awaiting_requester=_awaiting_caller,
     resume_on_reply="resume",
     transitions=(
-        Transition("start", _lazy("Start work"), frozenset({S.NEW}), S.IN_PROGRESS),
-        Transition("hold", _lazy("Put on hold"), frozenset({S.IN_PROGRESS}), S.ON_HOLD,
+        Transition("start", gettext_lazy("Start work"), frozenset({S.NEW}), S.IN_PROGRESS),
+        Transition("hold", gettext_lazy("Put on hold"), frozenset({S.IN_PROGRESS}), S.ON_HOLD,
                    requires=("on_hold_reason",)),
-        Transition("resume", _lazy("Resume"), frozenset({S.ON_HOLD}), S.IN_PROGRESS,
+        Transition("resume", gettext_lazy("Resume"), frozenset({S.ON_HOLD}), S.IN_PROGRESS,
                    clears=("on_hold_reason",)),
-        Transition("resolve", _lazy("Resolve"), frozenset({S.IN_PROGRESS, S.ON_HOLD}),
+        Transition("resolve", gettext_lazy("Resolve"), frozenset({S.IN_PROGRESS, S.ON_HOLD}),
                    S.RESOLVED, requires=("resolution_code", "resolution_notes"),
                    clears=("on_hold_reason",)),
-        Transition("close", _lazy("Close"), frozenset({S.RESOLVED}), S.CLOSED,
+        Transition("close", gettext_lazy("Close"), frozenset({S.RESOLVED}), S.CLOSED,
                    requester_may=True),
-        Transition("reopen", _lazy("Reopen"), frozenset({S.RESOLVED}), S.IN_PROGRESS,
+        Transition("reopen", gettext_lazy("Reopen"), frozenset({S.RESOLVED}), S.IN_PROGRESS,
                    requires=("note",), requester_may=True, guard=within_reopen_window,
                    reopens=True, clears=("resolution_code", "resolution_notes")),
-        Transition("cancel", _lazy("Cancel"), OPEN, S.CANCELLED, requires=("note",),
+        Transition("cancel", gettext_lazy("Cancel"), OPEN, S.CANCELLED, requires=("note",),
                    clears=("on_hold_reason",)),
     ),
 )

@@ -12,6 +12,8 @@ import re
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ConfigurationItem, Customer, Service, ServiceCategory, Team
@@ -24,7 +26,14 @@ from .models import Task, TaskStatus, Ticket
 
 # A ticket number as people type it: its kind's three letters and the digits.
 NUMBER = re.compile(r"^[A-Za-z]{3}\d{1,18}$")
-PRIORITIES = [(1, _("P1")), (2, _("P2")), (3, _("P3")), (4, _("P4"))]
+
+
+def _priority_label(priority: int) -> str:
+    return gettext("P%(priority)s") % {"priority": priority}
+
+
+# "P1" … "P4", in the reader's language.
+PRIORITIES = [(p, lazy(_priority_label, str)(p)) for p in (1, 2, 3, 4)]
 
 
 class Queue:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from . import registry
 from .choices import TicketKind
@@ -28,10 +28,11 @@ TASK_WORKFLOW = Workflow(
     resolved=frozenset({S.DONE}),
     closed=frozenset({S.DONE, S.CANCELLED}),
     transitions=(
-        Transition("start", _lazy("Start work"), frozenset({S.OPEN}), S.IN_PROGRESS),
-        Transition("complete", _lazy("Complete"), frozenset({S.OPEN, S.IN_PROGRESS}), S.DONE),
-        Transition("cancel", _lazy("Cancel"), frozenset({S.OPEN, S.IN_PROGRESS}), S.CANCELLED,
-                   requires=("note",)),
+        Transition("start", gettext_lazy("Start work"), frozenset({S.OPEN}), S.IN_PROGRESS),
+        Transition("complete", gettext_lazy("Complete"), frozenset({S.OPEN, S.IN_PROGRESS}),
+                   S.DONE),
+        Transition("cancel", gettext_lazy("Cancel"), frozenset({S.OPEN, S.IN_PROGRESS}),
+                   S.CANCELLED, requires=("note",)),
     ),
 )
 
@@ -41,8 +42,8 @@ class TaskProcess(registry.Process):
     prefix = "TSK"
     model = Task
     workflow = TASK_WORKFLOW
-    label = _lazy("Task")
-    label_plural = _lazy("Tasks")
+    label = gettext_lazy("Task")
+    label_plural = gettext_lazy("Tasks")
     url_namespace = "tasks"
     url_prefix = "tasks/"
     urls = "itsm.task_urls"

@@ -3,7 +3,7 @@ serializers with the incident's own fields."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from itsm.api.serializers import (
@@ -22,7 +22,7 @@ from ..models import Incident
 def _parent_field(**kwargs) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(
         slug_field="number", queryset=Incident.objects.all(), required=False, allow_null=True,
-        help_text=_lazy("The number of the major incident this one is part of."), **kwargs)
+        help_text=gettext_lazy("The number of the major incident this one is part of."), **kwargs)
 
 
 class IncidentSerializer(TicketKindSerializer):

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -36,7 +36,8 @@ from itsm.services import create_ticket, update_ticket
 from itsm.task_kind import add_task
 
 # Impact and urgency: 1 high – 3 low (DESIGN.md §2).
-LEVELS = [(1, _lazy("1 - High")), (2, _lazy("2 - Medium")), (3, _lazy("3 - Low"))]
+LEVELS = [(1, gettext_lazy("1 - High")), (2, gettext_lazy("2 - Medium")),
+          (3, gettext_lazy("3 - Low"))]
 TEXT_LIMIT = 50_000
 
 
@@ -50,7 +51,7 @@ class TokenRequestSerializer(StrictInputMixin, serializers.Serializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False,
                                      style={"input_type": "password"}, write_only=True)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                 help_text=_lazy("A label to recognise the token by later."))
+                                 help_text=gettext_lazy("A label to recognise the token by later."))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         request = self.context.get("request")
@@ -78,7 +79,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
     """A token as its owner lists it: never the key."""
 
     current = serializers.SerializerMethodField(
-        help_text=_lazy("True for the token that authenticated this request.")
+        help_text=gettext_lazy("True for the token that authenticated this request.")
     )
 
     class Meta:
@@ -143,12 +144,13 @@ class TicketSerializer(PreparedReadMixin, serializers.ModelSerializer):
 class TransitionSerializer(serializers.Serializer):
     """A status change the requesting user may make now, and what it needs."""
 
-    status = serializers.CharField(source="target", help_text=_lazy("PATCH this as `status`."))
+    status = serializers.CharField(source="target",
+                                   help_text=gettext_lazy("PATCH this as `status`."))
     name = serializers.CharField()
     label = serializers.CharField()
     requires = serializers.ListField(
         child=serializers.CharField(),
-        help_text=_lazy("Fields to send with the status (`note` or model fields)."),
+        help_text=gettext_lazy("Fields to send with the status (`note` or model fields)."),
     )
 
 
@@ -233,14 +235,14 @@ class TicketCreateSerializer(ScopedRelationsMixin, StrictInputMixin, serializers
     impact = serializers.ChoiceField(choices=LEVELS, required=False)
     urgency = serializers.ChoiceField(choices=LEVELS, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False,
-                                      help_text=_lazy("Defaults to “api” for the desk."))
+                                      help_text=gettext_lazy("Defaults to “api” for the desk."))
     service = related(Service, "code")
     configuration_item = related(ConfigurationItem, "name")
-    customer = related(Customer, "code", help_text=_lazy("Defaults to the requester's "
+    customer = related(Customer, "code", help_text=gettext_lazy("Defaults to the requester's "
                                                          "customer."))
     requester = KeyedRelatedField(queryset=User.objects.filter(is_active=True), key="username",
-                                  required=False, help_text=_lazy("Defaults to you."))
-    assignment_team = related(Team, "name", help_text=_lazy("Defaults to the service's "
+                                  required=False, help_text=gettext_lazy("Defaults to you."))
+    assignment_team = related(Team, "name", help_text=gettext_lazy("Defaults to the service's "
                                                             "owner team."))
     assignee = related(User, "username")
 
@@ -280,7 +282,7 @@ class TicketUpdateSerializer(ScopedRelationsMixin, StrictInputMixin, serializers
     """
 
     version = serializers.IntegerField(min_value=1, required=False,
-                                       help_text=_lazy("The version you read; or If-Match."))
+                                       help_text=gettext_lazy("The version you read; or If-Match."))
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
     impact = serializers.ChoiceField(choices=LEVELS, required=False)
@@ -353,9 +355,9 @@ class TaskCreateSerializer(TicketCreateSerializer):
     service and goes to the parent's team unless `assignment_team` says otherwise."""
 
     kind = TicketKind.TASK
-    parent = serializers.SlugRelatedField(slug_field="number", queryset=Ticket.objects.all(),
-                                          help_text=_lazy("The number of the ticket the task "
-                                                          "is part of, e.g. INC0000042."))
+    parent = serializers.SlugRelatedField(
+        slug_field="number", queryset=Ticket.objects.all(),
+        help_text=gettext_lazy("The number of the ticket the task is part of, e.g. INC0000042."))
     # A task takes these from its parent.
     impact = urgency = channel = service = configuration_item = customer = requester = None
 
@@ -381,7 +383,7 @@ class CommentSerializer(StrictInputMixin, serializers.ModelSerializer):
     author = BriefUserSerializer(read_only=True)
     body = serializers.CharField(max_length=20_000)
     is_public = serializers.BooleanField(
-        default=True, help_text=_lazy("False for an internal note (service desk only)."),
+        default=True, help_text=gettext_lazy("False for an internal note (service desk only)."),
     )
 
     class Meta:

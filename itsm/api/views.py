@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -47,14 +47,14 @@ TICKET_ORDERING_FIELDS = ("number", "created_at", "updated_at", "priority", "sta
                           "resolved_at", "resolution_due")
 
 ERROR_RESPONSES = {
-    400: OpenApiResponse(description=_lazy("Bad input; the body names each field and why.")),
-    401: OpenApiResponse(description=_lazy("Not signed in.")),
-    403: OpenApiResponse(description=_lazy("Your role may not do this.")),
-    404: OpenApiResponse(description=_lazy("No such ticket, or not visible to you.")),
+    400: OpenApiResponse(description=gettext_lazy("Bad input; the body names each field and why.")),
+    401: OpenApiResponse(description=gettext_lazy("Not signed in.")),
+    403: OpenApiResponse(description=gettext_lazy("Your role may not do this.")),
+    404: OpenApiResponse(description=gettext_lazy("No such ticket, or not visible to you.")),
 }
 TICKET_NUMBER = OpenApiParameter(
     "number", OpenApiTypes.STR, OpenApiParameter.PATH,
-    description=_lazy("The ticket number, e.g. INC0000042."),
+    description=gettext_lazy("The ticket number, e.g. INC0000042."),
 )
 
 
@@ -81,8 +81,8 @@ class TokenView(APIView):
     @extend_schema(
         request=serializers.TokenRequestSerializer,
         responses={201: serializers.TokenCreatedSerializer, 400: ERROR_RESPONSES[400],
-                   429: OpenApiResponse(description=_lazy("Too many attempts; wait."))},
-        auth=[], summary=_lazy("Obtain a token"),
+                   429: OpenApiResponse(description=gettext_lazy("Too many attempts; wait."))},
+        auth=[], summary=gettext_lazy("Obtain a token"),
     )
     def post(self, request: Request) -> Response:
         serializer = serializers.TokenRequestSerializer(data=require_mapping(request.data),
@@ -98,7 +98,7 @@ class TokenView(APIView):
 
     @extend_schema(responses={200: serializers.ApiTokenSerializer(many=True),
                               401: ERROR_RESPONSES[401]},
-                   summary=_lazy("List your active tokens"))
+                   summary=gettext_lazy("List your active tokens"))
     def get(self, request: Request) -> Response:
         tokens = ApiToken.objects.active().filter(user=request.user)
         return Response(serializers.ApiTokenSerializer(
@@ -106,7 +106,7 @@ class TokenView(APIView):
 
     @extend_schema(request=None,
                    responses={204: None, 400: ERROR_RESPONSES[400], 401: ERROR_RESPONSES[401]},
-                   summary=_lazy("Revoke the token of this request"))
+                   summary=gettext_lazy("Revoke the token of this request"))
     def delete(self, request: Request) -> Response:
         if not isinstance(request.auth, ApiToken):
             raise exceptions.ValidationError({"token": [
@@ -143,15 +143,15 @@ def read(serializer) -> dict[str, Any]:
 
 WRITE_RESPONSES = {
     **ERROR_RESPONSES,
-    409: OpenApiResponse(description=_lazy(
+    409: OpenApiResponse(description=gettext_lazy(
         "`version` is stale: someone changed the ticket. The body has `current_version`.")),
-    412: OpenApiResponse(description=_lazy(
+    412: OpenApiResponse(description=gettext_lazy(
         "If-Match is stale: someone changed the ticket. The body has `current_version`.")),
-    428: OpenApiResponse(description=_lazy("Neither `version` nor If-Match was sent.")),
+    428: OpenApiResponse(description=gettext_lazy("Neither `version` nor If-Match was sent.")),
 }
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description=_lazy('The ETag you read, e.g. "3"; instead of `version` in the body.'),
+    description=gettext_lazy('The ETag you read, e.g. "3"; instead of `version` in the body.'),
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from itsm.workflow import workflow_for
 
@@ -31,10 +31,10 @@ def field_label(name: str, ticket) -> str:
 
 
 SLA_FLAG_LABELS = {
-    "response_warned": _lazy("SLA warning: the response time is almost used up."),
-    "resolution_warned": _lazy("SLA warning: the resolution time is almost used up."),
-    "response_breached": _lazy("SLA breached: not responded to in time."),
-    "resolution_breached": _lazy("SLA breached: not resolved in time."),
+    "response_warned": gettext_lazy("SLA warning: the response time is almost used up."),
+    "resolution_warned": gettext_lazy("SLA warning: the resolution time is almost used up."),
+    "response_breached": gettext_lazy("SLA breached: not responded to in time."),
+    "resolution_breached": gettext_lazy("SLA breached: not resolved in time."),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import runpy
+import weakref
 from pathlib import Path
 
 import pytest
@@ -47,15 +48,44 @@ def test_another_worker_class_keeps_pythons_threshold_and_says_so(gc_state, capl
     assert "ThreadWorker does not collect garbage between requests" in caplog.text
 
 
-def test_the_worker_collects_after_each_connection_and_fully_now_and_then(monkeypatch):
-    handled, collected = [], []
-    monkeypatch.setattr(serving.SyncWorker, "handle",
-                        lambda self, *args: handled.append(args))
-    monkeypatch.setattr(serving.gc, "collect", lambda generation=2: collected.append(generation))
-    worker = object.__new__(serving.CollectingSyncWorker)  # no arbiter or sockets needed
-    for _ in range(serving.FULL_EVERY):
-        worker.handle("listener", "client", "addr")
-    assert len(handled) == serving.FULL_EVERY
-    assert collected[:3] == [1, 1, 1]
-    assert collected.count(2) == 1 and collected[-1] == 2
+class Node:
+    """Half of a reference cycle: only the cycle collector frees it."""
 
+
+def cycle() -> weakref.ref:
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+
+@pytest.fixture
+def quiet_gc(gc_state):
+    """No automatic collection: only what the worker itself collects is freed."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+def test_a_requests_garbage_is_freed_once_its_connection_is_answered(quiet_gc, monkeypatch):
+    left = []
+    monkeypatch.setattr(serving.SyncWorker, "handle", lambda self, *args: left.append(cycle()))
+    worker = object.__new__(serving.CollectingSyncWorker)  # no arbiter or sockets needed
+    worker.handle("listener", "client", "addr")
+    assert left[0]() is None
+
+
+def test_long_lived_garbage_is_freed_by_the_full_collection_now_and_then(quiet_gc,
+                                                                          monkeypatch):
+    keep = Node()
+    keep.other = Node()
+    keep.other.other = keep
+    gc.collect(1)  # survived a young collection: in the oldest generation now
+    old = weakref.ref(keep)
+    del keep  # garbage from now on, a cycle in the oldest generation
+    monkeypatch.setattr(serving.SyncWorker, "handle", lambda self, *args: None)
+    worker = object.__new__(serving.CollectingSyncWorker)
+    for _ in range(serving.FULL_EVERY - 1):
+        worker.handle("listener", "client", "addr")
+    assert old() is not None  # young collections leave the oldest generation alone
+    worker.handle("listener", "client", "addr")
+    assert old() is None

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers
 
 
@@ -17,7 +17,7 @@ class StrictInputMixin:
     "succeed" and change nothing; a client should hear about it.
     """
 
-    unknown_field_message = _lazy("Unknown field; it cannot be set here.")
+    unknown_field_message = gettext_lazy("Unknown field; it cannot be set here.")
     # Sent by the browsable API's HTML forms, not by the client's intent.
     ignored_keys = frozenset({"csrfmiddlewaretoken"})
 

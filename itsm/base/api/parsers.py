@@ -6,7 +6,7 @@ import json
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 
 class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = _lazy("Request body too large.")
+    default_detail = gettext_lazy("Request body too large.")
     default_code = "payload_too_large"
 
 

@@ -30,6 +30,14 @@ def user_label(user) -> str:
 
 
 @register.filter
+def priority_label(priority) -> str:
+    """A priority as the desk names it: "P1" (translatable)."""
+    if priority in (None, ""):
+        return ""
+    return _("P%(priority)s") % {"priority": priority}
+
+
+@register.filter
 def duration(seconds: int | None) -> str:
     """Seconds as a short duration: "2 d 3 h", "1 h 20 min", "5 min"."""
     if not seconds:
