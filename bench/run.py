@@ -382,8 +382,8 @@ def main() -> None:
 
     from itsm.models import Ticket
 
-    number = (Ticket.objects.filter(kind="incident").order_by("pk")
-              .values_list("number", flat=True)[Ticket.objects.filter(kind="incident").count() // 2])
+    incidents = Ticket.objects.filter(kind="incident").order_by("pk")
+    number = incidents.values_list("number", flat=True)[incidents.count() // 2]
     create_body = {"title": "Benchmark incident", "description": "Created by bench/run.py",
                    "requester": requester.pk if requester else agent.pk, "impact": 2,
                    "urgency": 2}
