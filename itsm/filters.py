@@ -1,9 +1,12 @@
 """One FilterSet for the queue page and the API, for tickets of every kind.
 
 `TicketFilterSet` filters what every ticket has; a process extends it with its own
-fields (and its statuses). Related objects are given by id or natural key (a service
-or customer by code, a team or CI by name, a person by username), and a value that is
-not one of them is a 400 naming the parameter, never silently ignored.
+fields (and its statuses). Every FilterSet filters the ticket table: a kind's list is
+the ticket rows of its kind, and a filter on the kind's own field joins its table
+(`incident__is_major`) only when it is used. Related objects are given by id or
+natural key (a service or customer by code, a team or CI by name, a person by
+username), and a value that is not one of them is a 400 naming the parameter, never
+silently ignored.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from . import registry
 from .base.filters import KeyedModelChoiceFilter, StrictBooleanFilter
 from .base.scoping import visible, visible_users
 from .choices import TicketKind
-from .models import Task, TaskStatus, Ticket
+from .models import TaskStatus, Ticket
 
 # A ticket number as people type it: its kind's three letters and the digits.
 NUMBER = re.compile(r"^[A-Za-z]{3}\d{1,18}$")
@@ -150,11 +153,10 @@ class TicketFilterSet(django_filters.FilterSet):
 
 
 class TaskFilterSet(TicketFilterSet):
+    """Tasks' filters, over the ticket table like every kind's (`task__…` for its own)."""
+
     status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("Status"),
                                                  distinct=False)
-    parent = django_filters.CharFilter(field_name="parent__number", lookup_expr="iexact",
+    parent = django_filters.CharFilter(field_name="task__parent__number", lookup_expr="iexact",
                                        label=_("Parent ticket"))
     kind = None
-
-    class Meta(TicketFilterSet.Meta):
-        model = Task

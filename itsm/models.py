@@ -76,6 +76,12 @@ class PriorityRule(models.Model):
         return f"I{self.impact} × U{self.urgency} → P{self.priority}"
 
 
+# The moment a ticket's next SLA clock falls due: the response while it is not responded
+# to, else the resolution. The queue sorts by it; an index serves it for open tickets.
+NEXT_DUE = models.Case(models.When(responded_at__isnull=True, then=models.F("response_due")),
+                       default=models.F("resolution_due"))
+
+
 class TicketQuerySet(models.QuerySet):
     """Queries shared by every kind; `visible_to` is the only scoping rule."""
 
@@ -226,6 +232,9 @@ class Ticket(models.Model):
                          condition=Q(resolved_at__isnull=True, closed_at__isnull=True,
                                      on_hold_since__isnull=True,
                                      resolution_warned=False)),
+            # The queue sorted by the next SLA clock to fall due: open tickets only.
+            models.Index(NEXT_DUE, "id", name="itsm_ticket_next_due",
+                         condition=Q(resolved_at__isnull=True, closed_at__isnull=True)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4),

@@ -182,6 +182,14 @@ def find(kind: str) -> Process | None:
     return _processes.get(kind)
 
 
+def for_model(model: type) -> Process:
+    """The process whose model is `model` (KeyError for a model no process has)."""
+    for process in _processes.values():
+        if process.model is model:
+            return process
+    raise KeyError(model)
+
+
 def concrete(ticket: Ticket) -> Ticket:
     """The ticket as its kind's model (an Incident, a Task), read if it is a plain
     Ticket row; a kind nobody registered stays a Ticket."""

@@ -53,13 +53,14 @@ def marked_strings() -> frozenset[str]:
             # means nothing to the extractor.
             text = templatize(path.read_text(), origin=str(path))
             source = "\n".join(line.lstrip() for line in text.splitlines()).encode()
-        for _line, _func, messages, _comments in extract_python(io.BytesIO(source), KEYWORDS,
-                                                                 [], {}):
-            if isinstance(messages, tuple):
-                messages = [m for m in messages if m]
-                found.add(messages[0] if len(messages) == 1 or messages[0] else messages[1])
-            elif messages:
+        for _line, func, messages, _comments in extract_python(io.BytesIO(source), KEYWORDS,
+                                                                [], {}):
+            if not isinstance(messages, tuple):
                 found.add(messages)
+            elif func.startswith("np") or func.startswith("pg"):  # (context, msgid, …)
+                found.add(messages[1])
+            else:  # ngettext: (singular, plural, …)
+                found.add(messages[0])
     return frozenset(found)
 
 

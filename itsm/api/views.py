@@ -30,6 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from itsm import registry
 from itsm.base import roles
 from itsm.base.api.concurrency import check_version, etag, if_match_version
 from itsm.base.api.inputs import require_mapping
@@ -178,6 +179,32 @@ class TicketKindViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
     ordering_tiebreaker = "-id"
     # What a requester may send in a PATCH: a status they may take (close, reopen).
     requester_patch_fields = frozenset({"status", "note", "version"})
+
+    @property
+    def process(self) -> registry.Process:
+        return registry.for_model(self.serializer_class.Meta.model)
+
+    def get_queryset(self) -> QuerySet:
+        """A list reads the ticket rows of the kind, with no join to the kind's own table
+        while it filters, counts and pages; the page's rows are then read as the kind's
+        (`paginate_queryset`). One ticket is read as the kind's model."""
+        if getattr(self, "action", None) == "list":
+            return Ticket.objects.visible_to(self.request.user).filter(kind=self.process.kind)
+        return super().get_queryset()
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Filters and ordering are the list's; a ticket is found by its number alone.
+        if getattr(self, "action", None) != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def paginate_queryset(self, queryset: QuerySet) -> list | None:
+        page = super().paginate_queryset(queryset.only("pk"))
+        if page is None:
+            return None
+        model = self.serializer_class.Meta.model
+        rows = model.objects.in_bulk([ticket.pk for ticket in page])
+        return [rows[ticket.pk] for ticket in page if ticket.pk in rows]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -13,6 +13,7 @@ a plain link or form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -22,12 +23,16 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, F, QuerySet, When
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -39,48 +44,163 @@ from ..base import roles
 from ..base.api.readers import BriefRelation, load_briefs
 from ..base.pagination import CappedCountPaginator
 from ..base.people import display_name
+from ..base.templatetags.ui import ago, time_left
 from ..base.views import require_worker, staff_page
 from ..filters import Queue, TicketFilterSet, kind_choices, status_choices
 from ..forms import active_teams, workers
-from ..models import Preferences, SavedFilter, Ticket, User
+from ..models import NEXT_DUE, Preferences, SavedFilter, Ticket, User
 from .common import desk_page
 
 PAGE_SIZE = 50
 NEW_TICKETS_POLL_SECONDS = 60
 
 
+@dataclass
+class Clock:
+    """The SLA column of one row: when the next clock falls due and how it stands."""
+
+    state: str  # ok, warning, breached, paused, met, missed, none
+    due: datetime | None = None
+    seconds_left: int | None = None
+
+
+def sla_clock(row, now: datetime) -> Clock:
+    if row.response_breached and row.responded_at is None or row.resolution_breached:
+        state = "breached"
+    else:
+        state = "ok"
+    if row.resolved_at is not None or row.closed_at is not None:
+        return Clock("missed" if state == "breached" else "met")
+    if row.on_hold_since is not None and row.responded_at is not None:
+        return Clock("paused")
+    if row.responded_at is None:
+        due, warn_at = row.response_due, row.response_warn_at
+    else:
+        due, warn_at = row.resolution_due, row.resolution_warn_at
+    if due is None:
+        return Clock("none")
+    if state != "breached" and due <= now:
+        state = "breached"
+    elif state == "ok" and warn_at is not None and warn_at <= now:
+        state = "warning"
+    return Clock(state, due, int((due - now).total_seconds()))
+
+
+@dataclass
+class Row:
+    values: Any
+    names: dict[str, Any]
+    href: str
+    status_label: str
+    kind_label: str
+    clock: Clock
+    flags: list
+    cells: SafeString = SafeString("")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.values, name)
+
+
+class Cells:
+    """What a page's cells share, worked out once per page: the translated words and
+    marks, and the reader's date formats (Django's public `date_format`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.unassigned = format_html('<span class="muted">{}</span>', _("Unassigned"))
+        self.breached = format_html('<span class="flag flag-breach" title="{}">{}</span>',
+                                    _("SLA breached"), _("SLA"))
+        self.triage = format_html('<span class="flag flag-triage" title="{}">{}</span>',
+                                  _("No service yet: the triage team categorises it"),
+                                  _("To be categorised"))
+        self.clock_words = {"paused": _("Paused"), "met": _("Met"), "missed": _("Missed")}
+        self.due = _("Due")
+        self.priorities: dict[int, str] = {}
+
+    def priority(self, value: int) -> str:
+        if value not in self.priorities:
+            self.priorities[value] = _("P%(priority)s") % {"priority": value}
+        return self.priorities[value]
+
+    @staticmethod
+    def moment(value: datetime, format_name: str) -> str:
+        return date_format(template_localtime(value), format_name)
+
+
+def _title(row: Row, cells: Cells) -> SafeString:
+    marks = [format_html(' <span class="flag {}" title="{}">{}</span>', flag.css, flag.title,
+                         flag.text) for flag in row.flags]
+    if row.response_breached or row.resolution_breached:
+        marks.append(SafeString(" ") + cells.breached)
+    if row.service_id is None and row.resolved_at is None and row.closed_at is None:
+        marks.append(SafeString(" ") + cells.triage)
+    return format_html('<td class="title"><a href="{}">{}</a>{}</td>', row.href, row.title,
+                       SafeString("".join(marks)))
+
+
+def _sla(row: Row, cells: Cells) -> SafeString:
+    clock = row.clock
+    if clock.due is None:
+        return format_html('<td class="sla sla-{}">{}</td>', clock.state,
+                           cells.clock_words.get(clock.state, "—"))
+    return format_html('<td class="sla sla-{}" title="{} {}">{}</td>', clock.state, cells.due,
+                       cells.moment(clock.due, "SHORT_DATETIME_FORMAT"),
+                       time_left(clock.seconds_left))
+
+
+def _name(key: str, *, narrow: bool = True, empty: str = "—") -> Callable[[Row, Cells], str]:
+    css = ' class="hide-sm"' if narrow else ""
+
+    def cell(row: Row, cells: Cells) -> SafeString:
+        name = row.names.get(key)
+        if name is None and key == "assignee":
+            return format_html("<td>{}</td>", cells.unassigned)
+        return format_html("<td{}>{}</td>", SafeString(css), name if name is not None else empty)
+
+    return cell
+
+
 @dataclass(frozen=True)
 class Column:
+    """A column of the queue: its heading, whether it sorts, and its cell."""
+
     key: str
     label: str
     sortable: bool = False
     narrow: bool = False  # hidden on small screens
+    cell: Callable[[Row, Cells], str] | None = None
 
 
 COLUMNS = (
-    Column("number", gettext_lazy("Number"), True),
-    Column("kind", gettext_lazy("Kind"), True, narrow=True),
-    Column("title", gettext_lazy("Title"), True),
-    Column("priority", gettext_lazy("Priority"), True),
-    Column("status", gettext_lazy("Status"), True),
-    Column("sla", gettext_lazy("SLA"), True),
-    Column("service", gettext_lazy("Service"), narrow=True),
-    Column("category", gettext_lazy("Category"), narrow=True),
-    Column("team", gettext_lazy("Team"), narrow=True),
-    Column("assignee", gettext_lazy("Assignee"), True),
-    Column("requester", gettext_lazy("Requester"), narrow=True),
-    Column("customer", gettext_lazy("Customer"), narrow=True),
-    Column("created_at", gettext_lazy("Created"), True, narrow=True),
-    Column("updated_at", gettext_lazy("Updated"), True),
+    Column("number", gettext_lazy("Number"), True, cell=lambda row, cells: format_html(
+        '<td class="num"><a href="{}">{}</a></td>', row.href, row.number)),
+    Column("kind", gettext_lazy("Kind"), True, narrow=True, cell=lambda row, cells: format_html(
+        '<td class="hide-sm">{}</td>', row.kind_label)),
+    Column("title", gettext_lazy("Title"), True, cell=_title),
+    Column("priority", gettext_lazy("Priority"), True, cell=lambda row, cells: format_html(
+        '<td><span class="prio prio-{}">{}</span></td>', row.priority,
+        cells.priority(row.priority))),
+    Column("status", gettext_lazy("Status"), True, cell=lambda row, cells: format_html(
+        '<td><span class="badge status-{}">{}</span></td>', row.status, row.status_label)),
+    Column("sla", gettext_lazy("SLA"), True, cell=_sla),
+    Column("service", gettext_lazy("Service"), narrow=True, cell=_name("service")),
+    Column("category", gettext_lazy("Category"), narrow=True, cell=_name("category")),
+    Column("team", gettext_lazy("Team"), narrow=True, cell=_name("team")),
+    Column("assignee", gettext_lazy("Assignee"), True, cell=_name("assignee", narrow=False)),
+    Column("requester", gettext_lazy("Requester"), narrow=True, cell=_name("requester")),
+    Column("customer", gettext_lazy("Customer"), narrow=True, cell=_name("customer")),
+    Column("created_at", gettext_lazy("Created"), True, narrow=True,
+           cell=lambda row, cells: format_html(
+               '<td class="hide-sm">{}</td>', cells.moment(row.created_at,
+                                                           "SHORT_DATETIME_FORMAT"))),
+    Column("updated_at", gettext_lazy("Updated"), True, cell=lambda row, cells: format_html(
+        '<td title="{}">{}</td>', cells.moment(row.updated_at, "DATETIME_FORMAT"),
+        ago(row.updated_at))),
 )
 BY_KEY = {column.key: column for column in COLUMNS}
 DEFAULT_COLUMNS = ("number", "kind", "title", "priority", "status", "sla", "service", "team",
                    "assignee", "updated_at")
 
-# The moment the next SLA clock falls due: the response while not responded, else the
-# resolution (a ticket on hold has its resolution clock stopped, so it sorts last).
-NEXT_DUE = Case(When(responded_at__isnull=True, then=F("response_due")),
-                default=F("resolution_due"))
 # ?ordering= allow-list: the URL key -> the ORM ordering. Anything else is the default.
 ORDERINGS: dict[str, tuple[Any, ...]] = {
     "number": ("number",),
@@ -199,54 +319,9 @@ SHOWN_FILTERS = ("q", "kind", "status", "priority", "team", "assignee", "service
 # --- rows -------------------------------------------------------------------------------
 
 
-@dataclass
-class Clock:
-    """The SLA column of one row: when the next clock falls due and how it stands."""
-
-    state: str  # ok, warning, breached, paused, met, missed, none
-    due: datetime | None = None
-    seconds_left: int | None = None
-
-
-def sla_clock(row, now: datetime) -> Clock:
-    if row.response_breached and row.responded_at is None or row.resolution_breached:
-        state = "breached"
-    else:
-        state = "ok"
-    if row.resolved_at is not None or row.closed_at is not None:
-        return Clock("missed" if state == "breached" else "met")
-    if row.on_hold_since is not None and row.responded_at is not None:
-        return Clock("paused")
-    if row.responded_at is None:
-        due, warn_at = row.response_due, row.response_warn_at
-    else:
-        due, warn_at = row.resolution_due, row.resolution_warn_at
-    if due is None:
-        return Clock("none")
-    if state != "breached" and due <= now:
-        state = "breached"
-    elif state == "ok" and warn_at is not None and warn_at <= now:
-        state = "warning"
-    return Clock(state, due, int((due - now).total_seconds()))
-
-
-@dataclass
-class Row:
-    values: Any
-    names: dict[str, Any]
-    href: str
-    status_label: str
-    kind_label: str
-    clock: Clock
-    flags: list
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.values, name)
-
-
 def build_rows(values: list, now: datetime, columns: list[Column]) -> list[Row]:
     """The page's rows with the names its columns show, status labels, SLA clocks and
-    kind flags."""
+    kind flags, and each row's cells rendered (`Column.cell`)."""
     relations = [NAMES[column.key] for column in columns if column.key in NAMES]
     names = load_briefs(relations, values)
     flags: dict[int, list] = {}
@@ -274,6 +349,9 @@ def build_rows(values: list, now: datetime, columns: list[Column]) -> list[Row]:
             clock=sla_clock(row, now),
             flags=flags.get(row.pk, []),
         ))
+    cells = Cells(now)
+    for row in rows:
+        row.cells = SafeString("".join(column.cell(row, cells) for column in columns))
     return rows
 
 
@@ -331,12 +409,18 @@ def queue_data(request: HttpRequest) -> QueryDict:
     return data
 
 
+def tickets_of(user, process: registry.Process | None) -> QuerySet:
+    """The ticket rows a queue lists: every kind's, or one kind's (the ticket table
+    alone: counting and paging a kind's list never joins the kind's own table)."""
+    tickets = Ticket.objects.visible_to(user)
+    return tickets.filter(kind=process.kind) if process is not None else tickets
+
+
 def queue_page(request: HttpRequest, process: registry.Process | None) -> HttpResponse:
     user = request.user
     data = queue_data(request)
-    base = process.model.objects if process else Ticket.objects
     filterset_class = process.get_filterset() if process else TicketFilterSet
-    filterset = filterset_class(data, queryset=base.visible_to(user), request=request)
+    filterset = filterset_class(data, queryset=tickets_of(user, process), request=request)
     options = Options()
     filter_form_widgets(filterset, options)
     ordering, order_by = _ordering(request.GET.get("ordering"))
@@ -398,11 +482,10 @@ def new_tickets(request: HttpRequest) -> HttpResponse:
     data = queue_data(request)
     since = StrictIsoMoment().clean_or_none(request.GET.get("since"))
     process = registry.find(request.GET.get("for", ""))
-    base = process.model.objects if process else Ticket.objects
     count = 0
     if since is not None:
         filterset_class = process.get_filterset() if process else TicketFilterSet
-        filterset = filterset_class(data, queryset=base.visible_to(request.user),
+        filterset = filterset_class(data, queryset=tickets_of(request.user, process),
                                     request=request)
         count = filterset.qs.filter(created_at__gt=since).order_by()[:100].count()
     refresh = reverse(f"{process.url_namespace}:list") if process else reverse("work")
