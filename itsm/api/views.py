@@ -199,12 +199,11 @@ class TicketKindViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
         return super().filter_queryset(queryset)
 
     def paginate_queryset(self, queryset: QuerySet) -> list | None:
-        page = super().paginate_queryset(queryset.only("pk"))
-        if page is None:
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
+        if ids is None:
             return None
-        model = self.serializer_class.Meta.model
-        rows = model.objects.in_bulk([ticket.pk for ticket in page])
-        return [rows[ticket.pk] for ticket in page if ticket.pk in rows]
+        rows = self.serializer_class.Meta.model.objects.in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 from urllib.parse import urlencode
@@ -47,7 +47,7 @@ from ..base.people import display_name
 from ..base.templatetags.ui import ago, time_left
 from ..base.views import require_worker, staff_page
 from ..filters import Queue, TicketFilterSet, kind_choices, status_choices
-from ..forms import active_teams, workers
+from ..forms import active_teams, person_field, service_field, workers
 from ..models import NEXT_DUE, Preferences, SavedFilter, Ticket, User
 from .common import desk_page
 
@@ -114,7 +114,6 @@ class Cells:
                                   _("No service yet: the triage team categorises it"),
                                   _("To be categorised"))
         self.clock_words = {"paused": _("Paused"), "met": _("Met"), "missed": _("Missed")}
-        self.due = _("Due")
         self.priorities: dict[int, str] = {}
 
     def priority(self, value: int) -> str:
@@ -125,6 +124,11 @@ class Cells:
     @staticmethod
     def moment(value: datetime, format_name: str) -> str:
         return date_format(template_localtime(value), format_name)
+
+
+def utc_iso(moment: datetime) -> str:
+    """A moment for a <time datetime>: UTC, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _title(row: Row, cells: Cells) -> SafeString:
@@ -143,9 +147,9 @@ def _sla(row: Row, cells: Cells) -> SafeString:
     if clock.due is None:
         return format_html('<td class="sla sla-{}">{}</td>', clock.state,
                            cells.clock_words.get(clock.state, "—"))
-    return format_html('<td class="sla sla-{}" title="{} {}">{}</td>', clock.state, cells.due,
-                       cells.moment(clock.due, "SHORT_DATETIME_FORMAT"),
-                       time_left(clock.seconds_left))
+    # The exact due time is the <time>'s; the page's script shows it on hover.
+    return format_html('<td class="sla sla-{}"><time datetime="{}">{}</time></td>', clock.state,
+                       utc_iso(clock.due), time_left(clock.seconds_left))
 
 
 def _name(key: str, *, narrow: bool = True, empty: str = "—") -> Callable[[Row, Cells], str]:
@@ -194,7 +198,7 @@ COLUMNS = (
                '<td class="hide-sm">{}</td>', cells.moment(row.created_at,
                                                            "SHORT_DATETIME_FORMAT"))),
     Column("updated_at", gettext_lazy("Updated"), True, cell=lambda row, cells: format_html(
-        '<td title="{}">{}</td>', cells.moment(row.updated_at, "DATETIME_FORMAT"),
+        '<td><time datetime="{}">{}</time></td>', utc_iso(row.updated_at),
         ago(row.updated_at))),
 )
 BY_KEY = {column.key: column for column in COLUMNS}
@@ -261,18 +265,10 @@ class Options:
     def teams(self) -> list[tuple[int, str]]:
         return self._read("teams", lambda: active_teams().values_list("pk", "name"))
 
-    def services(self) -> list[tuple[int, str]]:
-        return self._read("services", lambda: Service.objects.filter(is_active=True)
-                          .order_by("name").values_list("pk", "name"))
-
     def categories(self) -> list[tuple[int, str]]:
         return self._read("categories", lambda: ServiceCategory.objects.order_by(
             "position", "name").values_list("pk", "name"))
 
-    def workers(self) -> list[tuple[int, str]]:
-        return self._read("workers", lambda: (
-            (pk, display_name(*names)) for pk, *names in
-            workers().values_list("pk", "username", "first_name", "last_name")))
 
 
 def select_field(field: forms.Field, options: list[tuple[int, str]], empty: str
@@ -289,17 +285,25 @@ def filter_form_widgets(filterset: TicketFilterSet, options: Options) -> None:
         form.fields["kind"].choices = kind_choices()
     for name in ("status", "priority", "kind"):
         if name in form.fields:
-            form.fields[name].widget = forms.CheckboxSelectMultiple(
-                choices=form.fields[name].choices)
+            # A plain list: the page's template lays the checkboxes out from it.
+            choices = [(str(value), label) for value, label in form.fields[name].choices]
+            form.fields[name].choices = choices
+            form.fields[name].widget = forms.CheckboxSelectMultiple(choices=choices)
     selects = {
         "team": (options.teams, _("Any team")),
-        "service": (options.services, _("Any service")),
         "category": (options.categories, _("Any category")),
-        "assignee": (options.workers, _("Anyone")),
     }
     for name, (read, empty) in selects.items():
         if name in form.fields:
             form.fields[name] = select_field(form.fields[name], read(), empty)
+    # People and services are many: typed, with suggestions (their username or code).
+    if "assignee" in form.fields:
+        form.fields["assignee"] = person_field(form.fields["assignee"].label,
+                                               queryset=workers(), required=False)
+        form.fields["assignee"].widget.attrs["placeholder"] = _("Anyone")
+    if "service" in form.fields:
+        form.fields["service"] = service_field(required=False)
+        form.fields["service"].widget.attrs["placeholder"] = _("Any service")
     if "breached" in form.fields:
         form.fields["breached"].widget = forms.Select(
             choices=[("", _("Any")), ("true", _("Breached")), ("false", _("Not breached"))])
@@ -580,15 +584,14 @@ class BulkForm(forms.Form):
     def __init__(self, *args: Any, process: registry.Process | None,
                  options: Options | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.is_bound:  # the chosen team and person, as rows
+        if self.is_bound:  # the chosen team, as a row
             self.fields["team"].queryset = active_teams()
-            self.fields["assignee"].queryset = workers()
-        else:  # the page's option lists, read once
+        else:  # the page's option list, read once
             options = options or Options()
             self.fields["team"] = select_field(self.fields["team"], options.teams(),
                                                _("Keep the team"))
-            self.fields["assignee"] = select_field(self.fields["assignee"], options.workers(),
-                                                   _("Keep the assignee"))
+        self.fields["assignee"] = person_field(_("Assignee"), queryset=workers(), required=False)
+        self.fields["assignee"].widget.attrs["placeholder"] = _("Keep the assignee")
         statuses = (process.workflow.statuses.choices if process else status_choices())
         self.fields["status"].choices = [("", _("Choose…")), *statuses]
 

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.timesince import timesince, timeuntil
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .. import roles
 from ..people import display_name
@@ -78,16 +79,25 @@ def ago(moment: datetime | None) -> str:
     return _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
 
 
+def span(seconds: int) -> str:
+    """A stretch of time in its largest whole unit: "45 minutes", "3 hours", "2 days"."""
+    minutes = abs(int(seconds)) // 60
+    if minutes < 60:
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours = minutes // 60
+    if hours < 48:
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    days = hours // 24
+    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+
+
 @register.filter
 def time_left(seconds: int | None) -> str:
     """Seconds until a due time as "in 2 hours" or, once late, "3 hours late"."""
     if seconds is None:
         return ""
-    now = timezone.now()
     if -60 < seconds < 60:
         return _("due now")
     if seconds > 0:
-        return _("in %(time)s") % {"time": timeuntil(now + timedelta(seconds=seconds),
-                                                     now, depth=1)}
-    return _("%(time)s late") % {"time": timesince(now + timedelta(seconds=seconds),
-                                                   now, depth=1)}
+        return _("in %(time)s") % {"time": span(seconds)}
+    return _("%(time)s late") % {"time": span(seconds)}

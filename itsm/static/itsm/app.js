@@ -135,6 +135,21 @@
   });
   document.addEventListener("htmx:afterSwap", collectRows);
 
+  // A relative time ("3 hours ago", "in 2 hours") shows its moment on hover, in the
+  // page's language.
+  document.addEventListener("mouseover", function (event) {
+    var time = event.target.closest && event.target.closest("time[datetime]");
+    if (!time || time.title) return;
+    var moment = new Date(time.getAttribute("datetime"));
+    if (isNaN(moment)) return;
+    try {
+      time.title = moment.toLocaleString(document.documentElement.lang || undefined,
+        { dateStyle: "medium", timeStyle: "short" });
+    } catch (e) {
+      time.title = moment.toLocaleString();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     collectRows();
     // Filters submit themselves when a select or checkbox changes.
