@@ -56,8 +56,9 @@ class IncidentProcess(Process):
         }
 
     def row_flags(self, ids: list[int]) -> dict[int, list[RowFlag]]:
-        return {pk: [MAJOR] for pk in
-                Incident.objects.filter(pk__in=ids, is_major=True).values_list("pk", flat=True)}
+        majors = (Incident.objects.filter(pk__in=ids, is_major=True).order_by()
+                  .values_list("pk", flat=True))
+        return {pk: [MAJOR] for pk in majors}
 
     def get_filterset(self) -> type:
         from .filters import IncidentFilterSet

@@ -214,6 +214,10 @@ class Ticket(models.Model):
             # read this index and never touch closed history.
             models.Index(fields=["-created_at", "-id"], name="itsm_ticket_open",
                          condition=Q(resolved_at__isnull=True, closed_at__isnull=True)),
+            # A kind's list counts and pages the ticket table: its open work, and all of it.
+            models.Index(fields=["kind", "-created_at", "-id"], name="itsm_ticket_kind_open",
+                         condition=Q(resolved_at__isnull=True, closed_at__isnull=True)),
+            models.Index(fields=["kind", "-created_at", "-id"], name="itsm_ticket_kind"),
             # The SLA scan's four questions, each over open, not-yet-flagged tickets only:
             # a minute's scan never reads closed history.
             models.Index(fields=["response_due"], name="itsm_sla_response_due",
