@@ -27,10 +27,8 @@ class IncidentProcess(Process):
     create_label = _("New incident")
     submit_label = _("Log incident")
     url_namespace = "incidents"
-    url_prefix = "incidents/"
     urls = "incidents.urls"
     api_urls = "incidents.api.urls"
-    api_prefix = "incidents/"
     position = 10
     editable_fields = (*Process.editable_fields, "is_major", "parent")
     detail_panel = "incidents/_panel.html"

@@ -9,7 +9,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", portal.portal_home, name="home"),
-    *(path(f"{process.url_prefix}new/", portal.portal_create, {"kind": process.kind},
+    *(path(f"{process.url_namespace}/new/", portal.portal_create, {"kind": process.kind},
            name=f"{process.kind}-create")
       for process in registry.processes() if process.get_portal_form() is not None),
     path("tickets/<ticket:number>/", portal.portal_ticket, name="ticket"),

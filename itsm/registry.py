@@ -58,13 +58,12 @@ class Process:
     # The desk's button to log one ("New incident") and the form's submit ("Log incident").
     create_label: str | Promise = ""
     submit_label: str | Promise = ""
-    # Its desk pages are included under /<url_prefix>/ with this namespace, and its API
-    # resource under /api/v1/<api_prefix>/ (namespace "<url_namespace>-api").
+    # Names its pages: the desk's under /<url_namespace>/ (with this namespace), the
+    # portal's form under /portal/<url_namespace>/new/ and its API resource under
+    # /api/v1/<url_namespace>/ (namespace "<url_namespace>-api"), e.g. "incidents".
     url_namespace: str
-    url_prefix: str
     urls: str  # module of the desk pages, e.g. "incidents.urls"
     api_urls: str | None = None
-    api_prefix: str = ""
     # Shown in menus and lists in this order.
     position: int = 100
     # Fields an agent edits directly (status and assignment go through the workflow).

@@ -45,10 +45,8 @@ class TaskProcess(registry.Process):
     label = gettext_lazy("Task")
     label_plural = gettext_lazy("Tasks")
     url_namespace = "tasks"
-    url_prefix = "tasks/"
     urls = "itsm.task_urls"
     api_urls = "itsm.api.task_urls"
-    api_prefix = "tasks/"
     position = 90
     editable_fields = ("title", "description", "impact", "urgency")
     detail_panel = "itsm/tasks/_panel.html"

@@ -15,7 +15,7 @@ from .views import common, errors
 api_v1 = [
     path("", include("itsm.api.urls")),
     path("catalog/", include("catalog.api.urls")),
-    *(path(process.api_prefix, include(process.api_urls))
+    *(path(f"{process.url_namespace}/", include(process.api_urls))
       for process in registry.processes() if process.api_urls),
 ]
 
@@ -25,7 +25,7 @@ urlpatterns = [
     path("accounts/", include("itsm.account_urls")),
     path("catalog/", include("catalog.urls")),
     path("work/", include("itsm.work_urls")),
-    *(path(process.url_prefix, include(process.urls)) for process in registry.processes()),
+    *(path(f"{process.url_namespace}/", include(process.urls)) for process in registry.processes()),
     path("portal/", include("itsm.portal_urls")),
     path("tickets/", include("itsm.ticket_urls")),
     path("lookup/", include("itsm.lookup_urls")),

@@ -112,6 +112,21 @@ class TicketPage:
     def page_url(self) -> str:
         return reverse(self.url_name, args=[self.number])
 
+    def transition_url(self, transition: workflow.Transition) -> str:
+        raise NotImplementedError
+
+    def transition_label(self, transition: workflow.Transition) -> str:
+        return transition.label
+
+    def transition_forms(self, ticket: Ticket, page_forms: PageForms) -> list[forms.Form]:
+        """A form for each transition offered here, with where it posts and its label."""
+        offered = []
+        for t in self.offered(ticket):
+            form = page_forms.get(f"transition:{t.name}", lambda t=t: transition_form(ticket, t))
+            form.action_url, form.label = self.transition_url(t), self.transition_label(t)
+            offered.append(form)
+        return offered
+
     def context(self, ticket: Ticket, page_forms: PageForms) -> dict[str, Any]:
         flow = self.process.workflow
         return {
@@ -128,7 +143,7 @@ class TicketPage:
                bound_name: str = "", stale: bool = False) -> HttpResponse:
         page_forms = PageForms(bound, bound_name)
         context = self.context(ticket, page_forms)
-        context.update(stale=stale, stale_message=STALE_MESSAGE,
+        context.update(stale=stale, stale_message=STALE_MESSAGE, page_url=self.page_url(),
                        orphan_errors=page_forms.orphan_errors())
         return render(self.request, self.template, context, status=status)
 
@@ -212,6 +227,10 @@ class DeskPage(TicketPage):
     def page_url(self) -> str:
         return self.process.detail_url(self.number)
 
+    def transition_url(self, transition: workflow.Transition) -> str:
+        return reverse(f"{self.process.url_namespace}:transition",
+                       args=[self.number, transition.name])
+
     def urls(self) -> dict[str, str]:
         namespace, number = self.process.url_namespace, self.number
         names = ("take", "assign", "edit", "comment", "attach")
@@ -262,10 +281,7 @@ class DeskPage(TicketPage):
                 context["task_form"] = page_forms.get("add-task",
                                                       lambda: TaskForm(parent=ticket))
         if worker:
-            context["transition_forms"] = [
-                page_forms.get(f"transition:{t.name}", lambda t=t: transition_form(ticket, t))
-                for t in self.offered(ticket)
-            ]
+            context["transition_forms"] = self.transition_forms(ticket, page_forms)
         return context
 
     def commented_message(self, public: bool) -> str:

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_POST
 from .. import registry, services, timeline, workflow
 from ..base import roles
 from ..base.forms import PageForms, apply_errors
-from ..forms import AttachmentForm, CommentForm, transition_form
+from ..forms import AttachmentForm, CommentForm
 from ..models import Ticket, TicketEvent
 from .pages import TicketPage
 
@@ -98,6 +99,12 @@ class PortalPage(TicketPage):
     def offered(self, ticket: Ticket) -> list[workflow.Transition]:
         return [t for t in super().offered(ticket) if t.requester_may]
 
+    def transition_url(self, transition: workflow.Transition) -> str:
+        return reverse("portal:transition", args=[self.number, transition.name])
+
+    def transition_label(self, transition: workflow.Transition) -> str:
+        return PORTAL_LABELS.get(transition.name, transition.label)
+
     def context(self, ticket: Ticket, page_forms: PageForms) -> dict[str, Any]:
         context = super().context(ticket, page_forms)
         user = self.request.user
@@ -110,11 +117,7 @@ class PortalPage(TicketPage):
             entry.said = timeline.sentences(entry, ticket, user)
         transition_forms, refusals = [], []
         if not read_only:
-            for t in self.offered(ticket):
-                form = page_forms.get(f"transition:{t.name}",
-                                      lambda t=t: transition_form(ticket, t))
-                form.portal_label = PORTAL_LABELS.get(t.name, t.label)
-                transition_forms.append(form)
+            transition_forms = self.transition_forms(ticket, page_forms)
             if ticket.requester_id == user.pk:
                 # Say why a requester's usual action (e.g. reopen) is no longer offered.
                 refusals = [

@@ -405,6 +405,8 @@ def test_stale_version_is_refused_with_a_reload_message(client, agent, team_lead
     response = client.post(url("take", incident), {"version": seen})
     assert response.status_code == 409
     assert "changed by someone else" in response.content.decode()
+    # "Reload" opens the ticket's page, not the action's address the form posted to.
+    assert f'href="/incidents/{incident.number}/">Reload' in response.content.decode()
     assert fresh(incident).assignee == team_lead
     assert fresh(incident).version == after.version
 

@@ -201,7 +201,7 @@ def test_resolved_ticket_offers_confirm_and_reopen(client, requester, agent, inc
     incident = resolve(incident, agent)
     client.force_login(requester)
     response = client.get(ticket_url(incident))
-    labels = [str(form.portal_label) for form in response.context["transition_forms"]]
+    labels = [str(form.label) for form in response.context["transition_forms"]]
     assert labels == ["Confirm resolution", "Reopen"]
     assert "Reset your mailbox rules" in response.content.decode()
 
