@@ -56,6 +56,6 @@ INCIDENT_WORKFLOW = Workflow(
                    requires=("note",), requester_may=True, guard=within_reopen_window,
                    reopens=True, clears=("resolution_code", "resolution_notes")),
         Transition("cancel", gettext_lazy("Cancel"), OPEN, S.CANCELLED, requires=("note",),
-                   clears=("on_hold_reason",)),
+                   clears=("on_hold_reason",), cancels_tasks=True),
     ),
 )

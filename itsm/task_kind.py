@@ -129,14 +129,19 @@ def demo(desk, rng, now, *, days: int, per_day: float, progress) -> int:
     for done, parent in enumerate(parents, start=1):
         chosen = DEMO_TASKS if parent.priority == 1 else DEMO_TASKS[:rng.randint(0, 2)]
         for title, instructions, who in chosen:
-            if title.startswith("Post-incident") and parent.resolved_at is None:
+            review = title.startswith("Post-incident")
+            if review and parent.resolved_at is None:
                 continue
             team = (desk.teams[FIRST_LINE] if who == "first line" or parent.service is None
                     else parent.service.owner_team)
             start = parent.created_at + timedelta(minutes=rng.uniform(10, 40))
-            if parent.resolved_at is not None and title.startswith("Post-incident"):
+            # The parent's own work is done by the time it is resolved (or cancelled);
+            # the review follows the resolution.
+            ends = None if review else parent.resolved_at or parent.closed_at
+            if review:
                 start = parent.resolved_at + timedelta(hours=rng.uniform(2, 20))
-            if start > now or (parent.closed_at is not None and start >= parent.closed_at):
+            if start > now or (ends and start >= ends) or (
+                    parent.closed_at is not None and start >= parent.closed_at):
                 continue
             lead = team.lead or desk.agent(rng, team)
             task = add_task(parent, actor=lead, title=title, description=instructions,
@@ -144,13 +149,16 @@ def demo(desk, rng, now, *, days: int, per_day: float, progress) -> int:
             written += 1
             worker = desk.agent(rng, team)
             begun = start + timedelta(minutes=rng.uniform(5, 60))
+            if ends:
+                begun = min(begun, start + (ends - start) / 3)
             if begun > now:
                 continue
             assign(task, actor=worker, assignee=worker, when=begun)
             transition(task, S.IN_PROGRESS, actor=worker, when=begun)
             finished = begun + timedelta(minutes=rng.uniform(20, 240))
-            if finished <= now and (parent.resolved_at is None or title.startswith("Post")
-                                    or finished <= parent.resolved_at + timedelta(hours=1)):
+            if ends:
+                finished = min(finished, ends)
+            if finished <= now:
                 transition(task, S.DONE, actor=worker, when=finished)
         if done % 50 == 0 or done == len(parents):
             progress(str(TaskProcess.label_plural), done, len(parents))

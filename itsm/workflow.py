@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import Team
 
@@ -27,7 +28,7 @@ from . import notifications, registry, sla
 from .base import roles
 from .base.concurrency import StaleVersion
 from .choices import NUMBER_DIGITS, EventKind
-from .models import Ticket, TicketEvent, TicketSequence
+from .models import Task, TaskStatus, Ticket, TicketEvent, TicketSequence
 from .priority import priority_for
 
 UNSET: Any = object()
@@ -50,6 +51,9 @@ class Transition:
     requester_may: bool = False
     guard: Guard | None = None  # returns a refusal message, or None
     reopens: bool = False
+    # The work is dropped: the ticket's open tasks are cancelled with it. Any other move
+    # that ends the work waits until its tasks are done or cancelled.
+    cancels_tasks: bool = False
 
 
 @dataclass(frozen=True)
@@ -238,6 +242,10 @@ def open_ticket(ticket: Ticket, *, actor, team=None, assignee=None,
     return ticket
 
 
+def _open_tasks(ticket: Ticket) -> list[Task]:
+    return list(Task.objects.filter(parent=ticket).open().order_by("pk"))
+
+
 def may_transition(ticket: Ticket, t: Transition, user) -> str | None:
     """None if `user` may take transition `t` now, else the reason they may not."""
     if user is None:
@@ -289,6 +297,13 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
             errors[name] = _("This field is required to %(action)s.") % {"action": t.label}
     if errors:
         raise ValidationError(errors)
+    open_tasks = _open_tasks(ticket) if ticket.is_open and not flow.is_open(target) else []
+    if open_tasks and not t.cancels_tasks:
+        numbers = ", ".join(task.number for task in open_tasks)
+        raise ValidationError({"status": ngettext(
+            "%(tasks)s is still open: complete or cancel it first.",
+            "%(tasks)s are still open: complete or cancel them first.",
+            len(open_tasks)) % {"tasks": numbers}})
 
     now = when or timezone.now()
     clock: set[str] = set()
@@ -330,6 +345,10 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
     with transaction.atomic():
         _save_versioned(ticket, expected_version, changed, when=now)
         TicketEvent.objects.bulk_create(events)
+        for task in open_tasks:
+            transition(task, TaskStatus.CANCELLED, actor=actor, when=now,
+                       note=_("Cancelled along with %(number)s.") % {"number": ticket.number}
+                       + (f" {note}" if note else ""))
         if flow.after_transition:
             flow.after_transition(ticket, t, actor, now)
         if target in flow.resolved and source not in flow.resolved:

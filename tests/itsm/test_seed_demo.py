@@ -17,7 +17,7 @@ from incidents.models import Incident
 from itsm.base import roles
 from itsm.choices import EventKind
 from itsm.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
-from itsm.models import Comment, TicketEvent, User
+from itsm.models import Comment, Task, TaskStatus, TicketEvent, User
 
 from ..factories import make_incident
 
@@ -79,6 +79,18 @@ def test_every_timestamp_has_the_event_that_set_it(seeded):
         pytest.fail(f"{incident.number} has no events")
     for created_at, first_event in Incident.objects.values_list("created_at", "events__created_at"):
         assert created_at <= first_event <= now
+
+
+def test_tasks_are_done_before_their_ticket_is_resolved(seeded):
+    tasks = Task.objects.select_related("parent")
+    assert tasks.filter(status=TaskStatus.DONE).exists()
+    for task in tasks:
+        if task.title.startswith("Post-incident"):
+            assert task.created_at > task.parent.resolved_at  # the review follows
+            continue
+        ended = task.parent.resolved_at or task.parent.closed_at
+        if ended is not None:
+            assert task.closed_at is not None and task.closed_at <= ended, task.number
 
 
 def test_reassignment_counts_match_team_changes(seeded):

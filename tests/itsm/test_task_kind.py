@@ -56,6 +56,62 @@ def test_a_task_needs_an_open_parent_that_is_not_a_task(incident, agent):
         add_task(incident, actor=agent, title="Late")
 
 
+RESOLVE = {"resolution_code": "solved_permanently", "resolution_notes": "Restarted the gateway."}
+
+
+def test_a_ticket_is_not_resolved_while_its_tasks_are_open(incident, agent):
+    done = add_task(incident, actor=agent, title="Check the logs")
+    workflow.transition(done, TaskStatus.DONE, actor=agent)
+    first = add_task(incident, actor=agent, title="Restart the gateway")
+    second = add_task(incident, actor=agent, title="Tell the users")
+    workflow.transition(incident, IncidentStatus.IN_PROGRESS, actor=agent)
+    with pytest.raises(ValidationError) as refused:
+        workflow.transition(incident, IncidentStatus.RESOLVED, actor=agent, **RESOLVE)
+    assert refused.value.message_dict["status"] == [
+        f"{first.number}, {second.number} are still open: complete or cancel them first."]
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.IN_PROGRESS and incident.resolved_at is None
+
+    workflow.transition(first, TaskStatus.DONE, actor=agent)
+    workflow.transition(second, TaskStatus.CANCELLED, actor=agent, note="Mail was enough")
+    workflow.transition(incident, IncidentStatus.RESOLVED, actor=agent, **RESOLVE)
+    assert incident.resolved_at is not None
+
+
+def test_a_follow_up_task_does_not_hold_up_closing_a_resolved_ticket(incident, agent):
+    workflow.transition(incident, IncidentStatus.IN_PROGRESS, actor=agent)
+    workflow.transition(incident, IncidentStatus.RESOLVED, actor=agent, **RESOLVE)
+    review = add_task(incident, actor=agent, title="Post-incident review")
+    workflow.transition(incident, IncidentStatus.CLOSED, actor=agent)
+    review.refresh_from_db()
+    assert incident.closed_at is not None and review.status == TaskStatus.OPEN
+
+
+def test_cancelling_a_ticket_cancels_its_open_tasks_with_it(incident, agent):
+    done = add_task(incident, actor=agent, title="Check the logs")
+    workflow.transition(done, TaskStatus.DONE, actor=agent)
+    open_task = add_task(incident, actor=agent, title="Restart the gateway")
+    workflow.transition(open_task, TaskStatus.IN_PROGRESS, actor=agent)
+    workflow.transition(incident, IncidentStatus.CANCELLED, actor=agent, note="Duplicate")
+    open_task.refresh_from_db()
+    done.refresh_from_db()
+    assert open_task.status == TaskStatus.CANCELLED and open_task.closed_at is not None
+    assert done.status == TaskStatus.DONE
+    event = open_task.events.get(field="status", new_value=TaskStatus.CANCELLED)
+    assert event.actor == agent
+    assert event.note == f"Cancelled along with {incident.number}. Duplicate"
+
+
+def test_the_api_refuses_resolving_with_open_tasks_naming_the_field(api_as, agent, incident):
+    task = add_task(incident, actor=agent, title="Restart the gateway")
+    workflow.transition(incident, IncidentStatus.IN_PROGRESS, actor=agent)
+    incident.refresh_from_db()
+    response = api_as(agent).patch(f"/api/v1/incidents/{incident.number}/", {
+        "version": incident.version, "status": "resolved", **RESOLVE}, format="json")
+    assert response.status_code == 400
+    assert task.number in response.json()["status"][0]
+
+
 def test_requesters_add_no_tasks(incident, requester):
     with pytest.raises(PermissionDenied):
         add_task(incident, actor=requester, title="Mine")
@@ -124,3 +180,16 @@ def test_requesters_never_see_tasks(client, requester, agent, incident):
     assert client.get(f"/portal/tickets/{task.number}/").status_code == 404
     page = client.get(f"/portal/tickets/{incident.number}/").content.decode()
     assert task.number not in page
+
+
+def test_the_page_says_which_tasks_hold_up_resolving(client, agent, incident):
+    task = add_task(incident, actor=agent, title="Restart the gateway")
+    workflow.transition(incident, IncidentStatus.IN_PROGRESS, actor=agent)
+    incident.refresh_from_db()
+    client.force_login(agent)
+    response = client.post(f"/incidents/{incident.number}/transition/resolve/", {
+        "resolve-version": incident.version,
+        **{f"resolve-{name}": value for name, value in RESOLVE.items()}})
+    assert response.status_code == 400
+    assert f"{task.number} is still open: complete or cancel it first." in (
+        response.content.decode())
