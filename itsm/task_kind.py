@@ -116,7 +116,8 @@ DEMO_TASKS = (
 
 def demo(desk, rng, now, *, days: int, per_day: float, progress) -> int:
     """Tasks on the urgent tickets the other kinds' demo steps wrote: worked by their
-    teams while the parent was open, done by the time it was resolved."""
+    teams while the parent was open, done by the time it was resolved; a review after
+    the resolution. Those of open tickets and of recent reviews are partly still open."""
     from datetime import timedelta
 
     from .demo import FIRST_LINE
@@ -147,6 +148,10 @@ def demo(desk, rng, now, *, days: int, per_day: float, progress) -> int:
             task = add_task(parent, actor=lead, title=title, description=instructions,
                             team=team, when=start)
             written += 1
+            # Work still going on: the tasks of open tickets, the reviews of recent ones.
+            settled = ends is not None or (review and parent.resolved_at < now - timedelta(days=2))
+            if not settled and rng.random() < 0.25:
+                continue  # not picked up yet
             worker = desk.agent(rng, team)
             begun = start + timedelta(minutes=rng.uniform(5, 60))
             if ends:
@@ -158,7 +163,7 @@ def demo(desk, rng, now, *, days: int, per_day: float, progress) -> int:
             finished = begun + timedelta(minutes=rng.uniform(20, 240))
             if ends:
                 finished = min(finished, ends)
-            if finished <= now:
+            if finished <= now and (settled or rng.random() < 0.4):
                 transition(task, S.DONE, actor=worker, when=finished)
         if done % 50 == 0 or done == len(parents):
             progress(str(TaskProcess.label_plural), done, len(parents))

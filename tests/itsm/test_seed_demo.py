@@ -84,6 +84,7 @@ def test_every_timestamp_has_the_event_that_set_it(seeded):
 def test_tasks_are_done_before_their_ticket_is_resolved(seeded):
     tasks = Task.objects.select_related("parent")
     assert tasks.filter(status=TaskStatus.DONE).exists()
+    assert tasks.filter(closed_at=None).exists()  # work still going on
     for task in tasks:
         if task.title.startswith("Post-incident"):
             assert task.created_at > task.parent.resolved_at  # the review follows
