@@ -115,20 +115,29 @@ DEMO_TASKS = (
 
 
 def demo(desk, rng, now, *, days: int, per_day: float, progress) -> int:
-    """Tasks on the urgent tickets the other kinds' demo steps wrote: worked by their
-    teams while the parent was open, done by the time it was resolved; a review after
-    the resolution. Those of open tickets and of recent reviews are partly still open."""
+    """Tasks on the tickets the other kinds' demo steps wrote (the urgent ones and some
+    still open): worked by their teams while the parent was open, done by the time it
+    was resolved; a review after the resolution. Those of open tickets and of recent
+    reviews are partly still open."""
     from datetime import timedelta
+
+    from django.db.models import Q
 
     from .demo import FIRST_LINE
     from .workflow import assign, transition
 
-    parents = list(Ticket.objects.exclude(kind=TicketKind.TASK).filter(priority__lte=2)
+    parents = list(Ticket.objects.exclude(kind=TicketKind.TASK)
+                   .filter(Q(priority__lte=2) | Q(resolved_at=None, closed_at=None))
                    .exclude(assignment_team=None).select_related("service__owner_team")
                    .order_by("created_at", "pk"))
     written = 0
     for done, parent in enumerate(parents, start=1):
-        chosen = DEMO_TASKS if parent.priority == 1 else DEMO_TASKS[:rng.randint(0, 2)]
+        if parent.priority == 1:
+            chosen = DEMO_TASKS
+        elif parent.priority == 2:
+            chosen = DEMO_TASKS[:rng.randint(0, 2)]
+        else:  # an open ticket of lower priority: now and then one task split off
+            chosen = DEMO_TASKS[1:2] if rng.random() < 0.2 else ()
         for title, instructions, who in chosen:
             review = title.startswith("Post-incident")
             if review and parent.resolved_at is None:
