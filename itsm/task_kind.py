@@ -112,6 +112,10 @@ DEMO_TASKS = (
      "Collect the timeline, the cause and the fix; propose how to prevent a repeat.",
      "owner"),
 )
+# What the first line asks of a service's team on an everyday ticket.
+DEMO_CHECK = ("Check on the service's side",
+              "The first line needs your view: look at the service's CIs and its recent "
+              "changes for this user, and note what you find.", "owner")
 
 
 def demo(desk, rng, now, *, days: int, per_day: float, progress) -> int:
@@ -137,7 +141,7 @@ def demo(desk, rng, now, *, days: int, per_day: float, progress) -> int:
         elif parent.priority == 2:
             chosen = DEMO_TASKS[:rng.randint(0, 2)]
         else:  # an open ticket of lower priority: now and then one task split off
-            chosen = DEMO_TASKS[1:2] if rng.random() < 0.2 else ()
+            chosen = (DEMO_CHECK,) if rng.random() < 0.2 else ()
         for title, instructions, who in chosen:
             review = title.startswith("Post-incident")
             if review and parent.resolved_at is None:
