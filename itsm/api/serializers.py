@@ -7,6 +7,8 @@ any counter itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -131,14 +133,21 @@ class TicketSerializer(PreparedReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
         list_serializer_class = BriefingListSerializer
 
+    @cached_property
+    def _per_response(self) -> dict[tuple, Any]:
+        return {}
+
+    def once(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per response for what every row with this `key` shares
+        (a translated label, a URL prefix): a list's rows share one serializer."""
+        cache = self._per_response
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
     @extend_schema_field(OpenApiTypes.STR)
     def get_status_label(self, ticket: Ticket) -> str:
-        # Translated once per status and response, not once per row.
-        labels = self.__dict__.setdefault("_status_labels", {})
-        key = (ticket.kind, ticket.status)
-        if key not in labels:
-            labels[key] = status_label(ticket)
-        return labels[key]
+        return self.once(("status", ticket.kind, ticket.status), lambda: status_label(ticket))
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -170,30 +179,24 @@ class TicketKindSerializer(TicketSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, ticket: Ticket) -> str:
-        # One reverse() per kind and response, not per row.
-        prefixes = self.__dict__.setdefault("_url_prefixes", {})
-        if ticket.kind not in prefixes:
-            namespace = registry.process_for(ticket).url_namespace
-            path = reverse(f"{namespace}-api:ticket-detail", kwargs={"number": "XXX0"})
-            path = path[:-len("XXX0/")]
-            request = self.context.get("request")
-            prefixes[ticket.kind] = request.build_absolute_uri(path) if request else path
-        return f"{prefixes[ticket.kind]}{ticket.number}/"
+        prefix = self.once(("list url", ticket.kind), lambda: self.list_url(ticket))
+        return f"{prefix}{ticket.number}/"
+
+    def list_url(self, ticket: Ticket) -> str:
+        """The kind's resource, where each ticket lives at `<number>/`."""
+        path = reverse(f"{registry.process_for(ticket).url_namespace}-api:ticket-list")
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
     @extend_schema_field(TransitionSerializer(many=True))
     def get_allowed_transitions(self, ticket: Ticket) -> list[dict[str, Any]]:
         request = self.context.get("request")
         if request is None:
             return []
-        # Plain dicts, each label translated once per response, not once per row.
-        labels = self.__dict__.setdefault("_transition_labels", {})
-        allowed = []
-        for t in workflow.allowed_transitions(ticket, request.user):
-            if t.name not in labels:
-                labels[t.name] = str(t.label)
-            allowed.append({"status": t.target, "name": t.name, "label": labels[t.name],
-                            "requires": list(t.requires)})
-        return allowed
+        return [{"status": t.target, "name": t.name,
+                 "label": self.once(("transition", ticket.kind, t.name), lambda t=t: str(t.label)),
+                 "requires": list(t.requires)}
+                for t in workflow.allowed_transitions(ticket, request.user)]
 
 
 def related(model: type, key: str, **kwargs: Any) -> KeyedRelatedField:

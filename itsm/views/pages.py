@@ -88,7 +88,8 @@ class TicketPage:
     """One ticket's page for one audience, and the actions posted from it."""
 
     template: str
-    url_name: str
+    namespace: str  # of the page's URLs: "<namespace>:<page_name>", "<namespace>:comment" …
+    page_name = "detail"
 
     def __init__(self, request: HttpRequest, number: str, kind: str | None = None) -> None:
         self.request, self.number = request, number
@@ -109,14 +110,21 @@ class TicketPage:
         related = (*DETAIL_RELATED, *getattr(self.process, "detail_related", ()))
         return get_object_or_404(self.queryset().prefetch_related(*related), number=self.number)
 
+    def action_url(self, name: str, *args: str) -> str:
+        return reverse(f"{self.namespace}:{name}", args=[self.number, *args])
+
     def page_url(self) -> str:
-        return reverse(self.url_name, args=[self.number])
+        return self.action_url(self.page_name)
 
     def transition_url(self, transition: workflow.Transition) -> str:
-        raise NotImplementedError
+        return self.action_url("transition", transition.name)
 
     def transition_label(self, transition: workflow.Transition) -> str:
         return transition.label
+
+    def urls(self) -> dict[str, str]:
+        """Where the page's forms post."""
+        return {name: self.action_url(name) for name in ("comment", "attach")}
 
     def transition_forms(self, ticket: Ticket, page_forms: PageForms) -> list[forms.Form]:
         """A form for each transition offered here, with where it posts and its label."""
@@ -137,6 +145,7 @@ class TicketPage:
             "attachments": Attachment.objects.visible_to(self.request.user)
             .filter(ticket=ticket).select_related("uploaded_by"),
             "max_upload": settings.ATTACHMENT_MAX_BYTES,
+            "urls": self.urls(),
         }
 
     def render(self, ticket: Ticket, *, status: int = 200, bound: forms.Form | None = None,
@@ -221,22 +230,13 @@ class DeskPage(TicketPage):
     may_choose_visibility = True
 
     @property
-    def url_name(self) -> str:
-        return f"{self.process.url_namespace}:detail"
-
-    def page_url(self) -> str:
-        return self.process.detail_url(self.number)
-
-    def transition_url(self, transition: workflow.Transition) -> str:
-        return reverse(f"{self.process.url_namespace}:transition",
-                       args=[self.number, transition.name])
+    def namespace(self) -> str:
+        return self.process.url_namespace
 
     def urls(self) -> dict[str, str]:
-        namespace, number = self.process.url_namespace, self.number
-        names = ("take", "assign", "edit", "comment", "attach")
-        urls = {name: reverse(f"{namespace}:{name}", args=[number]) for name in names}
+        urls = super().urls() | {name: self.action_url(name) for name in ("take", "assign", "edit")}
         if self.process.has_tasks:
-            urls["add_task"] = reverse(f"{namespace}:add-task", args=[number])
+            urls["add_task"] = self.action_url("add-task")
         return urls
 
     def context(self, ticket: Ticket, page_forms: PageForms) -> dict[str, Any]:
@@ -251,7 +251,6 @@ class DeskPage(TicketPage):
             sla_timeline=timeline_for(ticket),
             worker=worker,
             workable=workable,
-            urls=self.urls(),
             **self.process.detail_context(self.request, ticket),
         )
         if self.process.has_tasks:

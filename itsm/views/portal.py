@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -91,16 +90,14 @@ class PortalPage(TicketPage):
     """A ticket as its requester (or their customer's members) sees it."""
 
     template = "itsm/portal/ticket.html"
-    url_name = "portal:ticket"
+    namespace = "portal"
+    page_name = "ticket"
 
     def may_offer(self, transition: workflow.Transition) -> bool:
         return transition.requester_may
 
     def offered(self, ticket: Ticket) -> list[workflow.Transition]:
         return [t for t in super().offered(ticket) if t.requester_may]
-
-    def transition_url(self, transition: workflow.Transition) -> str:
-        return reverse("portal:transition", args=[self.number, transition.name])
 
     def transition_label(self, transition: workflow.Transition) -> str:
         return PORTAL_LABELS.get(transition.name, transition.label)
