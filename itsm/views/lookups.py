@@ -7,7 +7,10 @@ input under its own name.
 
 from __future__ import annotations
 
-from django.db.models import Q
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -27,6 +30,13 @@ def _typed(request: HttpRequest) -> str:
     return request.GET.get(name, request.GET.get("q", "")).strip()[:100]
 
 
+def _matching(queryset: QuerySet, typed: str, *fields: str) -> QuerySet:
+    """The rows where any of `fields` contains what was typed (all, if nothing was)."""
+    if not typed:
+        return queryset
+    return queryset.filter(reduce(or_, (Q(**{f"{name}__icontains": typed}) for name in fields)))
+
+
 def _options(request: HttpRequest, options: list[tuple[str, str]]) -> HttpResponse:
     return render(request, "itsm/widgets/options.html", {"options": options})
 
@@ -35,11 +45,8 @@ def _options(request: HttpRequest, options: list[tuple[str, str]]) -> HttpRespon
 @staff_page
 def people(request: HttpRequest) -> HttpResponse:
     """Active people whose name or username contains what was typed."""
-    typed = _typed(request)
-    users = User.objects.filter(is_active=True)
-    if typed:
-        users = users.filter(Q(username__icontains=typed) | Q(first_name__icontains=typed)
-                             | Q(last_name__icontains=typed))
+    users = _matching(User.objects.filter(is_active=True), _typed(request),
+                      "username", "first_name", "last_name")
     users = users.order_by("first_name", "last_name", "username").values_list(
         "username", "first_name", "last_name")[:LIMIT]
     return _options(request, [(username, display_name(username, first, last))
@@ -60,19 +67,15 @@ def members(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_page
 def services(request: HttpRequest) -> HttpResponse:
-    typed = _typed(request)
-    found = Service.objects.visible_to(request.user).filter(is_active=True)
-    if typed:
-        found = found.filter(Q(name__icontains=typed) | Q(code__icontains=typed))
+    found = _matching(Service.objects.visible_to(request.user).filter(is_active=True),
+                      _typed(request), "name", "code")
     return _options(request, list(found.order_by("name").values_list("code", "name")[:LIMIT]))
 
 
 @require_GET
 @staff_page
 def cis(request: HttpRequest) -> HttpResponse:
-    typed = _typed(request)
-    found = ConfigurationItem.objects.visible_to(request.user).filter(is_active=True)
-    if typed:
-        found = found.filter(name__icontains=typed)
+    found = _matching(ConfigurationItem.objects.visible_to(request.user).filter(is_active=True),
+                      _typed(request), "name")
     names = found.order_by("name").values_list("name", flat=True)[:LIMIT]
     return _options(request, [(name, name) for name in names])
