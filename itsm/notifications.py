@@ -12,6 +12,7 @@ Each message is written in its reader's language.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -61,16 +62,6 @@ def silenced() -> Iterator[None]:
         _silenced.reset(token)
 
 
-def language_of(person: User | None) -> str:
-    """The language a person reads the desk in: their choice, else the desk's."""
-    if person is not None:
-        chosen = (Preferences.objects.filter(user_id=person.pk)
-                  .values_list("language", flat=True).first())
-        if chosen:
-            return chosen
-    return settings.LANGUAGE_CODE
-
-
 def link(ticket: Ticket, *, for_requester: bool) -> str:
     """The ticket's page for its reader, as an absolute URL for an email."""
     path = (reverse("portal:ticket", args=[ticket.number]) if for_requester
@@ -89,13 +80,16 @@ def _people(people: Iterable[User | None], *, besides: User | None = None) -> li
 
 
 def tell(people: Iterable[User], ticket: Ticket, kind: str, **context) -> list[Notification]:
-    """Write one notification per person, in their language, and queue their emails."""
-    if _silenced.get():
-        return []
+    """Write one notification per person, in their language, and queue the emails of
+    those who take this kind by email."""
+    people = list(people)
+    chosen = Preferences.objects.in_bulk([person.pk for person in people], field_name="user")
     rows = []
     for person in people:
         for_requester = not roles.is_staff_reader(person)
-        with translation.override(language_of(person)):
+        preferences = chosen.get(person.pk)
+        language = (preferences and preferences.language) or settings.LANGUAGE_CODE
+        with translation.override(language):
             text = render_to_string(TEMPLATES[kind], {
                 "ticket": ticket, "person": person, "link": link(ticket,
                                                                   for_requester=for_requester),
@@ -104,7 +98,8 @@ def tell(people: Iterable[User], ticket: Ticket, kind: str, **context) -> list[N
         rows.append(Notification(user=person, ticket=ticket, kind=kind,
                                  subject=subject.strip()[:255], body=body.strip() + "\n"))
     created = Notification.objects.bulk_create(rows)
-    schedule_emails(n.pk for n in created)
+    schedule_emails(n.pk for n in created
+                    if n.user_id not in chosen or kind not in chosen[n.user_id].email_muted)
     return created
 
 
@@ -117,6 +112,16 @@ def team_people(team) -> list[User]:
     return list(team.members.filter(is_active=True))
 
 
+def telling(notify):
+    """A notifier that writes nothing (and reads nobody) while notifications are
+    silenced."""
+    @functools.wraps(notify)
+    def wrapper(*args, **kwargs) -> list[Notification]:
+        return [] if _silenced.get() else notify(*args, **kwargs)
+    return wrapper
+
+
+@telling
 def comment_added(ticket: Ticket, comment: Comment) -> list[Notification]:
     """A public reply from the desk goes to the requester; a requester's (or their
     colleague's) reply goes to the assignee, else the team."""
@@ -131,6 +136,7 @@ def comment_added(ticket: Ticket, comment: Comment) -> list[Notification]:
                 comment=comment)
 
 
+@telling
 def assigned(ticket: Ticket, actor, *, team_changed: bool, assignee_changed: bool,
              opening: bool = False) -> list[Notification]:
     """Assignment to you, or a ticket passed to your team while nobody in it has it.
@@ -145,6 +151,7 @@ def assigned(ticket: Ticket, actor, *, team_changed: bool, assignee_changed: boo
                 to_team=ticket.assignee_id is None)
 
 
+@telling
 def resolved(ticket: Ticket, actor) -> list[Notification]:
     """The requester hears that their ticket is resolved, and how."""
     return tell(_people([ticket.requester], besides=actor), ticket,
@@ -156,30 +163,14 @@ def sla_recipients(ticket: Ticket, kind: str) -> list[User]:
     unassigned, the team lead); a breach to the assignee and the team lead, each once."""
     lead = ticket.assignment_team.lead if ticket.assignment_team_id else None
     if kind == Notification.Kind.SLA_WARNING:
-        people = [ticket.assignee or lead]
-    else:
-        people = [ticket.assignee, lead]
-    recipients: dict[int, User] = {}
-    for person in people:
-        if person is not None and person.is_active:
-            recipients.setdefault(person.pk, person)
-    return list(recipients.values())
+        return _people([ticket.assignee or lead])
+    return _people([ticket.assignee, lead])
 
 
 def level_recipients(escalation: Escalation) -> list[User]:
     """The people of the team a breach escalates to: its lead, or while it has none,
     its active members. A supplier level has no people; it is written to."""
-    team = escalation.level.team
-    if team is None:
-        return []
-    if team.lead is not None and team.lead.is_active:
-        return [team.lead]
-    return [member for member in team.members.all() if member.is_active]
-
-
-def ticket_path(ticket: Ticket) -> str | None:
-    """Where an agent opens the ticket: its kind's page."""
-    return registry.ticket_url(ticket.kind, ticket.number)
+    return team_people(escalation.level.team)
 
 
 def render_sla_message(ticket: Ticket, kind: str, clock: str, due, *,
@@ -196,7 +187,8 @@ def render_sla_message(ticket: Ticket, kind: str, clock: str, due, *,
                  .strftime("%Y-%m-%d %H:%M") if due else "—")
     text = render_to_string(TEMPLATES[kind], {
         "ticket": ticket, "clock": clock, "due": local_due,
-        "time_zone": settings.TIME_ZONE, "path": None if outside else ticket_path(ticket),
+        "time_zone": settings.TIME_ZONE,
+        "path": None if outside else link(ticket, for_requester=False),
         "level": escalation.level if escalation else None, "outside": outside,
     })
     subject, _newline, body = text.strip().partition("\n")
