@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.forms.models import fields_for_model, model_to_dict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -28,14 +28,7 @@ from .workflow import Transition
 # --- people and pickers ---------------------------------------------------------------
 
 
-def workers() -> QuerySet:
-    """Active users who work tickets: the people a ticket may be assigned to."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(groups__name__in=roles.WORKER_ROLES) | Q(is_superuser=True))
-        .distinct().order_by("first_name", "last_name", "username")
-        .only("pk", "username", "first_name", "last_name")
-    )
+workers = roles.workers
 
 
 def members_of(team: Team | int | None) -> QuerySet:
@@ -62,25 +55,23 @@ class LookupInput(forms.TextInput):
 
     template_name = "itsm/widgets/lookup_input.html"
 
-    def __init__(self, url_name: str, *, include: str = "", attrs=None) -> None:
+    def __init__(self, url_name: str, *, attrs=None) -> None:
         super().__init__({"autocomplete": "off", **(attrs or {})})
-        self.url_name, self.include = url_name, include
+        self.url_name = url_name
 
     def get_context(self, name: str, value: Any, attrs) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         widget = context["widget"]
         widget["list_id"] = f"{widget['attrs'].get('id') or name}-options"
         widget["lookup_url"] = f"{reverse(self.url_name)}?field={name}"
-        widget["include"] = self.include
         return context
 
 
 class LookupField(KeyedModelChoiceField):
     """A related object typed by its natural key, with suggestions as one types."""
 
-    def __init__(self, queryset, *, key: str, lookup: str, include: str = "",
-                 **kwargs: Any) -> None:
-        kwargs.setdefault("widget", LookupInput(lookup, include=include))
+    def __init__(self, queryset, *, key: str, lookup: str, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", LookupInput(lookup))
         super().__init__(queryset, key=key, **kwargs)
 
     def prepare_value(self, value: Any) -> Any:
@@ -94,9 +85,16 @@ class LookupField(KeyedModelChoiceField):
         return value
 
 
-def person_field(label, *, queryset=None, **kwargs: Any) -> LookupField:
-    return LookupField(queryset if queryset is not None else User.objects.filter(is_active=True),
-                       key="username", lookup="lookup-people", label=label, **kwargs)
+def person_field(label, **kwargs: Any) -> LookupField:
+    """Anyone active, typed by username."""
+    return LookupField(User.objects.filter(is_active=True), key="username",
+                       lookup="lookup-people", label=label, **kwargs)
+
+
+def worker_field(label, **kwargs: Any) -> LookupField:
+    """Someone who works tickets, typed by username."""
+    return LookupField(workers(), key="username", lookup="lookup-workers", label=label,
+                       **kwargs)
 
 
 def service_field(**kwargs: Any) -> LookupField:

@@ -64,10 +64,19 @@ def primary_role(user) -> str | None:
     return None
 
 
-def workers_among(user_ids) -> list[int]:
-    """Which of these users work tickets: one query, for a page that names many."""
+def workers():
+    """Active users who work tickets: the people a ticket may be assigned to."""
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
-    return list(get_user_model().objects.filter(pk__in=list(user_ids), is_active=True).filter(
-        Q(groups__name__in=WORKER_ROLES) | Q(is_superuser=True)).values_list("pk", flat=True))
+    return (
+        get_user_model().objects.filter(is_active=True)
+        .filter(Q(groups__name__in=WORKER_ROLES) | Q(is_superuser=True))
+        .distinct().order_by("first_name", "last_name", "username")
+        .only("pk", "username", "first_name", "last_name")
+    )
+
+
+def workers_among(user_ids) -> list[int]:
+    """Which of these users work tickets: one query, for a page that names many."""
+    return list(workers().filter(pk__in=list(user_ids)).values_list("pk", flat=True))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from catalog.models import ConfigurationItem, Service
 
+from ..base import roles
 from ..base.people import display_name
 from ..base.views import staff_page
 from ..forms import members_of
@@ -41,16 +42,26 @@ def _options(request: HttpRequest, options: list[tuple[str, str]]) -> HttpRespon
     return render(request, "itsm/widgets/options.html", {"options": options})
 
 
+def _people(request: HttpRequest, people: QuerySet) -> HttpResponse:
+    people = _matching(people, _typed(request), "username", "first_name", "last_name")
+    people = people.order_by("first_name", "last_name", "username").values_list(
+        "username", "first_name", "last_name")[:LIMIT]
+    return _options(request, [(username, display_name(username, first, last))
+                              for username, first, last in people])
+
+
 @require_GET
 @staff_page
 def people(request: HttpRequest) -> HttpResponse:
     """Active people whose name or username contains what was typed."""
-    users = _matching(User.objects.filter(is_active=True), _typed(request),
-                      "username", "first_name", "last_name")
-    users = users.order_by("first_name", "last_name", "username").values_list(
-        "username", "first_name", "last_name")[:LIMIT]
-    return _options(request, [(username, display_name(username, first, last))
-                              for username, first, last in users])
+    return _people(request, User.objects.filter(is_active=True))
+
+
+@require_GET
+@staff_page
+def workers(request: HttpRequest) -> HttpResponse:
+    """The same among those who work tickets (for an assignee)."""
+    return _people(request, roles.workers())
 
 
 @require_GET

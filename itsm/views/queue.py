@@ -47,7 +47,7 @@ from ..base.people import display_name
 from ..base.templatetags.ui import ago, time_left
 from ..base.views import require_worker, staff_page
 from ..filters import Queue, TicketFilterSet, kind_choices, status_choices
-from ..forms import active_teams, person_field, service_field, workers
+from ..forms import LookupInput, active_teams, worker_field
 from ..models import NEXT_DUE, Preferences, SavedFilter, Ticket, User
 from .common import desk_page
 
@@ -289,21 +289,21 @@ def filter_form_widgets(filterset: TicketFilterSet, options: Options) -> None:
             choices = [(str(value), label) for value, label in form.fields[name].choices]
             form.fields[name].choices = choices
             form.fields[name].widget = forms.CheckboxSelectMultiple(choices=choices)
+    # Only the widgets change: the FilterSet's fields (an id or a natural key, scoped to
+    # what the user may see) still read the request, as in the API.
     selects = {
         "team": (options.teams, _("Any team")),
         "category": (options.categories, _("Any category")),
     }
     for name, (read, empty) in selects.items():
         if name in form.fields:
-            form.fields[name] = select_field(form.fields[name], read(), empty)
+            form.fields[name].widget = forms.Select(choices=[("", empty), *read()])
     # People and services are many: typed, with suggestions (their username or code).
-    if "assignee" in form.fields:
-        form.fields["assignee"] = person_field(form.fields["assignee"].label,
-                                               queryset=workers(), required=False)
-        form.fields["assignee"].widget.attrs["placeholder"] = _("Anyone")
-    if "service" in form.fields:
-        form.fields["service"] = service_field(required=False)
-        form.fields["service"].widget.attrs["placeholder"] = _("Any service")
+    typed = {"assignee": ("lookup-workers", _("Anyone")),
+             "service": ("lookup-services", _("Any service"))}
+    for name, (lookup, placeholder) in typed.items():
+        if name in form.fields:
+            form.fields[name].widget = LookupInput(lookup, attrs={"placeholder": placeholder})
     if "breached" in form.fields:
         form.fields["breached"].widget = forms.Select(
             choices=[("", _("Any")), ("true", _("Breached")), ("false", _("Not breached"))])
@@ -590,7 +590,7 @@ class BulkForm(forms.Form):
             options = options or Options()
             self.fields["team"] = select_field(self.fields["team"], options.teams(),
                                                _("Keep the team"))
-        self.fields["assignee"] = person_field(_("Assignee"), queryset=workers(), required=False)
+        self.fields["assignee"] = worker_field(_("Assignee"), required=False)
         self.fields["assignee"].widget.attrs["placeholder"] = _("Keep the assignee")
         statuses = (process.workflow.statuses.choices if process else status_choices())
         self.fields["status"].choices = [("", _("Choose…")), *statuses]

@@ -57,6 +57,25 @@ def test_to_be_categorised_lists_open_tickets_without_a_service(client, agent, m
     assert "To be categorised" in response.content.decode()
 
 
+def test_the_queue_reads_filters_as_the_api_does(client, api_as, agent, team, service, mixed):
+    """A team by name, a service by code, an assignee by username: the same as by id."""
+    client.force_login(agent)
+    api = api_as(agent)
+    for by_key, by_id in ((("team", team.name), ("team", team.pk)),
+                          (("service", service.code), ("service", service.pk))):
+        page = set(numbers(client.get(WORK, dict([by_key]))))
+        assert page == set(numbers(client.get(WORK, dict([by_id]))))
+        listed = api.get("/api/v1/tickets/", dict([by_key])).data["results"]
+        listed = {row["number"] for row in listed}
+        assert page == listed and mixed.loose.number not in page
+
+
+def test_assignee_suggestions_are_people_who_work_tickets(client, agent, requester):
+    client.force_login(agent)
+    html = client.get("/lookup/workers/", {"q": ""}).content.decode()
+    assert f'value="{agent.username}"' in html and f'value="{requester.username}"' not in html
+
+
 def test_my_teams_has_the_tasks_of_my_team(client, agent, other_team, other_team_agent, mixed):
     elsewhere = add_task(mixed.incident, actor=agent, title="Check the firewall",
                          team=other_team)
