@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import Promise
 
 if TYPE_CHECKING:
@@ -198,12 +198,13 @@ def concrete(ticket: Ticket) -> Ticket:
     return process.model.objects.get(pk=ticket.pk)
 
 
-def ticket_url(kind: str, number: str) -> str:
-    """Where an agent opens a ticket: its kind's page, else the generic ticket page."""
+def list_url(kind: str) -> str:
+    """Where a kind's tickets live, each at `<number>/`: its desk pages, or the pages
+    shared by every kind for a kind nobody registered."""
     process = _processes.get(kind)
-    if process is not None:
-        try:
-            return process.detail_url(number)
-        except NoReverseMatch:
-            pass
-    return reverse("tickets:detail", args=[number])
+    return reverse(f"{process.url_namespace}:list" if process else "tickets:index")
+
+
+def ticket_url(kind: str, number: str) -> str:
+    """Where an agent opens a ticket."""
+    return f"{list_url(kind)}{number}/"

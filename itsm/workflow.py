@@ -356,6 +356,13 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
     return ticket
 
 
+def may_take(ticket, user, team_ids: set[int]) -> bool:
+    """Whether "Assign to me" is offered: an open ticket someone else (or nobody) has,
+    of no team or one of `team_ids` (the user's active teams)."""
+    return (ticket.closed_at is None and ticket.assignee_id != user.pk
+            and (ticket.assignment_team_id is None or ticket.assignment_team_id in team_ids))
+
+
 def assign(ticket: Ticket, *, actor, team=UNSET, assignee=UNSET,
            expected_version: int | None = None, when=None, opening: bool = False) -> Ticket:
     """Set the assignment team and/or assignee, counting reassignments between teams.

@@ -6,8 +6,9 @@ ticket number, say), so a client never has to parse an HTML error page.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularSwaggerView
 
@@ -16,9 +17,10 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+def _page(request: HttpRequest, status: int, title: str, message: str, *,
+          api_message: str | None = None) -> HttpResponse:
     if _is_api(request):
-        return JsonResponse({"detail": message}, status=status)
+        return JsonResponse({"detail": api_message or message}, status=status)
     return render(request, "errors/error.html",
                   {"status": status, "title": title, "message": message}, status=status)
 
@@ -35,18 +37,18 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    if _is_api(request):
-        return JsonResponse({"detail": _("Not found.")}, status=404)
     return _page(request, 404, _("Not found"),
-                 _("There is no such page, or it is not visible to you."))
+                 _("There is no such page, or it is not visible to you."),
+                 api_message=_("Not found."))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # Rendered without the request's context: whatever failed may fail again.
+    # Rendered without the request's context (no context processors, so no session or
+    # database): whatever failed may fail again.
     if _is_api(request):
         return JsonResponse({"detail": _("Something went wrong on our side; it is logged. "
                                          "Please try again.")}, status=500)
-    return render(request, "errors/500.html", status=500)
+    return HttpResponseServerError(loader.get_template("errors/500.html").render())
 
 
 class ApiDocsView(SpectacularSwaggerView):

@@ -261,8 +261,7 @@ class DeskPage(TicketPage):
             edit_form = self.process.get_edit_form()
             my_teams = {team.pk for team in user.teams.all() if team.is_active}
             context.update(
-                can_take=ticket.assignee_id != user.pk and (
-                    ticket.assignment_team_id is None or ticket.assignment_team_id in my_teams),
+                can_take=workflow.may_take(ticket, user, my_teams),
                 take_form=page_forms.get("take", lambda: VersionedForm(
                     initial={"version": ticket.version})),
                 assign_form=page_forms.get("assign", lambda: AssignForm(ticket=ticket)),

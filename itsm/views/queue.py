@@ -91,6 +91,7 @@ class Row:
     values: Any
     names: dict[str, Any]
     href: str
+    can_take: bool
     status_label: str
     kind_label: str
     clock: Clock
@@ -323,9 +324,10 @@ SHOWN_FILTERS = ("q", "kind", "status", "priority", "team", "assignee", "service
 # --- rows -------------------------------------------------------------------------------
 
 
-def build_rows(values: list, now: datetime, columns: list[Column]) -> list[Row]:
+def build_rows(values: list, now: datetime, columns: list[Column], user) -> list[Row]:
     """The page's rows with the names its columns show, status labels, SLA clocks and
-    kind flags, and each row's cells rendered (`Column.cell`)."""
+    kind flags, whether the user may take each, and each row's cells rendered
+    (`Column.cell`)."""
     relations = [NAMES[column.key] for column in columns if column.key in NAMES]
     names = load_briefs(relations, values)
     flags: dict[int, list] = {}
@@ -337,6 +339,9 @@ def build_rows(values: list, now: datetime, columns: list[Column]) -> list[Row]:
         if process is not None:
             flags.update(process.row_flags(ids))
     labels: dict[tuple[str, str], str] = {}
+    lists = {kind: registry.list_url(kind) for kind in by_kind}  # a ticket is at <number>/
+    my_teams = ({team.pk for team in user.teams.filter(is_active=True)}
+                if roles.is_worker(user) else None)
     rows = []
     for row in values:
         process = registry.find(row.kind)
@@ -347,7 +352,8 @@ def build_rows(values: list, now: datetime, columns: list[Column]) -> list[Row]:
             values=row,
             names={relation.name: names[relation.name].get(getattr(row, relation.id_attr))
                    for relation in relations},
-            href=registry.ticket_url(row.kind, row.number),
+            href=f"{lists[row.kind]}{row.number}/",
+            can_take=my_teams is not None and workflow.may_take(row, user, my_teams),
             status_label=labels[key],
             kind_label=process.label if process else row.kind,
             clock=sla_clock(row, now),
@@ -433,13 +439,12 @@ def queue_page(request: HttpRequest, process: registry.Process | None) -> HttpRe
     now = timezone.now()
     columns = columns_of(user, process)
     rows = build_rows(list(page.object_list.values_list(*ROW_COLUMNS, named=True)), now,
-                      columns)
+                      columns, user)
     query = data.copy()
     query.pop("page", None)
     context = {
         "process": process,
         "title": process.label_plural if process else _("Work"),
-        "filter_form": filterset.form,
         "shown_filters": [filterset.form[name] for name in SHOWN_FILTERS
                           if name in filterset.form.fields],
         "page_obj": page,

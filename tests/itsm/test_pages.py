@@ -170,10 +170,14 @@ def test_a_refusal_is_a_styled_403_that_says_why(client, manager, incident):
     assert 'class="topbar"' in html and "can read tickets but not change them" in html
 
 
-def test_the_500_page_stands_on_its_own(rf):
+def test_the_500_page_stands_on_its_own(rf, agent, django_assert_num_queries):
+    """It reads nothing (no session, no roles): what failed may be the database."""
     from itsm.views.errors import server_error
 
-    response = server_error(rf.get("/incidents/"))
+    request = rf.get("/incidents/")
+    request.user = agent
+    with django_assert_num_queries(0):
+        response = server_error(request)
     assert response.status_code == 500 and b"Something went wrong" in response.content
     response = server_error(rf.get("/api/v1/incidents/"))
     assert response.status_code == 500 and response["Content-Type"] == "application/json"

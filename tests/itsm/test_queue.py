@@ -76,6 +76,17 @@ def test_assignee_suggestions_are_people_who_work_tickets(client, agent, request
     assert f'value="{agent.username}"' in html and f'value="{requester.username}"' not in html
 
 
+def test_the_take_shortcut_is_offered_where_the_ticket_page_offers_it(client, agent, other_team,
+                                                                     mixed):
+    elsewhere = add_task(mixed.incident, actor=agent, title="For others", team=other_team)
+    client.force_login(agent)
+    page = client.get(WORK).content.decode()
+    assert f'data-take="/tasks/{mixed.task.number}/take/"' in page  # my team's, nobody on it
+    assert f'data-take="/tasks/{elsewhere.number}/take/"' not in page  # another team's
+    ticket_page = client.get(f"/tasks/{elsewhere.number}/").content.decode()
+    assert "Assign to me" not in ticket_page
+
+
 def test_my_teams_has_the_tasks_of_my_team(client, agent, other_team, other_team_agent, mixed):
     elsewhere = add_task(mixed.incident, actor=agent, title="Check the firewall",
                          team=other_team)

@@ -116,16 +116,6 @@
   });
 
   // Filters leave out what is empty, so the address says only what is chosen.
-  function dropEmpty(form) {
-    Array.prototype.forEach.call(form.elements, function (field) {
-      if (field.name && field.tagName !== "BUTTON" && !field.disabled && field.type !== "checkbox"
-          && field.type !== "radio" && String(field.value).trim() === "" && field.name !== "queue") {
-        field.disabled = true;
-        setTimeout(function () { field.disabled = false; }, 0);
-      }
-    });
-  }
-
   document.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.verb !== "get") return;
     var params = event.detail.parameters;
@@ -133,7 +123,10 @@
       if (name !== "queue" && String(params[name]).trim() === "") delete params[name];
     });
   });
-  document.addEventListener("htmx:afterSwap", collectRows);
+  // New results, new rows; a poll's hint or a picker's suggestions keep the selection.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id === "queue-results") collectRows();
+  });
 
   // A relative time ("3 hours ago", "in 2 hours") shows its moment on hover, in the
   // page's language.
@@ -157,7 +150,6 @@
       form.addEventListener("change", function (event) {
         if (event.target.matches("select, input[type=checkbox]")) form.requestSubmit ? form.requestSubmit() : form.submit();
       });
-      if (form.method.toLowerCase() === "get") form.addEventListener("submit", function () { dropEmpty(form); });
     });
     // The "?" link in the top bar opens the shortcut help.
     document.querySelectorAll("[data-open-help]").forEach(function (button) {
