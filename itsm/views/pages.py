@@ -14,6 +14,7 @@ A process's urls.py mounts its pages with `ticket_urlpatterns(kind)`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -56,16 +57,16 @@ DETAIL_RELATED = ("service", "category", "configuration_item", "customer", "requ
                   "assignment_team", "assignee")
 
 
-def perform(request: HttpRequest, form: forms.Form, *, load: Callable[[], Ticket],
+def perform(request: HttpRequest, form: forms.Form, *, ticket: Ticket,
             action: Callable[[Ticket], str], render_page: Callable[..., HttpResponse],
-            success_url: str) -> HttpResponse:
-    """Validate `form`, run `action` on the ticket and redirect with its message.
+            load: Callable[[], Ticket], success_url: str) -> HttpResponse:
+    """Validate `form`, run `action` on `ticket` and redirect with its message.
 
     A stale `version` re-renders the page with 409 and nothing written; a refused write
     re-renders with 400 and the service's errors on the form's fields. The page is
-    always rendered from a fresh load, as the failed write may have touched the instance.
+    always rendered from a fresh `load()`, as the failed write may have touched the
+    instance.
     """
-    ticket = load()
     if form.is_valid():
         version = form.cleaned_data.get("version")
         try:
@@ -102,13 +103,27 @@ class TicketPage:
         return model.objects.visible_to(self.request.user)
 
     def load(self) -> Ticket:
+        """The ticket with what its page shows of its relations."""
+        self.find_process()
+        related = (*DETAIL_RELATED, *getattr(self.process, "detail_related", ()))
+        return get_object_or_404(self.queryset().prefetch_related(*related), number=self.number)
+
+    @cached_property
+    def _target(self) -> Ticket:
+        self.find_process()
+        return get_object_or_404(self.queryset(), number=self.number)
+
+    def target(self) -> Ticket:
+        """The ticket an action works on, read once per request (no relations)."""
+        return self._target
+
+    def find_process(self) -> None:
+        """The kind of a ticket opened by number alone."""
         if self.process is None:
             found = get_object_or_404(self.queryset().only("pk", "kind"), number=self.number)
             self.process = registry.find(found.kind)
             if self.process is None:
                 raise Http404
-        related = (*DETAIL_RELATED, *getattr(self.process, "detail_related", ()))
-        return get_object_or_404(self.queryset().prefetch_related(*related), number=self.number)
 
     def action_url(self, name: str, *args: str) -> str:
         return reverse(f"{self.namespace}:{name}", args=[self.number, *args])
@@ -162,7 +177,7 @@ class TicketPage:
     def run(self, form: forms.Form, name: str, action: Callable[[Ticket], str]) -> HttpResponse:
         """Run `action` through the shared form flow; errors land next to the form."""
         return perform(
-            self.request, form, load=self.load, action=action,
+            self.request, form, ticket=self.target(), load=self.load, action=action,
             render_page=lambda ticket, **kw: self.render(ticket, bound=form, bound_name=name,
                                                          **kw),
             success_url=self.page_url(),
@@ -200,7 +215,7 @@ class TicketPage:
         return self.run(form, "attach", attach)
 
     def transition(self, name: str) -> HttpResponse:
-        ticket = self.load()
+        ticket = self.target()
         chosen = self.process.workflow.named(name)
         if chosen is None or not self.may_offer(chosen):
             raise Http404
@@ -296,7 +311,7 @@ class DeskPage(TicketPage):
         return self.run(form, "take", take)
 
     def assign(self) -> HttpResponse:
-        form = AssignForm(self.request.POST, ticket=self.load())
+        form = AssignForm(self.request.POST, ticket=self.target())
 
         def assign(ticket: Ticket) -> str:
             workflow.assign(ticket, actor=self.request.user, team=form.cleaned_data["team"],
@@ -309,7 +324,7 @@ class DeskPage(TicketPage):
     def edit(self) -> HttpResponse:
         part = self.request.POST.get("part", "")
         part = part if part in self.process.get_edit_form().PARTS else ""
-        form = self.process.get_edit_form()(self.request.POST, ticket=self.load(),
+        form = self.process.get_edit_form()(self.request.POST, ticket=self.target(),
                                             process=self.process, part=part)
 
         def edit(ticket: Ticket) -> str:
@@ -323,10 +338,7 @@ class DeskPage(TicketPage):
         return self.run(form, f"edit:{part}" if part else "edit", edit)
 
     def add_task(self) -> HttpResponse:
-        if not self.process.has_tasks:
-            raise Http404
-        parent = self.load()
-        form = TaskForm(self.request.POST, parent=parent)
+        form = TaskForm(self.request.POST, parent=self.target())
 
         def add(ticket: Ticket) -> str:
             data = form.cleaned_data
@@ -354,9 +366,7 @@ def ticket_detail(request: HttpRequest, number: str, kind: str | None = None) ->
 @desk_page
 def ticket_action(request: HttpRequest, number: str, kind: str, action: str) -> HttpResponse:
     require_worker(request)
-    if action not in ACTIONS:
-        raise Http404
-    return getattr(DeskPage(request, number, kind), action)()
+    return getattr(DeskPage(request, number, kind), action)()  # one of ACTIONS, by its URL
 
 
 @require_POST

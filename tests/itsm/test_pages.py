@@ -243,3 +243,21 @@ def test_the_incident_create_form_does_not_default_the_requester(client, agent, 
     assert response.status_code == 302
     ticket = Incident.objects.get(title="Printer jam")
     assert ticket.requester == requester and ticket.service == service
+
+
+def test_an_action_reads_its_ticket_once(client, agent, incident):
+    """Building the form and running the action share one read of the ticket; the
+    page's relations are read only to show the page again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(agent)
+    client.get(f"/incidents/{incident.number}/")  # the session, warmed
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(f"/incidents/{incident.number}/assign/", {
+            "version": incident.version, "team": incident.assignment_team_id,
+            "assignee": agent.pk})
+    assert response.status_code == 302
+    reads = [q for q in ctx.captured_queries
+             if q["sql"].startswith("SELECT") and '"itsm_ticket"."number" = ' in q["sql"]]
+    assert len(reads) == 1
