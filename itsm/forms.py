@@ -7,11 +7,12 @@ Forms only parse input; `itsm.services` and `itsm.workflow` decide and write, an
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.forms.models import fields_for_model, model_to_dict
+from django.forms.models import fields_for_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,6 @@ from catalog.models import ConfigurationItem, Customer, Service, Team
 
 from .base import roles
 from .base.forms import KeyedModelChoiceField, VersionedForm
-from .base.people import display_name
 from .choices import Channel
 from .models import Ticket, User
 from .registry import Process
@@ -42,11 +42,6 @@ def members_of(team: Team | int | None) -> QuerySet:
 
 def active_teams() -> QuerySet:
     return Team.objects.filter(is_active=True).only("pk", "name")
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user: User) -> str:
-        return display_name(user.username, user.first_name, user.last_name)
 
 
 class LookupInput(forms.TextInput):
@@ -107,11 +102,12 @@ def ci_field(**kwargs: Any) -> LookupField:
                        lookup="lookup-cis", label=_("Configuration item"), **kwargs)
 
 
-def assignee_field(team: Team | int | None, *, bound: bool, **kwargs: Any) -> PersonChoiceField:
+def assignee_field(team: Team | int | None, *, bound: bool,
+                   **kwargs: Any) -> forms.ModelChoiceField:
     """A select of the team's members; changing the team reloads it (htmx). A posted
     choice may be any worker: the workflow says whether they are in the team, in words
     a "Select a valid choice" would not."""
-    field = PersonChoiceField(queryset=workers() if bound else members_of(team),
+    field = forms.ModelChoiceField(queryset=workers() if bound else members_of(team),
                               required=False, empty_label=_("Unassigned"), label=_("Assignee"),
                               **kwargs)
     field.widget.attrs.update({"data-members-of": "assignment_team"})
@@ -125,6 +121,28 @@ def team_field(**kwargs: Any) -> forms.ModelChoiceField:
         "hx-swap": "innerHTML", "hx-trigger": "change",
     })
     return field
+
+
+class AssignmentChoices:
+    """The teams, and the members of a ticket's team, read once for every form on a
+    page that offers them (assign, add a task)."""
+
+    def __init__(self, team: Team | int | None) -> None:
+        self.team = team
+
+    @cached_property
+    def teams(self) -> list[tuple[int, str]]:
+        return list(active_teams().values_list("pk", "name"))
+
+    @cached_property
+    def members(self) -> list[tuple[int, str]]:
+        return [(person.pk, str(person)) for person in members_of(self.team)]
+
+    def offer(self, team: forms.ModelChoiceField, assignee: forms.ModelChoiceField) -> None:
+        """Show these lists in an unbound form's selects (a bound one validates, and
+        is shown, with its own querysets)."""
+        team.widget.choices = [("", team.empty_label), *self.teams]
+        assignee.widget.choices = [("", assignee.empty_label), *self.members]
 
 
 # --- logging and editing --------------------------------------------------------------
@@ -193,7 +211,8 @@ class TicketEditForm(VersionedForm):
     def __init__(self, *args: Any, ticket: Ticket, process: Process, part: str = "",
                  **kwargs: Any) -> None:
         names = self.names(process, part)
-        initial = model_to_dict(ticket, fields=names)
+        # The related objects themselves (already read for the page), not their ids.
+        initial = {name: getattr(ticket, name) for name in names}
         initial["version"] = ticket.version
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
@@ -228,12 +247,15 @@ class TicketEditForm(VersionedForm):
 class AssignForm(VersionedForm):
     """Set the assignment team and assignee (empty assignee: unassigned)."""
 
-    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, ticket: Ticket, choices: AssignmentChoices | None = None,
+                 **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).update(
             version=ticket.version, team=ticket.assignment_team_id, assignee=ticket.assignee_id)
         super().__init__(*args, **kwargs)
         self.fields["team"] = team_field(required=False, empty_label=_("No team"))
         self.fields["assignee"] = assignee_field(ticket.assignment_team_id, bound=self.is_bound)
+        if choices is not None and not self.is_bound:
+            choices.offer(self.fields["team"], self.fields["assignee"])
 
 
 class TaskForm(forms.Form):
@@ -243,12 +265,15 @@ class TaskForm(forms.Form):
     description = forms.CharField(label=_("Instructions"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args: Any, parent: Ticket, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, parent: Ticket, choices: AssignmentChoices | None = None,
+                 **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).update(assignment_team=parent.assignment_team_id)
         super().__init__(*args, **kwargs)
         self.fields["assignment_team"] = team_field(required=False,
                                                     empty_label=_("The ticket's team"))
         self.fields["assignee"] = assignee_field(parent.assignment_team_id, bound=self.is_bound)
+        if choices is not None and not self.is_bound:
+            choices.offer(self.fields["assignment_team"], self.fields["assignee"])
 
 
 # --- working a ticket -----------------------------------------------------------------

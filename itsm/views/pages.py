@@ -36,6 +36,7 @@ from ..base.forms import PageForms, VersionedForm, apply_errors
 from ..base.views import require_worker
 from ..forms import (
     AssignForm,
+    AssignmentChoices,
     AttachmentForm,
     CommentForm,
     TaskForm,
@@ -275,11 +276,13 @@ class DeskPage(TicketPage):
         if workable:
             edit_form = self.process.get_edit_form()
             my_teams = {team.pk for team in user.teams.all() if team.is_active}
+            choices = AssignmentChoices(ticket.assignment_team_id)
             context.update(
                 can_take=workflow.may_take(ticket, user, my_teams),
                 take_form=page_forms.get("take", lambda: VersionedForm(
                     initial={"version": ticket.version})),
-                assign_form=page_forms.get("assign", lambda: AssignForm(ticket=ticket)),
+                assign_form=page_forms.get("assign", lambda: AssignForm(
+                    ticket=ticket, choices=choices)),
                 edit_form=page_forms.get("edit", lambda: edit_form(
                     ticket=ticket, process=self.process)),
                 priority_form=page_forms.get("edit:priority", lambda: edit_form(
@@ -291,8 +294,8 @@ class DeskPage(TicketPage):
                 attachment_form=page_forms.get("attach", AttachmentForm),
             )
             if self.process.has_tasks:
-                context["task_form"] = page_forms.get("add-task",
-                                                      lambda: TaskForm(parent=ticket))
+                context["task_form"] = page_forms.get("add-task", lambda: TaskForm(
+                    parent=ticket, choices=choices))
         if worker:
             context["transition_forms"] = self.transition_forms(ticket, page_forms)
         return context
