@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Team
-from itsm import demo, workflow
+from itsm import demo, services, workflow
 from itsm.choices import Channel
 from itsm.demo import Desk
 from itsm.models import User
@@ -381,11 +381,8 @@ class _Story:
                 return
         days = INCIDENT_WORKFLOW.setting("auto_close_days")
         t = resolved + timedelta(days=days)
-        if days and self._due(t):
-            # What itsm.tasks.auto_close_resolved_task would have done then.
-            workflow.transition(incident, IncidentStatus.CLOSED, actor=None, when=t,
-                                note=_("Closed automatically after %(days)d days resolved.")
-                                % {"days": days})
+        if days and self._due(t):  # what the auto-close job would have done then
+            services.auto_close(incident, when=t)
 
     # a major incident and its children
 
@@ -434,22 +431,11 @@ class _Story:
         if not self._due(resolved_at):
             return 1 + len(children)
         notes = rng.choice(spec.fixes) + "."
-        # Resolve the children at the parent's moment, as incidents.services.resolve_children
-        # would (it stamps the wall clock, which is wrong for history).
-        for child in children:
-            if child.status == IncidentStatus.NEW:
-                workflow.transition(child, IncidentStatus.IN_PROGRESS, actor=None,
-                                    when=resolved_at)
-            workflow.transition(
-                child, IncidentStatus.RESOLVED, actor=None, when=resolved_at,
-                resolution_code=ResolutionCode.RESOLVED_BY_PARENT,
-                resolution_notes=_("Resolved with %(number)s: %(notes)s")
-                % {"number": parent.number, "notes": notes},
-            )
         workflow.transition(parent, IncidentStatus.RESOLVED, actor=lead, when=resolved_at,
                             resolution_code=ResolutionCode.SOLVED_PERMANENTLY,
                             resolution_notes=notes)
         self._after_resolution(parent, lead, resolved_at, spec, may_reopen=False)
-        for child in children:
+        for child in children:  # resolved with their parent, at its moment
+            child.refresh_from_db()
             self._after_resolution(child, lead, resolved_at, spec, may_reopen=False)
         return 1 + len(children)

@@ -41,6 +41,7 @@ INCIDENT_WORKFLOW = Workflow(
     defaults={"reopen_window_days": 7, "auto_close_days": 7},
     awaiting_requester=_awaiting_caller,
     resume_on_reply="resume",
+    auto_close="close",
     transitions=(
         Transition("start", gettext_lazy("Start work"), frozenset({S.NEW}), S.IN_PROGRESS),
         Transition("hold", gettext_lazy("Put on hold"), frozenset({S.IN_PROGRESS}), S.ON_HOLD,

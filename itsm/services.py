@@ -74,28 +74,36 @@ AUTO_CLOSE_BATCH = 1000
 
 def auto_close_resolved(now=None) -> int:
     """Close tickets that stayed resolved for their workflow's `auto_close_days`
-    (0: never), through its "close" transition; idempotent."""
+    (0: never), through its `auto_close` transition; idempotent."""
     now = now or timezone.now()
     closed = 0
     for process in registry.processes():
         flow = process.workflow
-        close = flow.named("close")
-        days = flow.defaults.get("auto_close_days") and flow.setting("auto_close_days")
-        if close is None or not days:
+        if flow.auto_close is None or not flow.setting("auto_close_days"):
             continue
-        note = _("Closed automatically after %(days)d days resolved.") % {"days": days}
+        close = flow.named(flow.auto_close)
         ids = list(process.model.objects.filter(
-            status__in=close.sources, resolved_at__lte=now - timedelta(days=days))
+            status__in=close.sources,
+            resolved_at__lte=now - timedelta(days=flow.setting("auto_close_days")))
             .values_list("pk", flat=True)[:AUTO_CLOSE_BATCH])
         for pk in ids:
             with transaction.atomic():
                 ticket = (process.model.objects.select_for_update()
                           .filter(pk=pk, status__in=close.sources).first())
-                if ticket is None:
-                    continue
-                workflow.transition(ticket, close.target, actor=None, note=note)
-                closed += 1
+                if ticket is not None:
+                    auto_close(ticket, when=now)
+                    closed += 1
     return closed
+
+
+def auto_close(ticket: Ticket, *, when=None) -> Ticket:
+    """Close a ticket that stayed resolved past its workflow's `auto_close_days`: the
+    system acts, and the timeline says why."""
+    flow = workflow.workflow_for(ticket)
+    note = _("Closed automatically after %(days)d days resolved.") % {
+        "days": flow.setting("auto_close_days")}
+    return workflow.transition(ticket, flow.named(flow.auto_close).target, actor=None,
+                               when=when, note=note)
 
 
 def can_see(ticket: Ticket, user) -> bool:
@@ -148,10 +156,12 @@ def add_comment(ticket: Ticket, *, author, body: str, is_public: bool = True,
 def resume_on_reply(ticket: Ticket, *, when=None) -> bool:
     """A ticket on hold waiting for its requester resumes when they reply: its SLA
     clock runs again, and the timeline says why. True if it resumed."""
-    ticket = registry.concrete(ticket)
     flow = workflow.workflow_for(ticket)
     if not (flow.awaiting_requester and flow.resume_on_reply
-            and flow.awaiting_requester(ticket)):
+            and ticket.status in flow.on_hold):
+        return False
+    ticket = registry.concrete(ticket)
+    if not flow.awaiting_requester(ticket):
         return False
     resume = flow.named(flow.resume_on_reply)
     workflow.transition(ticket, resume.target, actor=None, via=resume.name, when=when,

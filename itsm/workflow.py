@@ -72,10 +72,12 @@ class Workflow:
     # The workflow's own settings and their defaults (e.g. "reopen_window_days",
     # "auto_close_days"); settings.WORKFLOWS[kind] overrides them per deployment.
     defaults: Mapping[str, Any] = field(default_factory=dict)
-    # True while the ticket waits on its requester; their reply then resumes it through
-    # the transition named `resume_on_reply`.
+    # True while the ticket (on hold) waits on its requester; their reply then resumes
+    # it through the transition named `resume_on_reply`.
     awaiting_requester: Callable[[Ticket], bool] | None = None
     resume_on_reply: str | None = None
+    # The transition that closes what stayed resolved for the "auto_close_days" setting.
+    auto_close: str | None = None
     _by_source: dict[str, list[Transition]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -89,6 +91,11 @@ class Workflow:
                 if any(other.target == t.target for other in bucket):
                     raise ValueError(f"{self.kind}: two transitions {source} -> {t.target}")
                 bucket.append(t)
+        for named in (self.resume_on_reply, self.auto_close):
+            if named is not None and self.named(named) is None:
+                raise ValueError(f"{self.kind}: no transition named {named}")
+        if self.auto_close is not None and "auto_close_days" not in self.defaults:
+            raise ValueError(f"{self.kind}: auto_close needs an auto_close_days default")
 
     def transitions_from(self, status: str) -> list[Transition]:
         return list(self._by_source.get(status, ()))
@@ -297,7 +304,9 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
             errors[name] = _("This field is required to %(action)s.") % {"action": t.label}
     if errors:
         raise ValidationError(errors)
-    open_tasks = _open_tasks(ticket) if ticket.is_open and not flow.is_open(target) else []
+    ends_work = ticket.is_open and not flow.is_open(target)
+    open_tasks = _open_tasks(ticket) if ends_work and registry.process_for(ticket).has_tasks \
+        else []
     if open_tasks and not t.cancels_tasks:
         numbers = ", ".join(task.number for task in open_tasks)
         raise ValidationError({"status": ngettext(
