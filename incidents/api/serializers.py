@@ -8,19 +8,19 @@ from rest_framework import serializers
 
 from itsm.api.serializers import (
     TEXT_LIMIT,
-    ScopedRelationsMixin,
     TicketCreateSerializer,
     TicketKindSerializer,
     TicketUpdateSerializer,
 )
+from itsm.base.api.fields import VisibleSlugRelatedField
 from itsm.choices import TicketKind
 
 from ..choices import IncidentStatus, OnHoldReason, ResolutionCode
 from ..models import Incident
 
 
-def _parent_field(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+def _parent_field(**kwargs) -> VisibleSlugRelatedField:
+    return VisibleSlugRelatedField(
         slug_field="number", queryset=Incident.objects.all(), required=False, allow_null=True,
         help_text=gettext_lazy("The number of the major incident this one is part of."), **kwargs)
 
@@ -43,11 +43,7 @@ class IncidentSerializer(TicketKindSerializer):
         read_only_fields = fields
 
 
-class IncidentScopedRelations(ScopedRelationsMixin):
-    scoped_fields = {**ScopedRelationsMixin.scoped_fields, "parent": Incident}
-
-
-class IncidentCreateSerializer(IncidentScopedRelations, TicketCreateSerializer):
+class IncidentCreateSerializer(TicketCreateSerializer):
     kind = TicketKind.INCIDENT
     is_major = serializers.BooleanField(required=False)
     parent = _parent_field()
@@ -55,7 +51,7 @@ class IncidentCreateSerializer(IncidentScopedRelations, TicketCreateSerializer):
     desk_only = (*TicketCreateSerializer.desk_only, "is_major", "parent")
 
 
-class IncidentUpdateSerializer(IncidentScopedRelations, TicketUpdateSerializer):
+class IncidentUpdateSerializer(TicketUpdateSerializer):
     is_major = serializers.BooleanField(required=False)
     parent = _parent_field()
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)

@@ -29,7 +29,7 @@ from catalog.api.serializers import (
 from catalog.models import ConfigurationItem, Customer, Service, Team
 from itsm import registry, workflow
 from itsm.base import roles
-from itsm.base.api.fields import BriefUserSerializer, KeyedRelatedField
+from itsm.base.api.fields import BriefUserSerializer, KeyedRelatedField, VisibleSlugRelatedField
 from itsm.base.api.inputs import StrictInputMixin
 from itsm.base.api.readers import BriefingListSerializer, PreparedReadMixin
 from itsm.choices import Channel, TicketKind
@@ -205,26 +205,7 @@ def related(model: type, key: str, **kwargs: Any) -> KeyedRelatedField:
                              allow_null=True, **kwargs)
 
 
-class ScopedRelationsMixin:
-    """Related objects are looked up among those the requesting user may see, so an
-    id the user may not see gets the same 400 as one that does not exist."""
-
-    scoped_fields: dict[str, type] = {
-        "service": Service, "configuration_item": ConfigurationItem, "customer": Customer,
-        "assignment_team": Team,
-    }
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:
-            for name, model in self.scoped_fields.items():
-                if name in fields:
-                    fields[name].queryset = model.objects.visible_to(request.user)
-        return fields
-
-
-class TicketCreateSerializer(ScopedRelationsMixin, StrictInputMixin, serializers.Serializer):
+class TicketCreateSerializer(StrictInputMixin, serializers.Serializer):
     """Log a ticket of `kind`. Related objects by id or natural key: a service or
     customer by code, a team or CI by name, people by username.
 
@@ -276,7 +257,7 @@ class TicketCreateSerializer(ScopedRelationsMixin, StrictInputMixin, serializers
                              assignee=assignee, **data)
 
 
-class TicketUpdateSerializer(ScopedRelationsMixin, StrictInputMixin, serializers.Serializer):
+class TicketUpdateSerializer(StrictInputMixin, serializers.Serializer):
     """A PATCH: any of the editable fields, the assignment, and/or a new `status`.
 
     Send `version` (or If-Match) with the version you read. A status change takes the
@@ -358,13 +339,11 @@ class TaskCreateSerializer(TicketCreateSerializer):
     service and goes to the parent's team unless `assignment_team` says otherwise."""
 
     kind = TicketKind.TASK
-    parent = serializers.SlugRelatedField(
+    parent = VisibleSlugRelatedField(
         slug_field="number", queryset=Ticket.objects.all(),
         help_text=gettext_lazy("The number of the ticket the task is part of, e.g. INC0000042."))
     # A task takes these from its parent.
     impact = urgency = channel = service = configuration_item = customer = requester = None
-
-    scoped_fields = {**ScopedRelationsMixin.scoped_fields, "parent": Ticket}
 
     def create(self, validated_data: dict[str, Any]) -> Ticket:
         data = validated_data

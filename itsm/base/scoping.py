@@ -1,8 +1,9 @@
 """Choices scoped to what the requesting user may see, for filters and form fields.
 
 Every model with rows a user may not see has a `visible_to(user)` queryset method (the
-one scoping rule, STYLE.md); these helpers hand that scoping to django-filter and DRF,
-which build their choices from a callable taking the request.
+one scoping rule, STYLE.md); these helpers hand that scoping to django-filter, which
+builds a filter's choices from a callable taking the request. (The API's related fields
+scope themselves: `itsm.base.api.fields.VisibleRelatedMixin`.)
 """
 
 from __future__ import annotations

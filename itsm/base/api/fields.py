@@ -24,10 +24,29 @@ from itsm.base.people import display_name
 from .readers import PlainBriefMixin
 
 
+class VisibleRelatedMixin:
+    """A related field that looks its objects up among those the requesting user may
+    see (its queryset's `visible_to`, where the model has one), so an id the user may not
+    see gets the same 400 as one that does not exist."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is not None and hasattr(queryset, "visible_to"):
+            return queryset.visible_to(request.user)
+        return queryset
+
+
+class VisibleSlugRelatedField(VisibleRelatedMixin, serializers.SlugRelatedField):
+    """A related object by a unique field (e.g. a ticket by its number), among those
+    the user may see."""
+
+
 @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
-class KeyedRelatedField(serializers.RelatedField):
+class KeyedRelatedField(VisibleRelatedMixin, serializers.RelatedField):
     """A related object by its id (a JSON integer) or its natural key (a string: a
-    service's or customer's code, a team's or CI's name, a person's username)."""
+    service's or customer's code, a team's or CI's name, a person's username), among
+    those the user may see."""
 
     default_error_messages = {
         "does_not_exist": _("No {model} “{value}”."),
@@ -39,11 +58,12 @@ class KeyedRelatedField(serializers.RelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
-        model = self.get_queryset().model._meta
+        queryset = self.get_queryset()
+        model = queryset.model._meta
         if isinstance(data, bool) or not isinstance(data, int | str) or data == "":
             self.fail("incorrect_type", model=model.verbose_name,
                       natural_key=model.get_field(self.key).verbose_name)
-        found = lookup_by_key(self.get_queryset(), data, self.key)
+        found = lookup_by_key(queryset, data, self.key)
         if found is None:
             self.fail("does_not_exist", model=model.verbose_name, value=data)
         return found
