@@ -2,7 +2,8 @@
 
 Everything in the IT environment must be under some group's responsibility
 (REQUIREMENTS.md §3), so managers see, in one place, every service and CI without an
-owner team and every service without an active SLA.
+owner team, every service without an active SLA, and whether tickets that name no
+service have a team (the triage team) and a clock (the default SLA).
 
 Routines (operational tasks) do not exist yet; when they arrive, their unowned ones
 join this report as a fourth list.
@@ -23,14 +24,15 @@ class OwnershipGaps:
     cis_without_owner: QuerySet[ConfigurationItem]
     services_without_sla: QuerySet[Service]
     # Tickets that name no service then sit in no team's queue, or run without a clock.
-    no_triage_team: bool = False
-    no_default_sla: bool = False
+    no_triage_team: bool
+    no_default_sla: bool
 
 
 def unowned() -> OwnershipGaps:
-    """Unowned services and CIs and services without an active SLA: three lazy
-    querysets, one query each when evaluated. Retired services and inactive CIs are
-    left out: nobody needs to own what is switched off."""
+    """Unowned services and CIs and services without an active SLA (lazy querysets
+    with what the report's tables show), and the two gaps of tickets without a service.
+    Retired services and inactive CIs are left out: nobody needs to own what is
+    switched off."""
     services = (Service.objects.filter(is_active=True).exclude(lifecycle=Lifecycle.RETIRED)
                 .select_related("category", "owner_team"))
     active_sla = ServiceLevelAgreement.objects.filter(service=OuterRef("pk"), is_active=True)
@@ -39,7 +41,6 @@ def unowned() -> OwnershipGaps:
         cis_without_owner=ConfigurationItem.objects.filter(
             is_active=True, owner_team__isnull=True).prefetch_related("services"),
         services_without_sla=services.filter(~Exists(active_sla)),
-        no_triage_team=not Team.objects.filter(is_triage=True, is_active=True).exists(),
-        no_default_sla=not ServiceLevelAgreement.objects.filter(
-            service__isnull=True, is_active=True).exists(),
+        no_triage_team=Team.objects.triage() is None,
+        no_default_sla=not ServiceLevelAgreement.objects.default().exists(),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from itsm.base.api.fields import BriefUserSerializer
@@ -243,7 +244,7 @@ class SLATargetSerializer(serializers.ModelSerializer):
 
 
 class ServiceLevelAgreementSerializer(serializers.ModelSerializer):
-    service = BriefServiceSerializer(read_only=True)
+    service = BriefServiceSerializer(read_only=True, allow_null=True)  # null: the default SLA
     customer = BriefCustomerSerializer(read_only=True, allow_null=True)
     calendar = BriefCalendarSerializer(read_only=True)
     targets = SLATargetSerializer(many=True, read_only=True)
@@ -298,3 +299,9 @@ class OwnershipReportSerializer(serializers.Serializer):
     services_without_owner = BriefServiceSerializer(many=True, read_only=True)
     cis_without_owner = BriefConfigurationItemSerializer(many=True, read_only=True)
     services_without_sla = BriefServiceSerializer(many=True, read_only=True)
+    no_triage_team = serializers.BooleanField(
+        read_only=True, help_text=gettext_lazy("No team is the triage team: tickets that "
+                                               "name no service go to no team's queue."))
+    no_default_sla = serializers.BooleanField(
+        read_only=True, help_text=gettext_lazy("No default SLA: tickets that name no "
+                                               "service run without an SLA clock."))

@@ -109,8 +109,9 @@ class IsStaffReader(BasePermission):
 
 
 class OwnershipReportView(APIView):
-    """Every active service and CI without an owner team, and every active service
-    without an active SLA."""
+    """Every active service and CI without an owner team, every active service without
+    an active SLA, and whether tickets that name no service have a triage team and a
+    default SLA."""
 
     permission_classes = [IsAuthenticated, IsStaffReader]
 

@@ -63,6 +63,13 @@ class SLAQuerySet(CatalogQuerySet):
     not."""
 
 
+class AgreementQuerySet(SLAQuerySet):
+    def default(self) -> AgreementQuerySet:
+        """The default SLA: the active one with no service (and so, by a constraint, no
+        customer), for tickets that name no service."""
+        return self.filter(service__isnull=True, is_active=True)
+
+
 def validate_time_zone(value: str) -> None:
     if value not in _time_zones():
         raise ValidationError(
@@ -258,7 +265,7 @@ class ServiceLevelAgreement(ClearsTermsCache):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = SLAQuerySet.as_manager()
+    objects = AgreementQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -369,9 +376,7 @@ def sla_for(service: Service | int | None,
     service's general one, else None; for no service, the default SLA. One query, with
     the calendar."""
     if service is None:
-        return (ServiceLevelAgreement.objects
-                .filter(service__isnull=True, customer__isnull=True, is_active=True)
-                .select_related("calendar").first())
+        return ServiceLevelAgreement.objects.default().select_related("calendar").first()
     service_id = getattr(service, "pk", service)
     customer_id = getattr(customer, "pk", customer)
     scope = Q(customer__isnull=True)
@@ -405,6 +410,8 @@ def terms_for(service_id: int | None, customer_id: int | None, priority: int
     terms: it is cached per process (cleared on any write to the terms here, and at
     most TERMS_CACHE_SECONDS old elsewhere), so a create costs no extra queries.
     """
+    if service_id is None:
+        customer_id = None  # the default SLA is the same for every customer
     sla = _cached(("sla", service_id, customer_id), lambda: sla_for(service_id, customer_id))
     if sla is None:
         return None, None, None

@@ -360,7 +360,7 @@ def build_service_levels(desk: Desk, now: datetime, days: int, country: str,
                       _("%(service)s premium for %(customer)s")
                       % {"service": spec.name, "customer": customer.name}, customer)
     # Tickets that name no service are timed by the default SLA while triage decides.
-    if not ServiceLevelAgreement.objects.filter(service__isnull=True, is_active=True).exists():
+    if not ServiceLevelAgreement.objects.default().exists():
         agreement(None, office, SLA_TARGETS, _("Default, while a ticket is categorised"))
     say(_("Created %(n)d SLAs on the %(office)s and %(always)s calendars.")
         % {"n": ServiceLevelAgreement.objects.count(), "office": office.name,

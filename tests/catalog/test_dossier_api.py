@@ -140,3 +140,16 @@ def test_calendars_and_slas_filter(api_as, agent, service, other_team, office):
     assert names(client.get(f"{BASE}/calendars/?q=berlin")) == ["Berlin office"]
     response = client.get(f"{BASE}/slas/?service=nonsense")
     assert response.status_code == 400 and "service" in response.data
+
+
+def test_the_default_sla_reads_with_no_service(api_as, agent, office):
+    default = make_sla(None, office, name="Default")
+    rows = api_as(agent).get(f"{BASE}/slas/").data["results"]
+    assert [(row["name"], row["service"]) for row in rows] == [("Default", None)]
+    assert default.pk == rows[0]["id"]
+
+
+def test_the_schema_says_an_slas_service_may_be_null(api_as, agent):
+    schema = api_as(agent).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    agreement = schema["components"]["schemas"]["ServiceLevelAgreement"]["properties"]
+    assert agreement["service"]["nullable"] is True

@@ -83,6 +83,8 @@ def test_the_api_shows_the_report_in_brief(api_as, manager, gaps):
             {"id": orphan.pk, "name": "Orphan", "code": "orphan"},
             {"id": gaps["wiki"].pk, "name": "Wiki", "code": "wiki"},
         ],
+        "no_triage_team": True,
+        "no_default_sla": True,
     }
 
 
