@@ -16,7 +16,7 @@ from rest_framework.request import Request
 
 from itsm.base.concurrency import StaleVersion
 
-from .exceptions import PreconditionFailed
+from .exceptions import PreconditionFailed, stale_body
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -32,10 +32,7 @@ class StaleIfMatch(PreconditionFailed):
     def __init__(self, current_version: int):
         super().__init__()
         # Set after __init__, which would turn the number into a string.
-        self.detail = {
-            "detail": _("The ticket was changed by someone else; reload and try again."),
-            "current_version": current_version,
-        }
+        self.detail = stale_body(current_version)
 
 
 def etag(record: Any) -> str:

@@ -19,6 +19,13 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+def stale_body(current_version: int) -> dict:
+    """What a write on an out-of-date version is told (409 for `version`, 412 for
+    If-Match): a message and the version to reload."""
+    return {"detail": _("The ticket was changed by someone else; reload and try again."),
+            "current_version": current_version}
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
@@ -27,11 +34,7 @@ def exception_handler(exc, context):
             detail = {"non_field_errors": [str(m) for m in exc.messages]}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, StaleVersion):
-        return Response(
-            {"detail": _("The ticket was changed by someone else; reload and try again."),
-             "current_version": exc.current_version},
-            status=status.HTTP_409_CONFLICT,
-        )
+        return Response(stale_body(exc.current_version), status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -11,7 +11,6 @@ works the same either way: `next` is there while more rows follow, even past the
 from __future__ import annotations
 
 from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -19,7 +18,7 @@ from rest_framework.response import Response
 
 from itsm.base.pagination import CappedCountPaginator
 
-COUNT_CAP = 1000
+COUNT_CAP = CappedCountPaginator.cap
 EXACT_COUNT_PARAM = "exact_count"
 # Past this the OFFSET would overflow PostgreSQL's bigint: a 404 like any page past the end.
 MAX_OFFSET = 2**62
@@ -54,20 +53,6 @@ class ApiPaginator(CappedCountPaginator):
         next one when it has rows), for the browsable API's page links."""
         pages = super().num_pages
         return max(pages, self.pages_seen) if self.count_is_capped else pages
-
-    @cached_property
-    def _counted(self) -> int:
-        if self.cap is None:
-            return self.object_list.count()
-        return super()._counted
-
-    @property
-    def count(self) -> int:
-        return self._counted if self.cap is None else super().count
-
-    @property
-    def count_is_capped(self) -> bool:
-        return self.cap is not None and super().count_is_capped
 
     def validate_number(self, number) -> int:
         if not self.count_is_capped:
