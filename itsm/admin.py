@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import registry
+from .filters import PRIORITIES
 from .models import ApiToken, PriorityRule, SavedFilter, Task, TicketEvent, TicketSequence, User
 from .services import update_ticket
 
@@ -198,7 +199,7 @@ class PriorityListFilter(admin.SimpleListFilter):
     parameter_name = "priority"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
-        return [(str(p), f"P{p}") for p in (1, 2, 3, 4)]
+        return [(str(p), label) for p, label in PRIORITIES]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() in {"1", "2", "3", "4"}:

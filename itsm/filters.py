@@ -16,7 +16,6 @@ import re
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.functional import lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ConfigurationItem, Customer, Service, ServiceCategory, Team
@@ -24,6 +23,7 @@ from catalog.models import ConfigurationItem, Customer, Service, ServiceCategory
 from . import registry
 from .base.filters import KeyedModelChoiceFilter, StrictBooleanFilter
 from .base.scoping import visible, visible_users
+from .base.templatetags.ui import priority_label
 from .choices import TicketKind
 from .models import TaskStatus, Ticket
 
@@ -31,12 +31,8 @@ from .models import TaskStatus, Ticket
 NUMBER = re.compile(r"^[A-Za-z]{3}\d{1,18}$")
 
 
-def _priority_label(priority: int) -> str:
-    return gettext("P%(priority)s") % {"priority": priority}
-
-
 # "P1" … "P4", in the reader's language.
-PRIORITIES = [(p, lazy(_priority_label, str)(p)) for p in (1, 2, 3, 4)]
+PRIORITIES = [(p, lazy(priority_label, str)(p)) for p in (1, 2, 3, 4)]
 
 
 class Queue:

@@ -44,7 +44,7 @@ from ..base import roles
 from ..base.api.readers import BriefRelation, load_briefs
 from ..base.pagination import CappedCountPaginator
 from ..base.people import display_name
-from ..base.templatetags.ui import ago, time_left
+from ..base.templatetags.ui import ago, priority_label, time_left
 from ..base.views import require_worker, staff_page
 from ..filters import Queue, TicketFilterSet, kind_choices, status_choices
 from ..forms import LookupInput, active_teams, worker_field
@@ -115,12 +115,8 @@ class Cells:
                                   _("No service yet: the triage team categorises it"),
                                   _("To be categorised"))
         self.clock_words = {"paused": _("Paused"), "met": _("Met"), "missed": _("Missed")}
-        self.priorities: dict[int, str] = {}
 
-    def priority(self, value: int) -> str:
-        if value not in self.priorities:
-            self.priorities[value] = _("P%(priority)s") % {"priority": value}
-        return self.priorities[value]
+    priority = staticmethod(priority_label)
 
     @staticmethod
     def moment(value: datetime, format_name: str) -> str:
