@@ -127,6 +127,15 @@ def workflow_for(ticket_or_kind: Ticket | str) -> Workflow:
     return registry.process_for(ticket_or_kind).workflow
 
 
+def status_label(ticket_or_kind: Ticket | str, status: str) -> str:
+    """A stored status as its kind's workflow names it, in the reader's language (the
+    value itself for a kind nobody registered yet)."""
+    try:
+        return workflow_for(ticket_or_kind).label(status)
+    except KeyError:
+        return status
+
+
 def within_reopen_window(ticket: Ticket, user) -> str | None:
     """A guard: requesters may reopen only within the workflow's `reopen_window_days`
     of the resolution; the desk may always."""

@@ -99,13 +99,6 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 # --- tickets --------------------------------------------------------------------------
 
 
-def status_label(ticket: Ticket) -> str:
-    try:
-        return workflow.workflow_for(ticket).label(ticket.status)
-    except KeyError:  # a kind whose process app is not installed yet
-        return ticket.status
-
-
 class TicketSerializer(PreparedReadMixin, serializers.ModelSerializer):
     """What every kind of ticket has (DESIGN.md §2); read-only."""
 
@@ -147,7 +140,8 @@ class TicketSerializer(PreparedReadMixin, serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_status_label(self, ticket: Ticket) -> str:
-        return self.once(("status", ticket.kind, ticket.status), lambda: status_label(ticket))
+        return self.once(("status", ticket.kind, ticket.status),
+                         lambda: workflow.status_label(ticket.kind, ticket.status))
 
 
 class TransitionSerializer(serializers.Serializer):

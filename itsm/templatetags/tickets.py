@@ -7,7 +7,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from itsm.workflow import workflow_for
+from itsm import workflow
 
 register = template.Library()
 
@@ -15,10 +15,7 @@ register = template.Library()
 @register.filter
 def status_label(status: str, ticket_or_kind) -> str:
     """The translated label of a stored status value for a ticket (or a kind)."""
-    try:
-        return workflow_for(ticket_or_kind).label(status)
-    except KeyError:  # a kind whose workflow is not registered yet
-        return status
+    return workflow.status_label(ticket_or_kind, status)
 
 
 @register.filter

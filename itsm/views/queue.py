@@ -343,7 +343,7 @@ def build_rows(values: list, now: datetime, columns: list[Column], user) -> list
         process = registry.find(row.kind)
         key = (row.kind, row.status)
         if key not in labels:
-            labels[key] = process.workflow.label(row.status) if process else row.status
+            labels[key] = workflow.status_label(row.kind, row.status)
         rows.append(Row(
             values=row,
             names={relation.name: names[relation.name].get(getattr(row, relation.id_attr))
