@@ -22,7 +22,6 @@ def role_flags(request) -> dict:
         "unread_notifications": cache(
             lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
         ),
-        "menu_kinds": [process for process in registry.processes() if process.desk_create],
-        "portal_offers": [(process, process.portal_offer) for process in registry.processes()
-                          if process.portal_offer and process.get_portal_form() is not None],
+        "menu_kinds": registry.desk_kinds(),
+        "portal_offers": registry.portal_offers(),
     }

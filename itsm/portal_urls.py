@@ -11,7 +11,7 @@ urlpatterns = [
     path("", portal.portal_home, name="home"),
     *(path(f"{process.url_namespace}/new/", portal.portal_create, {"kind": process.kind},
            name=f"{process.kind}-create")
-      for process in registry.processes() if process.get_portal_form() is not None),
+      for process, _offer in registry.portal_offers()),
     path("tickets/<ticket:number>/", portal.portal_ticket, name="ticket"),
     path("tickets/<ticket:number>/comment/", portal.portal_comment, name="comment"),
     path("tickets/<ticket:number>/attach/", portal.portal_attach, name="attach"),

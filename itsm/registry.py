@@ -167,8 +167,15 @@ def processes() -> Iterator[Process]:
     return iter(sorted(_processes.values(), key=lambda p: (p.position, p.kind)))
 
 
-def kinds() -> list[str]:
-    return [process.kind for process in processes()]
+def desk_kinds() -> list[Process]:
+    """The kinds agents log at the desk (their "New …" buttons, the menu's lists)."""
+    return [process for process in processes() if process.desk_create]
+
+
+def portal_offers() -> list[tuple[Process, PortalOffer]]:
+    """What the portal offers requesters to log, with the kind that takes it."""
+    return [(process, process.portal_offer) for process in processes()
+            if process.portal_offer is not None and process.get_portal_form() is not None]
 
 
 def process_for(ticket_or_kind: Ticket | str) -> Process:

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,11 +38,6 @@ LIST_FIELDS = (
 PORTAL_LABELS = {"close": gettext_lazy("Confirm resolution"), "reopen": gettext_lazy("Reopen")}
 
 
-def portal_offers() -> list[tuple[registry.Process, registry.PortalOffer]]:
-    return [(process, process.portal_offer) for process in registry.processes()
-            if process.portal_offer is not None and process.get_portal_form() is not None]
-
-
 @login_required
 def portal_home(request: HttpRequest) -> HttpResponse:
     """My tickets: the ones I can follow, newest activity first; and what I can ask for."""
@@ -59,17 +54,14 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "itsm/portal/home.html",
-                  {"page_obj": page, "show": show, "offers": portal_offers()})
+                  {"page_obj": page, "show": show})
 
 
 @login_required
 def portal_create(request: HttpRequest, kind: str) -> HttpResponse:
     """Log a ticket of `kind` from the portal, for oneself."""
-    process = registry.process_for(kind)
-    form_class = process.get_portal_form()
-    if form_class is None:
-        raise Http404
-    form = form_class(request.POST if request.method == "POST" else None)
+    process = registry.process_for(kind)  # mounted for each of registry.portal_offers()
+    form = process.get_portal_form()(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             ticket = services.create_ticket(kind, actor=request.user, **form.cleaned_data)

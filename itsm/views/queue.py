@@ -459,7 +459,7 @@ def queue_page(request: HttpRequest, process: registry.Process | None) -> HttpRe
         "save_filter_form": SaveFilterForm(user=user),
         "create_url": (reverse(f"{process.url_namespace}:create")
                        if process is not None and process.desk_create else None),
-        "creatable": [p for p in registry.processes() if p.desk_create],
+        "creatable": registry.desk_kinds(),
     }
     if roles.is_worker(user):
         context["bulk_form"] = BulkForm(process=process, options=options)
