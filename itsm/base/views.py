@@ -15,14 +15,17 @@ from . import roles
 View = Callable[..., HttpResponse]
 
 
-def staff_page(view: View) -> View:
-    """Desk pages: anonymous users log in, requesters get a 404 (they use the portal)."""
+def staff_page(view: View, *, otherwise: View | None = None) -> View:
+    """Desk pages: anonymous users log in; requesters get a 404 (they use the portal),
+    or for a GET whatever `otherwise(request, *args, **kwargs)` answers."""
 
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not roles.is_staff_reader(request.user):
-            raise Http404
+            if otherwise is None or request.method != "GET":
+                raise Http404
+            return otherwise(request, *args, **kwargs)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -3,8 +3,7 @@ decorator of every desk page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -14,28 +13,20 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET
 
 from ..base import roles
+from ..base.views import staff_page
 from ..models import Attachment, Ticket
 
-View = Callable[..., HttpResponse]
+
+def _to_portal(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    if "number" in kwargs:
+        return redirect("portal:ticket", number=kwargs["number"])
+    return redirect("portal:home")
 
 
-def desk_page(view: View) -> View:
-    """A page of the desk: anonymous users log in; a requester who opens one (a link
-    from an email, say) is sent to the portal: to its page of the same ticket when the
-    URL names one. A requester's POST to a desk page is a 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not roles.is_staff_reader(request.user):
-            if request.method != "GET":
-                raise Http404
-            if "number" in kwargs:
-                return redirect("portal:ticket", number=kwargs["number"])
-            return redirect("portal:home")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# A page of the desk: anonymous users log in; a requester who opens one (a link from an
+# email, say) is sent to the portal: to its page of the same ticket when the URL names
+# one. A requester's POST to a desk page is a 404.
+desk_page = partial(staff_page, otherwise=_to_portal)
 
 
 @login_required
