@@ -131,15 +131,6 @@ class TicketViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ("-created_at",)
     ordering_tiebreaker = "-id"
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(read(self.get_serializer(self.get_object())))
-
-
-def read(serializer) -> dict[str, Any]:
-    """One instance's data, its brief relations read as a page of one."""
-    if hasattr(serializer, "load_briefs"):
-        serializer.load_briefs([serializer.instance])
-    return serializer.data
 
 
 WRITE_RESPONSES = {
@@ -223,11 +214,11 @@ class TicketKindViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
             namespace = self.request.resolver_match.namespace
             headers["Location"] = reverse(f"{namespace}:{self.basename}-detail",
                                           kwargs={"number": fresh.number})
-        return Response(read(self.get_serializer(fresh)), status=status_code, headers=headers)
+        return Response(self.get_serializer(fresh).data, status=status_code, headers=headers)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self.get_object()
-        return Response(read(self.get_serializer(ticket)), headers={"ETag": etag(ticket)})
+        return Response(self.get_serializer(ticket).data, headers={"ETag": etag(ticket)})
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.create_serializer_class(data=require_mapping(request.data),

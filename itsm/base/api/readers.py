@@ -112,6 +112,8 @@ class PreparedReadMixin:
         plan = self.read_plan()
         if plan is None:
             return super().to_representation(instance)
+        if plan.relations and self.parent is None and "_briefs" not in self.__dict__:
+            self.load_briefs([instance])  # one instance: its briefs as a page of one
         return {name: read(self, instance) for name, read in plan.readers}
 
     def read_plan(self) -> ReadPlan | None:
