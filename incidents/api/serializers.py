@@ -48,8 +48,6 @@ class IncidentCreateSerializer(TicketCreateSerializer):
     is_major = serializers.BooleanField(required=False)
     parent = _parent_field()
 
-    desk_only = (*TicketCreateSerializer.desk_only, "is_major", "parent")
-
 
 class IncidentUpdateSerializer(TicketUpdateSerializer):
     is_major = serializers.BooleanField(required=False)

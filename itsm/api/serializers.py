@@ -224,15 +224,13 @@ class TicketCreateSerializer(StrictInputMixin, serializers.Serializer):
                                                             "owner team."))
     assignee = related(User, "username")
 
-    # What only the service desk sets when logging a ticket.
-    desk_only: tuple[str, ...] = ("customer", "configuration_item", "assignment_team",
-                                  "assignee", "channel", "impact")
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
-        if not roles.is_worker(user):
-            errors = {name: [_("Only the service desk sets this field.")]
-                      for name in self.desk_only if name in attrs}
+        process = registry.process_for(self.kind)
+        if not roles.is_worker(user) and process.requesters_may_log:
+            # A requester chooses what the process lets them (`requester_fields`).
+            errors = {name: [_("Only the service desk sets this field.")] for name in attrs
+                      if name not in (*process.requester_fields, "requester")}
             if attrs.get("requester") not in (None, user):
                 errors["requester"] = [_("You can log tickets only for yourself.")]
             if errors:
