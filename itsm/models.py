@@ -188,6 +188,19 @@ class Ticket(models.Model):
     response_warned = models.BooleanField(default=False, editable=False)
     resolution_warned = models.BooleanField(default=False, editable=False)
 
+    # What the KPIs read (itsm.facts): measured when a clock stops, in the same write.
+    response_seconds = models.PositiveIntegerField(
+        _("time to respond (s)"), null=True, blank=True, editable=False)
+    response_business_seconds = models.PositiveIntegerField(
+        _("business time to respond (s)"), null=True, blank=True, editable=False)
+    resolution_seconds = models.PositiveIntegerField(
+        _("time to resolve (s)"), null=True, blank=True, editable=False)
+    resolution_business_seconds = models.PositiveIntegerField(
+        _("business time to resolve (s)"), null=True, blank=True, editable=False,
+        help_text=_("On the SLA calendar, less the time on hold."))
+    resolved_by_first_team = models.BooleanField(
+        _("resolved by the first team assigned"), null=True, blank=True, editable=False)
+
     reassignment_count = models.PositiveIntegerField(_("reassignments"), default=0, editable=False)
     reopen_count = models.PositiveIntegerField(_("reopens"), default=0, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -210,6 +223,9 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-created_at"], name="itsm_ticket_requester"),
             models.Index(fields=["priority", "-created_at"], name="itsm_ticket_priority"),
             models.Index(fields=["resolved_at"], name="itsm_ticket_resolved"),
+            # The KPIs count tickets in the period of their response and their close.
+            models.Index(fields=["responded_at"], name="itsm_ticket_responded"),
+            models.Index(fields=["closed_at"], name="itsm_ticket_closed"),
             # Open work is a small slice of all tickets: queues, counts and SLA scans
             # read this index and never touch closed history.
             models.Index(fields=["-created_at", "-id"], name="itsm_ticket_open",

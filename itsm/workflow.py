@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 
 from catalog.models import Team
 
-from . import notifications, registry, sla
+from . import facts, notifications, registry, sla
 from .base import roles
 from .base.concurrency import StaleVersion
 from .choices import NUMBER_DIGITS, EventKind
@@ -255,6 +255,7 @@ def open_ticket(ticket: Ticket, *, actor, team=None, assignee=None,
             router = actor if actor is not None and roles.is_worker(actor) else None
             assign(ticket, actor=router, team=team or UNSET,
                    assignee=assignee or UNSET, when=ticket.created_at, opening=True)
+        facts.changed(ticket, None)
     return ticket
 
 
@@ -324,6 +325,7 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
             len(open_tasks)) % {"tasks": numbers}})
 
     now = when or timezone.now()
+    before = facts.snapshot(ticket)
     clock: set[str] = set()
     events = [_event(ticket, actor, EventKind.STATUS, field_name="status", old=source,
                      new=target, note=note, public=True, when=now)]
@@ -359,10 +361,11 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
         ticket.closed_at = now
 
     changed = {"status", "responded_at", "on_hold_since", "on_hold_seconds", "reopen_count",
-               "resolved_at", "closed_at", *clock, *values, *t.clears}
+               "resolved_at", "closed_at", *clock, *values, *t.clears, *facts.measure(ticket)}
     with transaction.atomic():
         _save_versioned(ticket, expected_version, changed, when=now)
         TicketEvent.objects.bulk_create(events)
+        facts.changed(ticket, before)
         for task in open_tasks:
             transition(task, TaskStatus.CANCELLED, actor=actor, when=now,
                        note=_("Cancelled along with %(number)s.") % {"number": ticket.number}
@@ -417,6 +420,7 @@ def assign(ticket: Ticket, *, actor, team=UNSET, assignee=UNSET,
     if new_team == old_team and new_assignee == old_assignee:
         return ticket
     now = when or timezone.now()
+    before = facts.snapshot(ticket)
     events = []
     if new_team != old_team:
         events.append(_event(ticket, actor, EventKind.ASSIGNMENT, field_name="assignment_team",
@@ -430,10 +434,13 @@ def assign(ticket: Ticket, *, actor, team=UNSET, assignee=UNSET,
                              old=old_assignee, new=new_assignee, when=now))
     ticket.assignment_team, ticket.assignee = new_team, new_assignee
 
-    changed = ("assignment_team", "assignee", "first_assignment_team", "reassignment_count")
+    changed = ("assignment_team", "assignee", "first_assignment_team", "reassignment_count",
+               *facts.measure(ticket))
     with transaction.atomic():
         _save_versioned(ticket, expected_version, changed, when=now)
         TicketEvent.objects.bulk_create(events)
+        if not opening:  # open_ticket tells of the new ticket once, assigned
+            facts.changed(ticket, before)
         notifications.assigned(ticket, actor, team_changed=new_team != old_team,
                                assignee_changed=new_assignee != old_assignee, opening=opening)
         if (flow.start_on_assign and new_assignee is not None
@@ -457,6 +464,7 @@ def update(ticket: Ticket, *, actor, editable: Iterable[str],
     if ticket.closed_at is not None and changes:
         raise ValidationError({"status": _("A closed ticket cannot be changed.")})
     now = timezone.now()
+    before = facts.snapshot(ticket)
     events = []
     for name, value in changes.items():
         old = getattr(ticket, name)
@@ -485,9 +493,12 @@ def update(ticket: Ticket, *, actor, editable: Iterable[str],
                                  if ticket.resolution_due else "", when=now))
     ticket.full_clean(exclude=["number", "status", "requester"],
                       validate_unique=False, validate_constraints=False)
+    if "sla" in derived:
+        derived |= facts.measure(ticket)  # a stopped clock is measured by its new terms
     with transaction.atomic():
         _save_versioned(ticket, expected_version, {*changes, "priority", *derived}, when=now)
         TicketEvent.objects.bulk_create(events)
+        facts.changed(ticket, before)
     return ticket
 
 
@@ -505,5 +516,10 @@ def record_response(ticket: Ticket, when=None) -> None:
     """Stamp responded_at once (first agent action); does not conflict with edits."""
     when = when or timezone.now()
     if ticket.responded_at is None:
-        Ticket.objects.filter(pk=ticket.pk, responded_at__isnull=True).update(responded_at=when)
+        before = facts.snapshot(ticket)
         ticket.responded_at = when
+        measured = {Ticket._meta.get_field(name).attname: getattr(ticket, name)
+                    for name in facts.measure(ticket)}
+        if Ticket.objects.filter(pk=ticket.pk, responded_at__isnull=True).update(
+                responded_at=when, **measured):
+            facts.changed(ticket, before)
