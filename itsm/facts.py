@@ -187,4 +187,7 @@ def measure_all(tickets=None, *, progress=None) -> int:
             batch = []
         if progress is not None and (done % MEASURE_BATCH == 0 or done == total):
             progress(done, total)
+    if batch:  # tickets were added while this ran
+        Ticket.objects.bulk_update(batch, FACT_FIELDS)
+        changed_count += len(batch)
     return changed_count
