@@ -36,6 +36,9 @@ FACT_FIELDS = ("response_seconds", "response_business_seconds", "resolution_seco
 # period, and the keys of the dimensions it is counted under.
 MOMENTS = ("created_at", "responded_at", "resolved_at", "closed_at")
 DIMENSIONS = ("service_id", "assignment_team_id", "customer_id", "priority", "channel")
+# What a KPI counts of a ticket in the periods it belongs to.
+VALUES = (*FACT_FIELDS, "sla_id", "response_breached", "resolution_breached",
+          "reopen_count", "reassignment_count")
 
 # Sent after a writer changed a ticket, inside its transaction, with `ticket` (as it
 # is now) and `before` (its `snapshot` before the write; None for a new ticket).
@@ -124,11 +127,11 @@ def measure(ticket: Ticket) -> set[str]:
 
 
 def snapshot(ticket: Ticket) -> dict[str, Any] | None:
-    """What the KPIs read of the ticket now: its moments and dimension keys (None for
-    a ticket not yet saved)."""
+    """What the KPIs read of the ticket now: its moments, dimension keys and values
+    (None for a ticket not yet saved)."""
     if ticket.pk is None:
         return None
-    return {name: getattr(ticket, name) for name in (*MOMENTS, *DIMENSIONS)}
+    return {name: getattr(ticket, name) for name in (*MOMENTS, *DIMENSIONS, *VALUES)}
 
 
 _history: ContextVar[list[datetime] | None] = ContextVar("itsm_facts_history", default=None)

@@ -334,12 +334,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# The KPI engine: how far back the nightly run recomputes, and how long a refresh
+# waits after a write, so that a burst of writes costs one recompute.
+KPI_RECOMPUTE_DAYS = env_int("KPI_RECOMPUTE_DAYS", 40)
+KPI_REFRESH_DELAY = env_int("KPI_REFRESH_DELAY", 5)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sla-scan": {"task": "itsm.tasks.sla_scan_task", "schedule": 60.0},
     "auto-close-resolved": {
         "task": "itsm.tasks.auto_close_resolved_task",
         "schedule": crontab(minute="*/15"),
+    },
+    # Marks a refresh sent on commit did not take (a broker outage) wait at most this.
+    "kpi-refresh": {"task": "metrics.tasks.refresh_kpis_task", "schedule": 60.0},
+    "kpi-recompute-recent": {
+        "task": "metrics.tasks.recompute_recent_kpis_task",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

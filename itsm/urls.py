@@ -15,6 +15,7 @@ from .views import common, errors
 api_v1 = [
     path("", include("itsm.api.urls")),
     path("catalog/", include("catalog.api.urls")),
+    path("metrics/", include("metrics.api.urls")),
     *(path(f"{process.url_namespace}/", include(process.api_urls))
       for process in registry.processes() if process.api_urls),
 ]

@@ -3,7 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class MetricsConfig(AppConfig):
-    """KPI computation and dashboards; filled by the metrics issue."""
+    """The KPI engine (definitions, computation, stored values) and its API."""
 
     name = "metrics"
     verbose_name = _("Metrics")
+
+    def ready(self) -> None:
+        from itsm import facts
+
+        from . import receivers
+
+        facts.ticket_changed.connect(receivers.ticket_changed,
+                                     dispatch_uid="metrics.ticket_changed")
+        facts.history_written.connect(receivers.history_written,
+                                      dispatch_uid="metrics.history_written")

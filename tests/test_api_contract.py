@@ -78,6 +78,8 @@ def const(url: str) -> Callable[[World], str]:
 
 
 OWNER_ONLY = {"other_requester": 404}
+KPI_READERS = {"team_lead": 200, "manager": 200, "admin": 200}
+KPI_WRITERS_REFUSED = {"team_lead": 405, "manager": 405, "admin": 405}
 DESK_ONLY = {"requester": 404, "other_requester": 404}
 
 CASES = [
@@ -192,6 +194,16 @@ CASES = [
          expect(200, requester=403, other_requester=403)),
     Case("catalog/ownership", "post", "post", const("/api/v1/catalog/ownership/"),
          expect(405, requester=403, other_requester=403), body=lambda w: {}),
+    # metrics: managers, team leads and administrators read; nobody writes
+    Case("metrics/kpis", "list", "get", const("/api/v1/metrics/kpis/?kpi=mttr"),
+         expect(403, **KPI_READERS)),
+    Case("metrics/kpis", "create", "post", const("/api/v1/metrics/kpis/"),
+         expect(403, **KPI_WRITERS_REFUSED), body=lambda w: {"kpi": "mttr", "value": 1}),
+    Case("metrics/kpis/tickets", "list", "get",
+         const("/api/v1/metrics/kpis/mttr/tickets/?period_start=2026-03-01"),
+         expect(403, **KPI_READERS)),
+    Case("metrics/definitions", "list", "get", const("/api/v1/metrics/definitions/"),
+         expect(403, **KPI_READERS)),
 ]
 
 

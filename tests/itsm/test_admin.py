@@ -28,6 +28,8 @@ from itsm import workflow
 from itsm.choices import EventKind
 from itsm.models import ApiToken, PriorityRule, SavedFilter, TicketEvent, TicketSequence
 from itsm.task_kind import add_task
+from metrics import compute
+from metrics.models import KpiTarget
 
 from ..factories import ServiceFactory, TeamFactory, UserFactory, make_incident
 
@@ -62,6 +64,8 @@ def every_kind_of_row(admin, incident, service, team):
     SavedFilter.objects.create(owner=admin, name="P1 open", query="queue=open&priority=1")
     # A transactional test elsewhere may have flushed the rows the migrations seed.
     PriorityRule.objects.get_or_create(impact=1, urgency=1, defaults={"priority": 1})
+    KpiTarget.objects.create(kpi="mttr", service=service, target=8)
+    compute.recompute()  # the incident's volume and backlog
     assert TicketSequence.objects.exists()
 
 

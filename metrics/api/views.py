@@ -1,0 +1,109 @@
+"""`/api/v1/metrics/`: stored KPI values, the tickets behind one, and the dictionary.
+
+Managers, team leads and administrators read; anyone else gets 403. Nothing here
+computes a KPI: the values are `metrics.compute`'s, read as stored.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, serializers, viewsets
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from itsm.api.serializers import TicketSerializer
+from itsm.api.views import ERROR_RESPONSES
+from itsm.models import Ticket
+
+from .. import compute
+from ..definitions import BY_KEY, DIMENSIONS, KPIS, Granularity
+from ..filters import KpiValueFilterSet
+from ..models import DIMENSION_CHOICES, GRANULARITY_CHOICES, may_read_kpis
+from .serializers import KpiDefinitionSerializer, KpiValueSerializer, targets
+
+
+class KpiReaders(BasePermission):
+    message = _("Only managers, team leads and administrators read KPIs.")
+
+    def has_permission(self, request, view) -> bool:
+        return may_read_kpis(request.user)
+
+
+class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """KPI values by period: filter by `kpi`, `granularity`, `dimension`, `key` and the
+    period starts `from` and `to` (ISO dates, both included)."""
+
+    permission_classes = (IsAuthenticated, KpiReaders)
+    serializer_class = KpiValueSerializer
+    filterset_class = KpiValueFilterSet
+    ordering_fields = ("kpi", "granularity", "dimension", "key", "period_start", "value")
+    ordering = ("kpi", "granularity", "dimension", "key", "period_start")
+
+    def get_queryset(self):
+        return KpiValueSerializer.Meta.model.objects.visible_to(self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "targets": targets()}
+
+    @extend_schema(responses={200: KpiValueSerializer(many=True), **ERROR_RESPONSES})
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+
+class DrillDownSerializer(serializers.Serializer):
+    """Which value's tickets: its period, granularity and slice."""
+
+    period_start = serializers.DateField()
+    granularity = serializers.ChoiceField(choices=GRANULARITY_CHOICES,
+                                          default=Granularity.MONTH)
+    dimension = serializers.ChoiceField(choices=DIMENSION_CHOICES, default="overall")
+    key = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs["dimension"] != "overall" and not attrs["key"]:
+            raise serializers.ValidationError({"key": _(
+                "Give the key of the slice: the id of the service, team or customer, the "
+                "priority or the channel.")})
+        return attrs
+
+
+class KpiTicketsView(generics.ListAPIView):
+    """The tickets behind one value (`…/kpis/mttr/tickets/?period_start=2026-03-01&
+    granularity=month&dimension=service&key=3`): those its figure counts, newest
+    first."""
+
+    permission_classes = (IsAuthenticated, KpiReaders)
+    serializer_class = TicketSerializer
+    filter_backends = ()
+
+    def get_queryset(self):
+        kpi = BY_KEY.get(self.kwargs["kpi"])
+        if kpi is None:
+            raise Http404
+        asked = DrillDownSerializer(data=self.request.query_params)
+        asked.is_valid(raise_exception=True)
+        key = asked.validated_data["key"] if DIMENSIONS[asked.validated_data["dimension"]] else ""
+        behind = compute.tickets_behind(kpi, asked.validated_data["granularity"],
+                                        asked.validated_data["period_start"],
+                                        asked.validated_data["dimension"], key)
+        return (Ticket.objects.visible_to(self.request.user).filter(pk__in=behind.values("pk"))
+                .order_by("-created_at", "-id"))
+
+    @extend_schema(parameters=[DrillDownSerializer],
+                   responses={200: TicketSerializer(many=True), **ERROR_RESPONSES})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class KpiDefinitionsView(APIView):
+    """The metric dictionary: every KPI's meaning, unit, direction and coverage."""
+
+    permission_classes = (IsAuthenticated, KpiReaders)
+
+    @extend_schema(responses={200: KpiDefinitionSerializer(many=True), **ERROR_RESPONSES})
+    def get(self, request: Request) -> Response:
+        return Response(KpiDefinitionSerializer(KPIS, many=True).data)

@@ -1,0 +1,483 @@
+"""The KPI engine: every KPI of `metrics.definitions` as SQL aggregates over the facts
+tickets store, written to `KpiValue`.
+
+Two ways in, one arithmetic:
+
+* `recompute()` (the nightly beat task, `manage.py recompute_kpis`, after an import or
+  the demo history) walks periods in windows, one grouped query per family, window,
+  granularity and dimension, so memory stays flat whatever the number of tickets.
+* `mark()` (on every ticket write, in its transaction) notes which periods and slices
+  the write touched; `refresh()` (a task sent on commit, and every minute) recomputes
+  just those, for the keys marked, and deletes the marks. Marks are rows, so a
+  broker outage loses nothing and many writes in one period cost one recompute.
+
+Periods are calendar periods in the organisation's time zone (settings.TIME_ZONE). A
+ticket is counted in the period of the moment its family names (DESIGN.md §4); its
+service, team, customer, priority and channel are those it has now. A period with
+nothing to count has no value, not zero.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Count, Func, Q, Sum
+from django.db.models.functions import Coalesce, Trunc
+from django.utils import timezone
+
+from itsm.facts import MOMENTS, VALUES
+from itsm.models import Ticket
+
+from . import periods
+from .definitions import (
+    BY_KEY,
+    DIMENSIONS,
+    FAMILY_MOMENT,
+    HOUR,
+    Aggregation,
+    Family,
+    Granularity,
+    Kpi,
+    computed,
+    kinds_of,
+    of_family,
+)
+from .models import KpiMark, KpiValue
+
+# Periods a recompute reads and writes at a time, per granularity.
+WINDOW = {Granularity.DAY: 31, Granularity.WEEK: 13, Granularity.MONTH: 12}
+EVENT_FAMILIES = (Family.CREATED, Family.RESPONDED, Family.RESOLVED)
+LEVEL_KPIS = ("backlog", "backlog_age")
+
+
+def organisation_tz() -> tzinfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+class Epoch(Func):
+    """Seconds since 1970 of a timestamp, as a float, on PostgreSQL and SQLite."""
+
+    output_field = models.FloatField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)",
+                              **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection,
+                              template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
+                              **extra)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A KPI's numerator and denominator for one period and key, before it is stored."""
+
+    kpi: Kpi
+    period_start: date
+    key: str
+    numerator: float
+    denominator: float | None
+
+
+def _key(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+# --- events: tickets counted in the period of one of their moments ---------------------
+
+
+def _aggregates(kpis: list[Kpi]) -> dict[str, models.Aggregate]:
+    """Numerator and denominator of each KPI, as conditional aggregates of one query."""
+    found: dict[str, models.Aggregate] = {}
+    for kpi in kpis:
+        counted = Q(kind__in=kpi.kinds) & (kpi.among or Q())
+        if kpi.aggregation == Aggregation.MEAN:
+            found[f"{kpi.key}__num"] = Sum(kpi.measure, filter=counted)
+            found[f"{kpi.key}__den"] = Count(kpi.measure, filter=counted)
+        elif kpi.aggregation == Aggregation.SHARE:
+            found[f"{kpi.key}__num"] = Count("pk", filter=counted & kpi.condition)
+            found[f"{kpi.key}__den"] = Count("pk", filter=counted)
+        else:
+            found[f"{kpi.key}__num"] = Count("pk", filter=counted)
+    return found
+
+
+def _figure(kpi: Kpi, period_start: date, key: str, row: dict[str, Any]) -> Figure | None:
+    numerator = row[f"{kpi.key}__num"] or 0
+    denominator = row.get(f"{kpi.key}__den")
+    if (denominator if kpi.aggregation != Aggregation.COUNT else numerator) == 0:
+        return None  # nothing counted: no value
+    if kpi.aggregation == Aggregation.MEAN:
+        numerator /= HOUR
+    return Figure(kpi, period_start, key, float(numerator),
+                  None if denominator is None else float(denominator))
+
+
+def _sliced(tickets: models.QuerySet, dimension: str, keys: Iterable[str] | None
+            ) -> tuple[models.QuerySet, str | None]:
+    column = DIMENSIONS[dimension]
+    if column is None:
+        return tickets, None
+    tickets = tickets.filter(**{f"{column}__isnull": False})
+    if keys is not None:
+        tickets = tickets.filter(**{f"{column}__in": list(keys)})
+    return tickets, column
+
+
+def _happened(family: Family, lo: date, hi: date, kinds: Iterable[str]) -> models.QuerySet:
+    """Tickets of `kinds` whose family's moment falls in the periods from `lo` to `hi`."""
+    tz, moment = organisation_tz(), FAMILY_MOMENT[family]
+    return Ticket.objects.filter(kind__in=set(kinds), **{
+        f"{moment}__gte": periods.midnight(lo, tz), f"{moment}__lt": periods.midnight(hi, tz)})
+
+
+def event_figures(family: Family, granularity: str, dimension: str, lo: date, hi: date,
+                  keys: Iterable[str] | None = None, *, kpis: list[Kpi] | None = None
+                  ) -> Iterator[Figure]:
+    """The figures of the family's KPIs for the periods starting in [lo, hi): one
+    grouped query."""
+    kpis = kpis or of_family(family)
+    tz = organisation_tz()
+    moment = FAMILY_MOMENT[family]
+    tickets, column = _sliced(_happened(family, lo, hi, kinds_of(kpis)), dimension, keys)
+    period = Trunc(moment, granularity, output_field=models.DateField(), tzinfo=tz)
+    rows = (tickets.annotate(period=period).values("period", *([column] if column else []))
+            .annotate(**_aggregates(kpis)).order_by())
+    for row in rows.iterator():
+        key = _key(row[column]) if column else ""
+        for kpi in kpis:
+            figure = _figure(kpi, row["period"], key, row)
+            if figure is not None:
+                yield figure
+
+
+# --- levels: what is open at the end of a period ---------------------------------------
+
+LEVEL_KINDS = tuple(BY_KEY["backlog"].kinds)
+ENDED = Coalesce("resolved_at", "closed_at")  # resolved first, else closed (cancelled)
+
+
+def _level_figures(period_start: date, key: str, open_count: int, created_sum: float,
+                   end: datetime) -> list[Figure]:
+    """Backlog and backlog age from the count of open tickets at `end` and the sum of
+    their creation times (epoch seconds)."""
+    if open_count <= 0:
+        return []
+    # Whole seconds, as every fact is: SQLite's julianday leaves a trace of float error.
+    age_hours = round(open_count * end.timestamp() - created_sum) / HOUR
+    return [Figure(BY_KEY["backlog"], period_start, key, float(open_count), None),
+            Figure(BY_KEY["backlog_age"], period_start, key, age_hours, float(open_count))]
+
+
+def _level_end(start: date, granularity: str, tz: tzinfo, now: datetime) -> datetime:
+    return min(periods.bounds(start, granularity, tz)[1], now)
+
+
+def _open_at(end: datetime) -> models.QuerySet:
+    """Tickets open at `end`: created before it, neither resolved nor closed by then
+    (the partial index of open tickets, and the recent resolutions and closes)."""
+    return Ticket.objects.filter(
+        Q(resolved_at__isnull=True, closed_at__isnull=True) | Q(resolved_at__gte=end)
+        | Q(resolved_at__isnull=True, closed_at__gte=end),
+        kind__in=LEVEL_KINDS, created_at__lt=end)
+
+
+def level_figures_at(granularity: str, dimension: str, start: date,
+                     keys: Iterable[str] | None = None, *, now: datetime | None = None
+                     ) -> list[Figure]:
+    """Backlog and backlog age at the end of one period (for the current one: now),
+    counted directly: created before the end, and open then (still open, or resolved
+    or closed after it). Reads the open-ticket index and recent resolutions."""
+    tz, now = organisation_tz(), now or timezone.now()
+    end = _level_end(start, granularity, tz, now)
+    tickets, column = _sliced(_open_at(end), dimension, keys)
+    rows = _per_key(tickets, [column] if column else [])
+    figures = []
+    for row in rows:
+        key = _key(row[column]) if column else ""
+        figures += _level_figures(start, key, row["n"], row["created"] or 0, end)
+    return figures
+
+
+def _per_key(tickets: models.QuerySet, names: list[str]) -> Iterator[dict[str, Any]]:
+    """How many tickets, and the sum of their creation times, per group of `names`
+    (one row in all when there are none)."""
+    sums = {"n": Count("pk"), "created": Sum(Epoch("created_at"))}
+    if not names:
+        yield tickets.aggregate(**sums)
+        return
+    yield from tickets.values(*names).annotate(**sums).order_by().iterator()
+
+
+class LevelWalk:
+    """Backlog and backlog age for a run of periods, by running sums: what was created,
+    less what ended, before each period's end. One grouped query before the first
+    period and two per window, however many periods (the direct count of
+    `level_figures_at` per period would read history once per period)."""
+
+    def __init__(self, granularity: str, dimension: str, first: date, *, now: datetime):
+        self.granularity, self.dimension, self.now = granularity, dimension, now
+        self.tz = organisation_tz()
+        self.column = DIMENSIONS[dimension]
+        before = periods.midnight(first, self.tz)
+        # Per key: [open count, sum of the open tickets' creation times].
+        self.open: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+        for key, n, created in self._grouped(created_at__lt=before):
+            self.open[key][0] += n
+            self.open[key][1] += created
+        for key, n, created in self._grouped(ended__lt=before):
+            self.open[key][0] -= n
+            self.open[key][1] -= created
+
+    def _tickets(self) -> models.QuerySet:
+        tickets = Ticket.objects.filter(kind__in=LEVEL_KINDS).annotate(ended=ENDED)
+        return _sliced(tickets, self.dimension, None)[0]
+
+    def _grouped(self, *, by: str | None = None, **where: Any) -> Iterator[tuple]:
+        names = [*(["period"] if by else []), *([self.column] if self.column else [])]
+        tickets = self._tickets().filter(**where)
+        if by:
+            tickets = tickets.annotate(period=Trunc(by, self.granularity,
+                                                    output_field=models.DateField(),
+                                                    tzinfo=self.tz))
+        for row in _per_key(tickets, names):
+            key = _key(row[self.column]) if self.column else ""
+            yield ((row["period"],) if by else ()) + (key, row["n"], row["created"] or 0.0)
+
+    def window(self, lo: date, hi: date) -> Iterator[Figure]:
+        """The figures of the periods starting in [lo, hi), which must follow the last
+        window walked."""
+        lo_at, hi_at = periods.midnight(lo, self.tz), periods.midnight(hi, self.tz)
+        changes: dict[date, list[tuple[str, int, float]]] = defaultdict(list)
+        for start, key, n, created in self._grouped(by="created_at", created_at__gte=lo_at,
+                                                   created_at__lt=hi_at):
+            changes[start].append((key, n, created))
+        for start, key, n, created in self._grouped(by="ended", ended__gte=lo_at,
+                                                   ended__lt=hi_at):
+            changes[start].append((key, -n, -created))
+        start = lo
+        while start < hi:
+            for key, n, created in changes.get(start, ()):
+                self.open[key][0] += n
+                self.open[key][1] += created
+            end = _level_end(start, self.granularity, self.tz, self.now)
+            for key, (open_count, created_sum) in self.open.items():
+                yield from _level_figures(start, key, int(open_count), created_sum, end)
+            start = periods.next_start(start, self.granularity)
+
+
+# --- storing ----------------------------------------------------------------------------
+
+VALUE_FIELDS = ("value", "numerator", "denominator", "computed_at")
+UNIQUE_FIELDS = ("kpi", "granularity", "dimension", "key", "period_start")
+
+
+def store(figures: Iterable[Figure], *, kpis: list[Kpi], granularity: str, dimension: str,
+          lo: date, hi: date, starts: Iterable[date] | None = None,
+          keys: Iterable[str] | None = None) -> int:
+    """Replace the stored values of `kpis` for the periods starting in [lo, hi) (only
+    those in `starts`, if given; and only `keys`, if given) with `figures`: upserted,
+    and what is no longer there deleted. Idempotent: two runs at once write the same
+    rows. Returns the rows written."""
+    now = timezone.now()
+    rows = {}
+    for figure in figures:
+        value = figure.kpi.value(figure.numerator, figure.denominator)
+        if value is None:
+            continue
+        rows[(figure.kpi.key, figure.key, figure.period_start)] = KpiValue(
+            kpi=figure.kpi.key, granularity=granularity, dimension=dimension, key=figure.key,
+            period_start=figure.period_start, value=value, numerator=figure.numerator,
+            denominator=figure.denominator, computed_at=now)
+    scope = KpiValue.objects.filter(kpi__in=[kpi.key for kpi in kpis], granularity=granularity,
+                                    dimension=dimension, period_start__gte=lo,
+                                    period_start__lt=hi)
+    if starts is not None:
+        scope = scope.filter(period_start__in=list(starts))
+    if keys is not None:
+        scope = scope.filter(key__in=list(keys))
+    with transaction.atomic():
+        stale = [pk for pk, *unique in scope.values_list("pk", "kpi", "key", "period_start")
+                 if tuple(unique) not in rows]
+        if stale:
+            KpiValue.objects.filter(pk__in=stale).delete()
+        KpiValue.objects.bulk_create(rows.values(), batch_size=1000, update_conflicts=True,
+                                     unique_fields=UNIQUE_FIELDS, update_fields=VALUE_FIELDS)
+    return len(rows)
+
+
+def _event_figures(granularity: str, dimension: str, lo: date, hi: date,
+                   keys: Iterable[str] | None, kpis: list[Kpi]) -> Iterator[Figure]:
+    """Every event family's figures for the chosen KPIs: one query per family."""
+    for family in EVENT_FAMILIES:
+        family_kpis = [kpi for kpi in kpis if kpi.family == family]
+        if family_kpis:
+            yield from event_figures(family, granularity, dimension, lo, hi, keys,
+                                     kpis=family_kpis)
+
+
+# --- recomputing ------------------------------------------------------------------------
+
+Progress = Callable[[int, int], None]
+
+
+def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
+              granularities: Iterable[str] = tuple(Granularity),
+              dimensions: Iterable[str] = tuple(DIMENSIONS),
+              progress: Progress | None = None, now: datetime | None = None) -> int:
+    """Recompute the KPIs (every one the tickets feed, or `kpis`) for every period from
+    the one holding `since` (else the first ticket's) to now; return the rows written.
+    `progress` is called with (steps done, steps in all)."""
+    now = now or timezone.now()
+    tz = organisation_tz()
+    chosen = [BY_KEY[key] for key in kpis] if kpis is not None else list(computed())
+    events = [kpi for kpi in chosen if kpi.family in EVENT_FAMILIES]
+    levels = [kpi for kpi in chosen if kpi.family == Family.LEVEL]
+    if since is None:
+        first = Ticket.objects.order_by("created_at").values_list("created_at", flat=True).first()
+        if first is None:
+            KpiValue.objects.filter(kpi__in=[kpi.key for kpi in chosen]).delete()
+            return 0
+        since = first.astimezone(tz).date()
+    today = now.astimezone(tz).date()
+    plan = [(granularity, dimension) for granularity in granularities
+            for dimension in dimensions]
+    steps = [(granularity, dimension, window) for granularity, dimension in plan
+             for window in periods.windows(since, today, granularity, WINDOW[granularity])]
+    written = 0
+    walks: dict[tuple[str, str], LevelWalk] = {}
+    for step, (granularity, dimension, (lo, hi)) in enumerate(steps, start=1):
+        scope = {"granularity": granularity, "dimension": dimension, "lo": lo, "hi": hi}
+        if events:
+            written += store(_event_figures(granularity, dimension, lo, hi, None, events),
+                             kpis=events, **scope)
+        if levels:
+            walk = walks.get((granularity, dimension))
+            if walk is None:
+                walk = walks[(granularity, dimension)] = LevelWalk(granularity, dimension, lo,
+                                                                   now=now)
+            written += store(walk.window(lo, hi), kpis=levels, **scope)
+        if progress is not None:
+            progress(step, len(steps))
+    return written
+
+
+# --- the tickets behind a value ----------------------------------------------------------
+
+
+def tickets_behind(kpi: Kpi, granularity: str, period_start: date, dimension: str,
+                   key: str = "", *, now: datetime | None = None) -> models.QuerySet:
+    """The tickets a stored value counts (for a share: all it was taken over; for a
+    level: those open at the period's end), by the same filters as the figure."""
+    start = periods.start_of(period_start, granularity)
+    hi = periods.next_start(start, granularity)
+    if kpi.family == Family.LEVEL:
+        end = _level_end(start, granularity, organisation_tz(), now or timezone.now())
+        tickets = _open_at(end)
+    elif kpi.family is not None:
+        tickets = _happened(kpi.family, start, hi, kpi.kinds)
+        tickets = tickets.filter(kpi.among or Q())
+        if kpi.measure is not None:
+            tickets = tickets.filter(**{f"{kpi.measure}__isnull": False})
+    else:
+        return Ticket.objects.none()
+    column = DIMENSIONS[dimension]
+    return tickets.filter(**{column: key}) if column else tickets
+
+
+# --- marks: what a ticket write changed, recomputed soon --------------------------------
+
+
+def marks_for(before: dict[str, Any] | None, after: dict[str, Any], now: datetime
+              ) -> set[tuple[str, date, str, str]]:
+    """The (granularity, period start, dimension, key) whose KPIs a write changed
+    (pure). A moment that changed moves the ticket between periods and changes the
+    levels of every period from it to now; a changed value (a fact, a flag, a
+    counter) changes the periods of each of the ticket's moments; a changed key moves
+    the ticket, and every period of its life, from one slice to another."""
+    before = before or dict.fromkeys(after)
+    tz = organisation_tz()
+    moments_of = {name: [value for value in (before[name], after[name]) if value is not None]
+                  for name in MOMENTS}
+    changed = [value for name in MOMENTS if before[name] != after[name]
+               for value in moments_of[name]]
+    every = [value for values in moments_of.values() for value in values]
+    values_changed = any(before[name] != after[name] for name in VALUES)
+    found = set()
+    for dimension, field in DIMENSIONS.items():  # ticket columns, as the snapshot names them
+        if field is not None and before[field] != after[field]:
+            keys = {_key(value) for value in (before[field], after[field]) if value is not None}
+            events, since = every, min(every, default=None)
+        else:
+            if field is not None and after[field] is None:
+                continue  # not in any slice of this dimension
+            keys = {_key(after[field]) if field else ""}
+            events, since = (every if values_changed else changed), min(changed, default=None)
+        for granularity in Granularity:
+            starts = {periods.period_of(moment, granularity, tz) for moment in events}
+            if since is not None:
+                starts.update(periods.starts(since.astimezone(tz).date(),
+                                             now.astimezone(tz).date(), granularity))
+            found |= {(granularity, start, dimension, key) for start in starts for key in keys}
+    return found
+
+
+def mark(before: dict[str, Any] | None, after: dict[str, Any], now: datetime | None = None
+         ) -> int:
+    """Note what a write changed, in the writer's transaction; return the marks."""
+    marks = marks_for(before, after, now or timezone.now())
+    KpiMark.objects.bulk_create(
+        [KpiMark(granularity=g, period_start=start, dimension=d, key=key)
+         for g, start, d, key in marks], ignore_conflicts=True)
+    return len(marks)
+
+
+REFRESH_BATCH = 500
+
+
+def refresh(*, now: datetime | None = None, limit: int = REFRESH_BATCH) -> int:
+    """Recompute the marked periods and slices, a batch at a time, and delete their
+    marks; return how many were done. Safe on several workers at once: each claims its
+    marks (SKIP LOCKED), so a mark is recomputed by one, and a mark written while it
+    runs is left for the next run."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            claimed = list(KpiMark.objects.select_for_update(skip_locked=True)
+                           .order_by("pk")[:limit])
+            if not claimed:
+                return done
+            grouped: dict[tuple[str, str], list[KpiMark]] = defaultdict(list)
+            for item in claimed:
+                grouped[(item.granularity, item.dimension)].append(item)
+            for (granularity, dimension), items in grouped.items():
+                _refresh(granularity, dimension, {item.period_start for item in items},
+                         {item.key for item in items}, now=now)
+            KpiMark.objects.filter(pk__in=[item.pk for item in claimed]).delete()
+        done += len(claimed)
+
+
+def _refresh(granularity: str, dimension: str, starts: set[date], keys: set[str], *,
+             now: datetime | None) -> None:
+    """Events of every marked key over the run of periods from the first mark to the
+    last (one query per family, however many periods); levels at each marked period."""
+    lo, hi = min(starts), periods.next_start(max(starts), granularity)
+    keys_filter = None if DIMENSIONS[dimension] is None else keys
+    events = [kpi for kpi in computed() if kpi.family in EVENT_FAMILIES]
+    levels = of_family(Family.LEVEL)
+    scope = {"granularity": granularity, "dimension": dimension, "lo": lo, "hi": hi,
+             "keys": keys}
+    store(_event_figures(granularity, dimension, lo, hi, keys_filter, events), kpis=events,
+          **scope)
+    figures = [figure for start in sorted(starts)
+               for figure in level_figures_at(granularity, dimension, start, keys_filter,
+                                              now=now)]
+    store(figures, kpis=levels, starts=starts, **scope)

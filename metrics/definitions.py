@@ -1,0 +1,228 @@
+"""The metric dictionary: every KPI the desk measures, defined once, in code.
+
+Each `Kpi` says what it means (name, formula in words, unit, which way is better),
+which tickets it covers and how it aggregates. `metrics.compute` turns the
+definitions into SQL aggregates over the facts each ticket stores (`itsm.facts`); the
+API serves the dictionary at `/api/v1/metrics/definitions/`. The formulas are
+DESIGN.md §4's.
+
+A KPI belongs to a *family*: the moment that places a ticket in a period (created,
+responded, resolved), or "level" for what is open at the end of a period. A KPI with
+no family is defined here and fed by another part of the desk (surveys, changes,
+routines) once that exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from itsm.choices import TicketKind
+
+
+class Unit(StrEnum):
+    HOURS = "hours"
+    PERCENT = "percent"
+    COUNT = "count"
+    SCORE = "score"
+
+
+class Direction(StrEnum):
+    LOWER = "lower"  # lower is better
+    HIGHER = "higher"
+    NEUTRAL = "neutral"  # a volume: neither is better
+
+
+class Aggregation(StrEnum):
+    MEAN = "mean"  # of a value, over the tickets counted
+    SHARE = "share"  # of the tickets counted that meet a condition, in percent
+    COUNT = "count"  # of the tickets counted
+    LEVEL = "level"  # what is open at the end of the period (count, or mean age)
+
+
+class Family(StrEnum):
+    CREATED = "created"
+    RESPONDED = "responded"
+    RESOLVED = "resolved"
+    LEVEL = "level"
+
+
+# The moment that places a ticket of each event family in a period.
+FAMILY_MOMENT = {Family.CREATED: "created_at", Family.RESPONDED: "responded_at",
+                 Family.RESOLVED: "resolved_at"}
+
+INCIDENTS = (TicketKind.INCIDENT,)
+# The work a requester waits for: what backlog, volume and SLA compliance count.
+REQUESTED_WORK = (TicketKind.INCIDENT, TicketKind.SERVICE_REQUEST)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    name: str | Promise
+    formula: str | Promise
+    unit: Unit
+    direction: Direction
+    aggregation: Aggregation
+    kinds: tuple[str, ...] = ()
+    family: Family | None = None
+    # MEAN: the stored fact averaged (seconds); LEVEL: "age" for the mean age.
+    measure: str | None = None
+    # SHARE: the condition met; every aggregation: which tickets count at all.
+    condition: Q | None = None
+    among: Q | None = None
+    # Where the figures come from when not from the tickets' facts.
+    fed_by: str | Promise = ""
+
+    @property
+    def computed(self) -> bool:
+        return self.family is not None
+
+    def value(self, numerator: float, denominator: float | None) -> float | None:
+        """The figure from its numerator and denominator (pure): a mean, a share in
+        percent, or a count; None when nothing was counted."""
+        if self.aggregation == Aggregation.COUNT or (
+                self.aggregation == Aggregation.LEVEL and self.measure is None):
+            return numerator
+        if not denominator:
+            return None
+        ratio = numerator / denominator
+        return 100 * ratio if self.aggregation == Aggregation.SHARE else ratio
+
+
+HOUR = 3600  # seconds; durations are stored in seconds and reported in hours
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("mttr", _("Mean time to resolve"),
+        _("Mean of resolved − created over incidents resolved in the period, in hours."),
+        Unit.HOURS, Direction.LOWER, Aggregation.MEAN, INCIDENTS, Family.RESOLVED,
+        measure="resolution_seconds"),
+    Kpi("mttr_business", _("Mean time to resolve (SLA clock)"),
+        _("Mean business time from created to resolved on the SLA calendar, less time on "
+          "hold, over incidents resolved in the period, in hours."),
+        Unit.HOURS, Direction.LOWER, Aggregation.MEAN, INCIDENTS, Family.RESOLVED,
+        measure="resolution_business_seconds"),
+    Kpi("response_time", _("Mean time to respond"),
+        _("Mean of responded − created over incidents responded to in the period, in "
+          "hours; responded is the first time an agent acknowledged it (started work or "
+          "commented)."),
+        Unit.HOURS, Direction.LOWER, Aggregation.MEAN, INCIDENTS, Family.RESPONDED,
+        measure="response_seconds"),
+    Kpi("response_time_business", _("Mean time to respond (SLA clock)"),
+        _("Mean business time from created to responded on the SLA calendar over "
+          "incidents responded to in the period, in hours."),
+        Unit.HOURS, Direction.LOWER, Aggregation.MEAN, INCIDENTS, Family.RESPONDED,
+        measure="response_business_seconds"),
+    Kpi("sla_compliance_resolution", _("SLA compliance (resolution)"),
+        _("Share of tickets with an SLA resolved in the period whose resolution was not "
+          "breached."),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, REQUESTED_WORK, Family.RESOLVED,
+        condition=Q(resolution_breached=False), among=Q(sla__isnull=False)),
+    Kpi("sla_compliance_response", _("SLA compliance (response)"),
+        _("Share of tickets with an SLA responded to in the period whose response was "
+          "not breached."),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, REQUESTED_WORK, Family.RESPONDED,
+        condition=Q(response_breached=False), among=Q(sla__isnull=False)),
+    Kpi("fcr", _("First contact resolution"),
+        _("Share of incidents resolved in the period that were never reassigned and were "
+          "resolved by the first team assigned."),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, INCIDENTS, Family.RESOLVED,
+        condition=Q(reassignment_count=0, resolved_by_first_team=True)),
+    Kpi("reopen_rate", _("Reopen rate"),
+        _("Share of tickets resolved in the period that were reopened at least once; a "
+          "ticket counts in the period of its last resolution."),
+        Unit.PERCENT, Direction.LOWER, Aggregation.SHARE, REQUESTED_WORK, Family.RESOLVED,
+        condition=Q(reopen_count__gt=0)),
+    Kpi("reassignment_share", _("Reassignment share"),
+        _("Share of tickets resolved in the period that moved between teams at least "
+          "once."),
+        Unit.PERCENT, Direction.LOWER, Aggregation.SHARE, REQUESTED_WORK, Family.RESOLVED,
+        condition=Q(reassignment_count__gt=0)),
+    Kpi("volume_created", _("Tickets created"),
+        _("Number of incidents and requests created in the period."),
+        Unit.COUNT, Direction.NEUTRAL, Aggregation.COUNT, REQUESTED_WORK, Family.CREATED),
+    Kpi("volume_resolved", _("Tickets resolved"),
+        _("Number of incidents and requests resolved in the period (last resolution)."),
+        Unit.COUNT, Direction.NEUTRAL, Aggregation.COUNT, REQUESTED_WORK, Family.RESOLVED),
+    Kpi("backlog", _("Backlog"),
+        _("Number of incidents and requests open at the end of the period (created "
+          "before it ended, neither resolved nor closed by then); no value when none "
+          "was open."),
+        Unit.COUNT, Direction.LOWER, Aggregation.LEVEL, REQUESTED_WORK, Family.LEVEL),
+    Kpi("backlog_age", _("Backlog age"),
+        _("Mean age in hours of the incidents and requests open at the end of the "
+          "period (for the current period: now)."),
+        Unit.HOURS, Direction.LOWER, Aggregation.LEVEL, REQUESTED_WORK, Family.LEVEL,
+        measure="age"),
+    Kpi("availability", _("Availability"),
+        _("(Agreed minutes − unplanned outage minutes) / agreed minutes × 100, per "
+          "service; agreed minutes are the SLA calendar's service hours in the period, "
+          "outages are clipped to them and merged where they overlap."),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, fed_by=_("outage records")),
+    Kpi("change_success_rate", _("Change success rate"),
+        _("Changes closed in the period as successful or successful with issues that "
+          "caused no incident, divided by all changes closed in the period (cancelled "
+          "excluded)."),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, (TicketKind.CHANGE,),
+        fed_by=_("change management")),
+    Kpi("routine_completion", _("Routine completion"),
+        _("Share of routine occurrences due in the period that were done within their "
+          "due window."),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, (TicketKind.TASK,),
+        fed_by=_("routines")),
+    Kpi("csat", _("Customer satisfaction"),
+        _("Mean rating (1–5) of the survey answers received in the period."),
+        Unit.SCORE, Direction.HIGHER, Aggregation.MEAN, REQUESTED_WORK,
+        fed_by=_("satisfaction surveys")),
+    Kpi("csat_satisfied", _("Satisfied customers"),
+        _("Share of the survey answers received in the period rating 4 or 5."),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, REQUESTED_WORK,
+        fed_by=_("satisfaction surveys")),
+    Kpi("survey_response_rate", _("Survey response rate"),
+        _("Share of the surveys sent in the period that were answered."),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, REQUESTED_WORK,
+        fed_by=_("satisfaction surveys")),
+)
+
+BY_KEY = {kpi.key: kpi for kpi in KPIS}
+
+
+class Granularity(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+GRANULARITY_LABELS = {Granularity.DAY: _("Day"), Granularity.WEEK: _("Week"),
+                      Granularity.MONTH: _("Month")}
+
+# The dimensions a KPI is broken down by, and the ticket column that keys each.
+DIMENSIONS: dict[str, str | None] = {
+    "overall": None,
+    "service": "service_id",
+    "team": "assignment_team_id",
+    "customer": "customer_id",
+    "priority": "priority",
+    "channel": "channel",
+}
+DIMENSION_LABELS = {"overall": _("Overall"), "service": _("Service"), "team": _("Team"),
+                    "customer": _("Customer"), "priority": _("Priority"),
+                    "channel": _("Channel")}
+
+
+def of_family(family: Family) -> list[Kpi]:
+    return [kpi for kpi in KPIS if kpi.family == family]
+
+
+def computed() -> Iterator[Kpi]:
+    return (kpi for kpi in KPIS if kpi.computed)
+
+
+def kinds_of(kpis: list[Kpi]) -> set[str]:
+    return {kind for kpi in kpis for kind in kpi.kinds}
+

@@ -1,0 +1,120 @@
+"""Stored KPI values, what is left to recompute, and the organisation's targets."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from itsm.base import roles
+
+from .definitions import DIMENSION_LABELS, GRANULARITY_LABELS, KPIS
+
+KPI_CHOICES = [(kpi.key, kpi.name) for kpi in KPIS]
+GRANULARITY_CHOICES = list(GRANULARITY_LABELS.items())
+DIMENSION_CHOICES = list(DIMENSION_LABELS.items())
+
+
+class KpiValueQuerySet(models.QuerySet):
+    def visible_to(self, user) -> KpiValueQuerySet:
+        """Managers, team leads and administrators read the figures."""
+        return self if may_read_kpis(user) else self.none()
+
+
+def may_read_kpis(user) -> bool:
+    return bool(roles.roles_of(user) & {roles.MANAGER, roles.TEAM_LEAD, roles.ADMIN})
+
+
+class KpiValue(models.Model):
+    """One KPI for one period and one slice of the desk, with the numerator and
+    denominator it was computed from (DESIGN.md §4). Written only by
+    `metrics.compute`."""
+
+    kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES)
+    granularity = models.CharField(_("granularity"), max_length=10,
+                                   choices=GRANULARITY_CHOICES)
+    period_start = models.DateField(_("period start"))
+    dimension = models.CharField(_("dimension"), max_length=20, choices=DIMENSION_CHOICES)
+    # The id (service, team, customer), priority or channel; empty for "overall".
+    key = models.CharField(_("key"), max_length=40, blank=True)
+    value = models.FloatField(_("value"))
+    numerator = models.FloatField(_("numerator"))
+    denominator = models.FloatField(_("denominator"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+
+    objects = KpiValueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kpi", "granularity", "dimension", "key", "period_start"]
+        verbose_name = _("KPI value")
+        verbose_name_plural = _("KPI values")
+        constraints = [
+            # Also the index of every read: one KPI's series for a slice, by period.
+            models.UniqueConstraint(
+                fields=["kpi", "granularity", "dimension", "key", "period_start"],
+                name="metrics_kpivalue_unique"),
+        ]
+        indexes = [
+            # What a recompute of some periods replaces.
+            models.Index(fields=["granularity", "period_start"], name="metrics_kpivalue_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.granularity} {self.period_start} {self.dimension}:{self.key}"
+
+
+class KpiMark(models.Model):
+    """A period and slice whose KPIs a ticket write changed: recomputed soon by
+    `metrics.compute.refresh`, then deleted. Written in the ticket's own transaction,
+    so a broker outage loses nothing; unique, so many writes in one period cost one
+    recompute."""
+
+    granularity = models.CharField(max_length=10, choices=GRANULARITY_CHOICES)
+    period_start = models.DateField()
+    dimension = models.CharField(max_length=20, choices=DIMENSION_CHOICES)
+    key = models.CharField(max_length=40, blank=True)
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("KPI recompute mark")
+        verbose_name_plural = _("KPI recompute marks")
+        constraints = [
+            models.UniqueConstraint(fields=["granularity", "dimension", "key", "period_start"],
+                                    name="metrics_kpimark_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.granularity} {self.period_start} {self.dimension}:{self.key}"
+
+
+class KpiTarget(models.Model):
+    """What the organisation wants a KPI to be (seed 000: quality is defined before it
+    is measured): overall, or for one service. A value is on target when it is at
+    least (or, where lower is better, at most) `target`, and at risk past `warning`."""
+
+    kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES)
+    service = models.ForeignKey("catalog.Service", verbose_name=_("service"),
+                                on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="kpi_targets",
+                                help_text=_("Empty: the target of the whole desk."))
+    target = models.FloatField(_("target"))
+    warning = models.FloatField(_("warning level"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["kpi", "service"]
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "service"], name="metrics_kpitarget_unique",
+                                    violation_error_message=_("This KPI has a target for "
+                                                              "that service already.")),
+            models.UniqueConstraint(fields=["kpi"], condition=Q(service__isnull=True),
+                                    name="metrics_kpitarget_overall_unique",
+                                    violation_error_message=_("This KPI has an overall "
+                                                              "target already.")),
+            models.CheckConstraint(condition=Q(target__gte=0), name="metrics_kpitarget_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.target}"

@@ -1,0 +1,22 @@
+"""What the KPI engine does when the core says tickets changed (connected in
+`MetricsConfig.ready`)."""
+
+from __future__ import annotations
+
+from itsm.facts import snapshot
+
+from . import compute, tasks
+
+
+def ticket_changed(sender, *, ticket, before, **kwargs) -> None:
+    """Mark the periods and slices the write touched, in its transaction, and send the
+    refresh for after the commit."""
+    if compute.mark(before, snapshot(ticket)):
+        tasks.queue_refresh()
+
+
+def history_written(sender, *, since, **kwargs) -> None:
+    """Many tickets were written at once (demo history, an import): recompute every
+    period from the earliest."""
+    if since is not None:
+        compute.recompute(since=since.astimezone(compute.organisation_tz()).date())

@@ -1,0 +1,206 @@
+"""Every KPI the tickets feed, against a hand-built fixture with the expected values
+written out (DESIGN.md §4). The organisation is in Berlin; "now" is 2026-06-15 12:00.
+
+The tickets (all incidents, P3; "office" is Mon–Fri 08–18 Berlin with an SLA of 1 h
+to respond and 4 business hours to resolve; "printing" has no SLA, so its clock runs
+around the clock):
+
+T5  printing, created Fri 02-20 10:00, never touched: open throughout.
+T6  printing, created Wed 02-25 09:00, started 09:15, resolved Thu 03-05 09:00:
+    192 h (8 days), responded in February.
+T1  office,   created Mon 03-02 09:00, started 09:30, on hold Tue 09:00–10:00,
+    resolved Tue 03-03 12:00: 27 h wall; business Mon 9 h + Tue 4 h − 1 h held = 12 h;
+    resolution due Mon 13:00, so breached.
+T2  printing, created Sat 03-28 12:00, started 13:00, resolved Sun 03-29 12:00 across
+    the spring-forward night: 23 h, not 24.
+T3  office,   created Wed 03-04 10:00, started 10:30, resolved 14:00, reopened Fri
+    03-06 09:00, resolved again Thu 04-02 10:00: counted in April (its last
+    resolution), 29 days less the lost hour = 695 h wall; reopened.
+T4  office,   created Tue 03-10 09:00, started 09:30, moved to another team 10:00,
+    resolved 12:00: 3 h, within its SLA, not resolved by its first team.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from itsm.services import update_ticket
+from metrics import compute
+from metrics.definitions import BY_KEY, Granularity
+from metrics.models import KpiMark, KpiValue
+
+from .conftest import NOW, b, resolve, start
+
+
+def value(kpi, month, dimension="overall", key="", granularity=Granularity.MONTH):
+    found = KpiValue.objects.filter(kpi=kpi, granularity=granularity, dimension=dimension,
+                                    key=str(key), period_start=month).first()
+    return None if found is None else (round(found.value, 6), found.numerator,
+                                       found.denominator)
+
+
+FEB, MAR, APR, MAY, JUN = (date(2026, m, 1) for m in (2, 3, 4, 5, 6))
+
+
+@pytest.mark.django_db
+def test_mean_time_to_resolve_counts_each_ticket_in_the_month_of_its_last_resolution(desk):
+    # March: T6 192 + T1 27 + T2 23 (the DST night) + T4 3 = 245 h over 4.
+    assert value("mttr", MAR) == (61.25, 245.0, 4.0)
+    # April: T3 alone, 03-04 10:00 CET to 04-02 10:00 CEST.
+    assert value("mttr", APR) == (695.0, 695.0, 1.0)
+    assert value("mttr", FEB) is None  # nothing resolved: no value, not zero
+    assert value("mttr", MAY) is None
+
+
+@pytest.mark.django_db
+def test_business_time_to_resolve_follows_the_sla_calendar_less_the_hold(desk):
+    # March: T6 192 (no SLA) + T1 12 + T2 23 (no SLA) + T4 3 = 230 h over 4.
+    assert value("mttr_business", MAR) == (57.5, 230.0, 4.0)
+    # T3: office hours from Wed 03-04 10:00 to Thu 04-02 10:00 = 21 working days of
+    # 10 h, none on hold.
+    assert value("mttr_business", APR) == (210.0, 210.0, 1.0)
+
+
+@pytest.mark.django_db
+def test_response_time_counts_in_the_month_of_the_response(desk):
+    # February: T6 15 min. March: T1 0.5, T2 1, T3 0.5, T4 0.5 h.
+    assert value("response_time", FEB) == (0.25, 0.25, 1.0)
+    assert value("response_time", MAR) == (0.625, 2.5, 4.0)
+
+
+@pytest.mark.django_db
+def test_sla_compliance_counts_only_tickets_with_an_sla(desk):
+    # Resolved in March with an SLA: T1 (breached) and T4 (in time).
+    assert value("sla_compliance_resolution", MAR) == (50.0, 1.0, 2.0)
+    assert value("sla_compliance_resolution", APR) == (0.0, 0.0, 1.0)  # T3 took weeks
+    # Responded in March with an SLA: T1, T3, T4, each within the hour.
+    assert value("sla_compliance_response", MAR) == (100.0, 3.0, 3.0)
+
+
+@pytest.mark.django_db
+def test_first_contact_resolution_and_reassignment_share(desk):
+    # March: T4 moved between teams; T6, T1, T2 stayed with their first team.
+    assert value("fcr", MAR) == (75.0, 3.0, 4.0)
+    assert value("reassignment_share", MAR) == (25.0, 1.0, 4.0)
+
+
+@pytest.mark.django_db
+def test_the_reopen_rate_sees_a_reopened_ticket_in_the_month_it_was_last_resolved(desk):
+    assert value("reopen_rate", MAR) == (0.0, 0.0, 4.0)
+    assert value("reopen_rate", APR) == (100.0, 1.0, 1.0)
+
+
+@pytest.mark.django_db
+def test_volumes_created_and_resolved(desk):
+    assert value("volume_created", FEB) == (2.0, 2.0, None)
+    assert value("volume_created", MAR) == (4.0, 4.0, None)
+    assert value("volume_created", APR) is None
+    assert value("volume_resolved", MAR) == (4.0, 4.0, None)
+
+
+@pytest.mark.django_db
+def test_the_backlog_at_month_end_counts_tickets_opened_before_the_month(desk):
+    # End of February: T5 and T6 open, aged 206 h (02-20 10:00 to 03-01 00:00) and
+    # 87 h (02-25 09:00 to 03-01 00:00).
+    assert value("backlog", FEB) == (2.0, 2.0, None)
+    assert value("backlog_age", FEB) == (146.5, 293.0, 2.0)
+    # End of March: T5, and T3 (reopened on the 6th, resolved in April).
+    assert value("backlog", MAR) == (2.0, 2.0, None)
+    # End of May: T5 alone, though nothing happened in May.
+    assert value("backlog", MAY) == (1.0, 1.0, None)
+    # June is the current month: its level is now's.
+    t5_age = NOW.timestamp() / 3600 - b(2026, 2, 20, 10).timestamp() / 3600
+    assert value("backlog_age", JUN)[0] == pytest.approx(t5_age)
+
+
+@pytest.mark.django_db
+def test_a_ticket_moved_between_teams_counts_for_the_team_that_has_it(desk):
+    other = desk["other_team"].pk
+    assert value("mttr", MAR, "team", other) == (3.0, 3.0, 1.0)
+    assert value("fcr", MAR, "team", other) == (0.0, 0.0, 1.0)
+    first = desk["office"].owner_team_id
+    assert value("mttr", MAR, "team", first) == (80.666667, 242.0, 3.0)
+
+
+@pytest.mark.django_db
+def test_values_by_service_and_by_week(desk):
+    office = desk["office"].pk
+    assert value("mttr", MAR, "service", office) == (15.0, 30.0, 2.0)  # T1 27 + T4 3
+    # The week of Monday 03-23 holds T2's resolution on Sunday 03-29.
+    assert value("mttr", date(2026, 3, 23), granularity=Granularity.WEEK) == (23.0, 23.0, 1.0)
+    assert value("volume_created", date(2026, 3, 28), granularity=Granularity.DAY) == (
+        1.0, 1.0, None)
+
+
+@pytest.mark.django_db
+def test_kpis_fed_elsewhere_have_no_values_yet(desk):
+    for key in ("availability", "csat", "change_success_rate", "routine_completion"):
+        assert not BY_KEY[key].computed
+        assert not KpiValue.objects.filter(kpi=key).exists()
+
+
+@pytest.mark.django_db
+def test_recompute_is_idempotent(desk):
+    before = set(KpiValue.objects.values_list("kpi", "granularity", "dimension", "key",
+                                              "period_start", "value"))
+    with time_machine.travel(NOW, tick=False):
+        compute.recompute()
+    after = set(KpiValue.objects.values_list("kpi", "granularity", "dimension", "key",
+                                             "period_start", "value"))
+    assert after == before
+
+
+def stored():
+    return {row[:5]: pytest.approx(row[5]) for row in KpiValue.objects.values_list(
+        "kpi", "granularity", "dimension", "key", "period_start", "value")}
+
+
+@pytest.mark.django_db
+def test_the_incremental_refresh_gives_what_a_full_recompute_gives(desk, agent):
+    """T5 is resolved, T3 moves to another service: the marks recompute just the
+    periods and slices that changed, and the result equals recomputing everything."""
+    with time_machine.travel(NOW, tick=False):
+        start(desk["t5"], agent, b(2026, 6, 10, 8))
+        resolve(desk["t5"], agent, b(2026, 6, 10, 9))
+        update_ticket(desk["t3"], actor=agent, service=desk["printing"])
+    # Overall, by day: June 10 to now (T5's resolution, and the backlog since), the
+    # days of T5's and T3's other moments (their facts changed: T3's business time
+    # without an SLA), and nothing else.
+    assert set(KpiMark.objects.filter(dimension="overall", granularity="day")
+               .values_list("period_start", flat=True)) == {
+        date(2026, 2, 20), date(2026, 3, 4), date(2026, 4, 2),
+        *(date(2026, 6, day) for day in range(10, 16))}
+    assert KpiMark.objects.filter(dimension="service", key=str(desk["office"].pk),
+                                  granularity="month").count() == 4  # March to June
+    compute.refresh(now=NOW)
+    assert not KpiMark.objects.exists()
+    incremental = stored()
+
+    KpiValue.objects.all().delete()
+    compute.recompute(now=NOW)
+    assert stored() == incremental
+    assert value("mttr", JUN) is not None
+    assert value("backlog", JUN) is None  # nothing open any more
+
+
+@pytest.mark.django_db
+def test_running_sums_and_the_direct_count_agree_on_every_level(desk):
+    tz = compute.organisation_tz()
+    for granularity in Granularity:
+        for dimension in ("overall", "service", "team"):
+            first, last = date(2026, 2, 1), NOW.astimezone(tz).date()
+            walk = compute.LevelWalk(granularity, dimension, first, now=NOW)
+            walked = {(f.kpi.key, f.period_start, f.key): (f.numerator, f.denominator)
+                      for lo, hi in compute.periods.windows(first, last, granularity, 5)
+                      for f in walk.window(lo, hi)}
+            direct = {(f.kpi.key, f.period_start, f.key): (f.numerator, f.denominator)
+                      for start_ in compute.periods.starts(first, last, granularity)
+                      for f in compute.level_figures_at(granularity, dimension, start_,
+                                                        now=NOW)}
+            assert walked.keys() == direct.keys()
+            for name, (numerator, denominator) in direct.items():
+                assert walked[name] == (pytest.approx(numerator), denominator), (
+                    granularity, dimension, name)
