@@ -92,7 +92,8 @@ def measure_values(*, created_at: datetime, responded_at: datetime | None,
             "resolution_seconds": _wall(created_at, resolved_at),
             "resolution_business_seconds": business_seconds(calendar, created_at,
                                                             resolved_at, paused),
-            "resolved_by_first_team": team_id is not None and team_id == first_team_id,
+            # A ticket no team ever had was not passed on either.
+            "resolved_by_first_team": team_id == first_team_id,
         }
     return Measured(**response, **resolution)
 
@@ -134,16 +135,24 @@ def snapshot(ticket: Ticket) -> dict[str, Any] | None:
     return {name: getattr(ticket, name) for name in (*MOMENTS, *DIMENSIONS, *VALUES)}
 
 
-_history: ContextVar[list[datetime] | None] = ContextVar("itsm_facts_history", default=None)
+class _History:
+    """What a `history()` block has written so far: only how far back it reaches."""
+
+    earliest: datetime | None = None
+
+    def saw(self, moment: datetime) -> None:
+        if self.earliest is None or moment < self.earliest:
+            self.earliest = moment
+
+
+_history: ContextVar[_History | None] = ContextVar("itsm_facts_history", default=None)
 
 
 def changed(ticket: Ticket, before: dict[str, Any] | None) -> None:
     """Tell the listeners that a writer changed the ticket (from `before`)."""
-    moments = _history.get()
-    if moments is not None:
-        # Bulk history: remember only how far back it reaches (nothing of a ticket
-        # lies before its creation).
-        moments.append(ticket.created_at)
+    written = _history.get()
+    if written is not None:
+        written.saw(ticket.created_at)  # nothing of a ticket lies before its creation
     elif snapshot(ticket) != before:
         ticket_changed.send(sender=Ticket, ticket=ticket, before=before)
 
@@ -155,14 +164,14 @@ def history() -> Iterator[None]:
     if _history.get() is not None:  # nested: the outer block tells
         yield
         return
-    moments: list[datetime] = []
-    token = _history.set(moments)
+    written = _History()
+    token = _history.set(written)
     try:
         yield
     finally:
         _history.reset(token)
     # Not reached when the block raised: what it wrote is rolled back.
-    history_written.send(sender=Ticket, since=min(moments, default=None))
+    history_written.send(sender=Ticket, since=written.earliest)
 
 
 MEASURE_BATCH = 1000

@@ -201,6 +201,18 @@ class Ticket(models.Model):
     resolved_by_first_team = models.BooleanField(
         _("resolved by the first team assigned"), null=True, blank=True, editable=False)
 
+    # History brought from another tool (`itsm.importing`): its number there, which
+    # import, and what it said of the SLA (imported history keeps its own figures).
+    external_number = models.CharField(_("external number"), max_length=100, blank=True,
+                                       editable=False)
+    import_source = models.CharField(_("imported from"), max_length=20, blank=True,
+                                     editable=False)
+    external_sla = models.BooleanField(
+        _("measured against an SLA elsewhere"), default=False, editable=False,
+        help_text=_("Imported with the source's verdict on its SLA (in the breach flags)."))
+    external_refs = models.JSONField(_("external references"), default=dict, blank=True,
+                                     editable=False)
+
     reassignment_count = models.PositiveIntegerField(_("reassignments"), default=0, editable=False)
     reopen_count = models.PositiveIntegerField(_("reopens"), default=0, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -257,6 +269,10 @@ class Ticket(models.Model):
                          condition=Q(resolved_at__isnull=True, closed_at__isnull=True)),
         ]
         constraints = [
+            # An import run twice updates what it wrote, never duplicates it.
+            models.UniqueConstraint(fields=["import_source", "external_number"],
+                                    condition=~Q(external_number=""),
+                                    name="itsm_ticket_external_unique"),
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4),
                                    name="itsm_ticket_priority_range"),
             models.CheckConstraint(condition=Q(impact__gte=1, impact__lte=3),

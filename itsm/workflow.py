@@ -162,6 +162,18 @@ def next_number(kind: str) -> str:
     return f"{registry.process_for(kind).prefix}{value:0{NUMBER_DIGITS}d}"
 
 
+def reserve_numbers(kind: str, count: int) -> list[str]:
+    """`count` consecutive numbers of a kind at once (an import), gap-free."""
+    if count <= 0:
+        return []
+    with transaction.atomic():
+        TicketSequence.objects.get_or_create(kind=kind)
+        TicketSequence.objects.filter(kind=kind).update(last_value=F("last_value") + count)
+        last = TicketSequence.objects.filter(kind=kind).values_list("last_value", flat=True).get()
+    prefix = registry.process_for(kind).prefix
+    return [f"{prefix}{value:0{NUMBER_DIGITS}d}" for value in range(last - count + 1, last + 1)]
+
+
 def _display(value: Any) -> str:
     """What an event keeps of a value: codes for choices (labels are translated when
     shown, in the reader's language), names for related objects (as they were then)."""

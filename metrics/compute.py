@@ -19,6 +19,8 @@ nothing to count has no value, not zero.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -150,7 +152,7 @@ def event_figures(family: Family, granularity: str, dimension: str, lo: date, hi
     tickets, column = _sliced(_happened(family, lo, hi, kinds_of(kpis)), dimension, keys)
     period = Trunc(moment, granularity, output_field=models.DateField(), tzinfo=tz)
     rows = (tickets.annotate(period=period).values("period", *([column] if column else []))
-            .annotate(**_aggregates(kpis)).order_by())
+            .annotate(**_aggregates(kpis)).order_by("period"))
     for row in rows.iterator():
         key = _key(row[column]) if column else ""
         for kpi in kpis:
@@ -207,71 +209,71 @@ def level_figures_at(granularity: str, dimension: str, start: date,
     return figures
 
 
-def _per_key(tickets: models.QuerySet, names: list[str]) -> Iterator[dict[str, Any]]:
+def _per_key(tickets: models.QuerySet, names: list[str], order_by: tuple[str, ...] = ()
+             ) -> Iterator[dict[str, Any]]:
     """How many tickets, and the sum of their creation times, per group of `names`
     (one row in all when there are none)."""
     sums = {"n": Count("pk"), "created": Sum(Epoch("created_at"))}
     if not names:
         yield tickets.aggregate(**sums)
         return
-    yield from tickets.values(*names).annotate(**sums).order_by().iterator()
+    yield from tickets.values(*names).annotate(**sums).order_by(*order_by).iterator()
 
 
-class LevelWalk:
-    """Backlog and backlog age for a run of periods, by running sums: what was created,
-    less what ended, before each period's end. One grouped query before the first
-    period and two per window, however many periods (the direct count of
-    `level_figures_at` per period would read history once per period)."""
+def level_figures(granularity: str, dimension: str, first: date, last: date, *,
+                  now: datetime) -> Iterator[Figure]:
+    """Backlog and backlog age at the end of every period from the one starting at
+    `first` to the one holding `last`, in period order, by running sums: what was
+    created, less what ended, before each period's end. One grouped query for what
+    came before `first` and two streamed ones (creations and ends by period), however
+    many periods; the direct count of `level_figures_at` would read history once per
+    period."""
+    tz = organisation_tz()
+    column = DIMENSIONS[dimension]
+    tickets = _sliced(Ticket.objects.filter(kind__in=LEVEL_KINDS).annotate(ended=ENDED),
+                      dimension, None)[0]
+    names = [column] if column else []
 
-    def __init__(self, granularity: str, dimension: str, first: date, *, now: datetime):
-        self.granularity, self.dimension, self.now = granularity, dimension, now
-        self.tz = organisation_tz()
-        self.column = DIMENSIONS[dimension]
-        before = periods.midnight(first, self.tz)
-        # Per key: [open count, sum of the open tickets' creation times].
-        self.open: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
-        for key, n, created in self._grouped(created_at__lt=before):
-            self.open[key][0] += n
-            self.open[key][1] += created
-        for key, n, created in self._grouped(ended__lt=before):
-            self.open[key][0] -= n
-            self.open[key][1] -= created
+    def grouped(by: str | None, **where: Any) -> Iterator[tuple[date | None, str, int, float]]:
+        chosen = tickets.filter(**where)
+        if by is not None:
+            chosen = chosen.annotate(period=Trunc(by, granularity, tzinfo=tz,
+                                                  output_field=models.DateField()))
+        rows = _per_key(chosen, (["period"] if by else []) + names,
+                        order_by=("period",) if by else ())
+        for row in rows:
+            yield (row["period"] if by else None, _key(row[column]) if column else "",
+                   row["n"], row["created"] or 0.0)
 
-    def _tickets(self) -> models.QuerySet:
-        tickets = Ticket.objects.filter(kind__in=LEVEL_KINDS).annotate(ended=ENDED)
-        return _sliced(tickets, self.dimension, None)[0]
-
-    def _grouped(self, *, by: str | None = None, **where: Any) -> Iterator[tuple]:
-        names = [*(["period"] if by else []), *([self.column] if self.column else [])]
-        tickets = self._tickets().filter(**where)
-        if by:
-            tickets = tickets.annotate(period=Trunc(by, self.granularity,
-                                                    output_field=models.DateField(),
-                                                    tzinfo=self.tz))
-        for row in _per_key(tickets, names):
-            key = _key(row[self.column]) if self.column else ""
-            yield ((row["period"],) if by else ()) + (key, row["n"], row["created"] or 0.0)
-
-    def window(self, lo: date, hi: date) -> Iterator[Figure]:
-        """The figures of the periods starting in [lo, hi), which must follow the last
-        window walked."""
-        lo_at, hi_at = periods.midnight(lo, self.tz), periods.midnight(hi, self.tz)
-        changes: dict[date, list[tuple[str, int, float]]] = defaultdict(list)
-        for start, key, n, created in self._grouped(by="created_at", created_at__gte=lo_at,
-                                                   created_at__lt=hi_at):
-            changes[start].append((key, n, created))
-        for start, key, n, created in self._grouped(by="ended", ended__gte=lo_at,
-                                                   ended__lt=hi_at):
-            changes[start].append((key, -n, -created))
-        start = lo
-        while start < hi:
-            for key, n, created in changes.get(start, ()):
-                self.open[key][0] += n
-                self.open[key][1] += created
-            end = _level_end(start, self.granularity, self.tz, self.now)
-            for key, (open_count, created_sum) in self.open.items():
-                yield from _level_figures(start, key, int(open_count), created_sum, end)
-            start = periods.next_start(start, self.granularity)
+    lo_at = periods.midnight(first, tz)
+    hi_at = periods.midnight(periods.next_start(periods.start_of(last, granularity),
+                                                granularity), tz)
+    # Per key: [open count, sum of the open tickets' creation times].
+    open_now: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+    for _start, key, n, created in grouped(None, created_at__lt=lo_at):
+        open_now[key][0] += n
+        open_now[key][1] += created
+    for _start, key, n, created in grouped(None, ended__lt=lo_at):
+        open_now[key][0] -= n
+        open_now[key][1] -= created
+    changes = heapq.merge(
+        grouped("created_at", created_at__gte=lo_at, created_at__lt=hi_at),
+        ((start, key, -n, -created) for start, key, n, created in
+         grouped("ended", ended__gte=lo_at, ended__lt=hi_at)),
+        key=lambda change: change[0])
+    pending = next(changes, None)
+    for start in periods.starts(first, last, granularity):
+        while pending is not None and pending[0] <= start:
+            _start, key, n, created = pending
+            open_now[key][0] += n
+            open_now[key][1] += created
+            pending = next(changes, None)
+        end = _level_end(start, granularity, tz, now)
+        for key, (open_count, created_sum) in list(open_now.items()):
+            if open_count <= 0:
+                del open_now[key]
+                continue
+            yield from _level_figures(start, key, int(open_count), created_sum, end)
 
 
 # --- storing ----------------------------------------------------------------------------
@@ -335,7 +337,12 @@ def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
               progress: Progress | None = None, now: datetime | None = None) -> int:
     """Recompute the KPIs (every one the tickets feed, or `kpis`) for every period from
     the one holding `since` (else the first ticket's) to now; return the rows written.
-    `progress` is called with (steps done, steps in all)."""
+
+    Per granularity and dimension: one streamed query per event family and three for
+    the levels, over the whole span, written a window of periods at a time (so memory
+    stays flat), and only the windows that have figures or held values before.
+    `progress` is called with (steps done, steps in all), a step being a granularity
+    and dimension."""
     now = now or timezone.now()
     tz = organisation_tz()
     chosen = [BY_KEY[key] for key in kpis] if kpis is not None else list(computed())
@@ -348,25 +355,58 @@ def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
             return 0
         since = first.astimezone(tz).date()
     today = now.astimezone(tz).date()
-    plan = [(granularity, dimension) for granularity in granularities
-            for dimension in dimensions]
-    steps = [(granularity, dimension, window) for granularity, dimension in plan
-             for window in periods.windows(since, today, granularity, WINDOW[granularity])]
+    steps = [(granularity, dimension) for granularity in granularities
+             for dimension in dimensions]
     written = 0
-    walks: dict[tuple[str, str], LevelWalk] = {}
-    for step, (granularity, dimension, (lo, hi)) in enumerate(steps, start=1):
-        scope = {"granularity": granularity, "dimension": dimension, "lo": lo, "hi": hi}
-        if events:
-            written += store(_event_figures(granularity, dimension, lo, hi, None, events),
-                             kpis=events, **scope)
+    for step, (granularity, dimension) in enumerate(steps, start=1):
+        windows = list(periods.windows(since, today, granularity, WINDOW[granularity]))
+        lo, hi = windows[0][0], windows[-1][1]
+        for family in EVENT_FAMILIES:
+            family_kpis = [kpi for kpi in events if kpi.family == family]
+            if family_kpis:
+                written += _store_windows(
+                    event_figures(family, granularity, dimension, lo, hi, kpis=family_kpis),
+                    windows, kpis=family_kpis, granularity=granularity, dimension=dimension)
         if levels:
-            walk = walks.get((granularity, dimension))
-            if walk is None:
-                walk = walks[(granularity, dimension)] = LevelWalk(granularity, dimension, lo,
-                                                                   now=now)
-            written += store(walk.window(lo, hi), kpis=levels, **scope)
+            written += _store_windows(
+                level_figures(granularity, dimension, lo, today, now=now), windows,
+                kpis=levels, granularity=granularity, dimension=dimension)
         if progress is not None:
             progress(step, len(steps))
+    return written
+
+
+def _store_windows(figures: Iterable[Figure], windows: list[tuple[date, date]], *,
+                   kpis: list[Kpi], granularity: str, dimension: str) -> int:
+    """Store figures that come in period order, a window at a time, and empty the
+    windows that held values but have no figures now."""
+    starts = [lo for lo, _hi in windows]
+    held = {bisect.bisect_right(starts, start) - 1 for start in
+            KpiValue.objects.filter(kpi__in=[kpi.key for kpi in kpis],
+                                    granularity=granularity, dimension=dimension,
+                                    period_start__gte=windows[0][0],
+                                    period_start__lt=windows[-1][1])
+            .values_list("period_start", flat=True).distinct().order_by()}
+    written, done = 0, set()
+
+    def flush(index: int, bucket: list[Figure]) -> int:
+        done.add(index)
+        lo, hi = windows[index]
+        return store(bucket, kpis=kpis, granularity=granularity, dimension=dimension,
+                     lo=lo, hi=hi)
+
+    current, bucket = None, []
+    for figure in figures:
+        index = bisect.bisect_right(starts, figure.period_start) - 1
+        if index != current:
+            if current is not None:
+                written += flush(current, bucket)
+            current, bucket = index, []
+        bucket.append(figure)
+    if current is not None:
+        written += flush(current, bucket)
+    for index in sorted(held - done):
+        written += flush(index, [])
     return written
 
 

@@ -95,6 +95,10 @@ class Kpi:
         return 100 * ratio if self.aggregation == Aggregation.SHARE else ratio
 
 
+# Tickets measured against an SLA: the desk's own, and imported ones whose source
+# judged them (its verdict is in the breach flags).
+UNDER_SLA = Q(sla__isnull=False) | Q(external_sla=True)
+
 HOUR = 3600  # seconds; durations are stored in seconds and reported in hours
 
 KPIS: tuple[Kpi, ...] = (
@@ -122,12 +126,12 @@ KPIS: tuple[Kpi, ...] = (
         _("Share of tickets with an SLA resolved in the period whose resolution was not "
           "breached."),
         Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, REQUESTED_WORK, Family.RESOLVED,
-        condition=Q(resolution_breached=False), among=Q(sla__isnull=False)),
+        condition=Q(resolution_breached=False), among=UNDER_SLA),
     Kpi("sla_compliance_response", _("SLA compliance (response)"),
         _("Share of tickets with an SLA responded to in the period whose response was "
           "not breached."),
         Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, REQUESTED_WORK, Family.RESPONDED,
-        condition=Q(response_breached=False), among=Q(sla__isnull=False)),
+        condition=Q(response_breached=False), among=UNDER_SLA),
     Kpi("fcr", _("First contact resolution"),
         _("Share of incidents resolved in the period that were never reassigned and were "
           "resolved by the first team assigned."),

@@ -44,6 +44,10 @@ class Customer(models.Model):
         help_text=_("Requesters of this customer can follow all of its tickets."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    imported = models.BooleanField(
+        _("imported"), default=False, editable=False,
+        help_text=_("Created by a ticket import; the ownership report lists it until "
+                    "someone owns it."))
 
     objects = CustomerQuerySet.as_manager()
 
@@ -98,6 +102,10 @@ class Team(models.Model):
                     "go to this team to be categorised. One team at most."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    imported = models.BooleanField(
+        _("imported"), default=False, editable=False,
+        help_text=_("Created by a ticket import; the ownership report lists it until "
+                    "someone owns it."))
 
     objects = TeamQuerySet.as_manager()
 
@@ -206,6 +214,10 @@ class Service(models.Model):
         blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)
+    imported = models.BooleanField(
+        _("imported"), default=False, editable=False,
+        help_text=_("Created by a ticket import; the ownership report lists it until "
+                    "someone owns it."))
 
     objects = ServiceQuerySet.as_manager()
 
