@@ -21,7 +21,7 @@ class IncidentAdmin(TicketAdmin):
                            "description", "shown_version")}),
         (_("Classification"), {"fields": ("impact", "urgency", "service",
                                           "configuration_item", "customer", "channel",
-                                          "is_major", "parent")}),
+                                          "is_major", "is_outage", "parent")}),
         (_("People"), {"fields": ("requester", "assignment_team", "assignee",
                                   "first_assignment_team")}),
         (_("On hold and resolution"), {"fields": ("on_hold_reason", "on_hold_since",

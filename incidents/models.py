@@ -18,6 +18,10 @@ class Incident(Ticket):
     """A Ticket of kind "incident"; status moves only through `incidents.workflow`."""
 
     is_major = models.BooleanField(_("major incident"), default=False)
+    is_outage = models.BooleanField(
+        _("service outage"), default=False,
+        help_text=_("The service was down: an outage record follows this incident's "
+                    "times and counts against availability."))
     parent = models.ForeignKey(
         "self", verbose_name=_("parent incident"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="children",

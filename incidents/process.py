@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from itsm import outages
 from itsm.choices import TicketKind
 from itsm.models import Ticket
 from itsm.registry import PortalOffer, Process, RowFlag
@@ -14,6 +15,8 @@ from .models import Incident
 from .services import validate_parent
 from .workflow import INCIDENT_WORKFLOW
 
+# What an incident's outage record follows.
+OUTAGE_FIELDS = {"is_outage", "service", "configuration_item"}
 MAJOR = RowFlag("flag-major", _("MAJOR"), _("Major incident"))
 
 
@@ -30,7 +33,7 @@ class IncidentProcess(Process):
     urls = "incidents.urls"
     api_urls = "incidents.api.urls"
     position = 10
-    editable_fields = (*Process.editable_fields, "is_major", "parent")
+    editable_fields = (*Process.editable_fields, "is_major", "is_outage", "parent")
     detail_panel = "incidents/_panel.html"
     detail_related = ("parent",)
     portal_offer = PortalOffer(_("Report a problem"), "portal:incident-create",
@@ -45,6 +48,10 @@ class IncidentProcess(Process):
         if "parent" in changes:
             validate_parent(ticket, changes["parent"])
         return changes
+
+    def after_write(self, ticket: Ticket, fields: set[str], *, actor) -> None:
+        if fields & OUTAGE_FIELDS and (ticket.is_outage or "is_outage" in fields):
+            outages.follow_ticket(ticket, active=ticket.is_outage, actor=actor)
 
     def detail_context(self, request, ticket: Ticket) -> dict[str, Any]:
         return {

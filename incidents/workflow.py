@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
+from itsm import outages
 from itsm.choices import TicketKind
 from itsm.workflow import Transition, Workflow, within_reopen_window
 
@@ -20,6 +21,12 @@ def _after_transition(ticket, transition, actor, when) -> None:
 
     if transition.target == S.RESOLVED:
         resolve_children(ticket, actor=actor, when=when)
+    from .models import Incident
+
+    incident = ticket if isinstance(ticket, Incident) else (
+        Incident.objects.only("is_outage").get(pk=ticket.pk))
+    if incident.is_outage:  # its outage ends (or goes on) with it
+        outages.follow_ticket(ticket, active=True, actor=actor)
 
 
 def _awaiting_caller(ticket) -> bool:

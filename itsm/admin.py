@@ -19,9 +19,19 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import registry
+from . import outages, registry
 from .filters import PRIORITIES
-from .models import ApiToken, PriorityRule, SavedFilter, Task, TicketEvent, TicketSequence, User
+from .models import (
+    ApiToken,
+    Outage,
+    OutageChange,
+    PriorityRule,
+    SavedFilter,
+    Task,
+    TicketEvent,
+    TicketSequence,
+    User,
+)
 from .services import update_ticket
 
 admin.site.site_header = _("Service desk administration")
@@ -273,3 +283,51 @@ class SavedFilterAdmin(admin.ModelAdmin):
     list_display = ("name", "owner", "team", "created_at")
     list_select_related = ("owner", "team")
     search_fields = ("name", "owner__username")
+
+
+class OutageChangeInline(admin.TabularInline):
+    model = OutageChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ("created_at", "actor", "field", "old_value", "new_value")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OutageAdminForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("started_at") is not None:
+            outages.check(Outage(started_at=cleaned["started_at"],
+                                 ended_at=cleaned.get("ended_at")))
+        return cleaned
+
+
+@admin.register(Outage)
+class OutageAdmin(admin.ModelAdmin):
+    """Outages are entered and corrected through `itsm.outages`, so each change is
+    logged; an incident's outage follows the incident."""
+
+    form = OutageAdminForm
+    list_display = ("service", "started_at", "ended_at", "planned", "source", "ticket")
+    list_filter = ("planned", "source")
+    autocomplete_fields = ("service", "configuration_item")
+    readonly_fields = ("source", "ticket", "created_by", "created_at")
+    fields = ("service", "configuration_item", "started_at", "ended_at", "planned", "note",
+              *readonly_fields)
+    inlines = (OutageChangeInline,)
+
+    def save_model(self, request: HttpRequest, obj, form: forms.ModelForm,
+                   change: bool) -> None:
+        values = {name: form.cleaned_data[name] for name in outages.EDITABLE
+                  if name in form.cleaned_data}
+        if change:
+            outages.change(Outage.objects.get(pk=obj.pk), actor=request.user,
+                           **{name: values[name] for name in form.changed_data
+                              if name in values})
+        else:
+            obj.pk = outages.record(actor=request.user, **values).pk
+
+    def save_related(self, request, form, formsets, change) -> None:
+        pass  # no relations of its own; the log is written by itsm.outages

@@ -594,3 +594,87 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class OutageQuerySet(models.QuerySet):
+    def visible_to(self, user) -> OutageQuerySet:
+        """The desk reads every outage; requesters none (they see the service status
+        through their tickets)."""
+        return self if roles.is_staff_reader(user) else self.none()
+
+    def overlapping(self, start, end) -> OutageQuerySet:
+        """Outages that were on at some moment of [start, end)."""
+        return self.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start),
+                           started_at__lt=end)
+
+
+class Outage(models.Model):
+    """A time a service (or one of its CIs) was down: from an incident flagged as a
+    service outage (it follows the incident's times), from a change, or entered by
+    the desk. Unplanned outages count against availability (DESIGN.md §4). Written
+    only by `itsm.outages`; every change is an `OutageChange`."""
+
+    class Source(models.TextChoices):
+        INCIDENT = "incident", _("Incident")
+        CHANGE = "change", _("Change")
+        ENTERED = "entered", _("Entered")
+
+    service = models.ForeignKey("catalog.Service", verbose_name=_("service"),
+                                on_delete=models.PROTECT, related_name="outages")
+    configuration_item = models.ForeignKey(
+        "catalog.ConfigurationItem", verbose_name=_("configuration item"),
+        on_delete=models.PROTECT, null=True, blank=True, related_name="outages")
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True,
+                                    help_text=_("Empty while the outage goes on."))
+    planned = models.BooleanField(_("planned"), default=False,
+                                  help_text=_("Planned outages do not count against "
+                                              "availability."))
+    source = models.CharField(_("source"), max_length=20, choices=Source,
+                              default=Source.ENTERED)
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.SET_NULL,
+                               null=True, blank=True, related_name="outages")
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"),
+                                   on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = OutageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("outage")
+        verbose_name_plural = _("outages")
+        indexes = [models.Index(fields=["service", "started_at"], name="itsm_outage_service")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__isnull=True)
+                                   | Q(ended_at__gte=models.F("started_at")),
+                                   name="itsm_outage_ends_after_start"),
+            # An incident keeps one outage, which follows its times.
+            models.UniqueConstraint(fields=["ticket"], condition=Q(source="incident"),
+                                    name="itsm_outage_one_per_incident"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class OutageChange(models.Model):
+    """One change of an outage: who changed which field from what to what."""
+
+    outage = models.ForeignKey(Outage, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                              null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    field = models.CharField(max_length=50)
+    old_value = models.CharField(max_length=255, blank=True)
+    new_value = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("outage change")
+        verbose_name_plural = _("outage changes")
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"

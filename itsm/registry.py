@@ -98,6 +98,10 @@ class Process:
         field); may add the changes they imply."""
         return changes
 
+    def after_write(self, ticket: Ticket, fields: set[str], *, actor) -> None:
+        """What follows from logging a ticket or editing `fields` of it (in the same
+        transaction), e.g. an outage record that follows an incident."""
+
     def detail_context(self, request, ticket: Ticket) -> dict[str, Any]:
         """What the kind's detail panel needs besides the ticket."""
         return {}

@@ -54,7 +54,10 @@ def create_ticket(kind: str, *, actor, requester=None, team=None, assignee=None,
     if fields.get("service") is None and fields.get("configuration_item") is not None:
         fields["service"] = fields["configuration_item"].primary_service()
     ticket = process.model(kind=kind, requester=requester, **fields)
-    return workflow.open_ticket(ticket, actor=actor, team=team, assignee=assignee, when=when)
+    with transaction.atomic():
+        workflow.open_ticket(ticket, actor=actor, team=team, assignee=assignee, when=when)
+        process.after_write(ticket, set(fields), actor=actor)
+    return ticket
 
 
 def update_ticket(ticket: Ticket, *, actor, expected_version: int | None = None,
@@ -65,8 +68,11 @@ def update_ticket(ticket: Ticket, *, actor, expected_version: int | None = None,
     ci = changes.get("configuration_item")
     if ci is not None and "service" not in changes and ticket.service_id is None:
         changes["service"] = ci.primary_service()
-    return workflow.update(ticket, actor=actor, editable=process.editable_fields,
-                           expected_version=expected_version, **changes)
+    with transaction.atomic():
+        workflow.update(ticket, actor=actor, editable=process.editable_fields,
+                        expected_version=expected_version, **changes)
+        process.after_write(ticket, set(changes), actor=actor)
+    return ticket
 
 
 AUTO_CLOSE_BATCH = 1000

@@ -9,7 +9,7 @@ class MetricsConfig(AppConfig):
     verbose_name = _("Metrics")
 
     def ready(self) -> None:
-        from itsm import facts
+        from itsm import facts, outages
 
         from . import receivers
 
@@ -17,3 +17,5 @@ class MetricsConfig(AppConfig):
                                      dispatch_uid="metrics.ticket_changed")
         facts.history_written.connect(receivers.history_written,
                                       dispatch_uid="metrics.history_written")
+        outages.outage_changed.connect(receivers.outage_changed,
+                                       dispatch_uid="metrics.outage_changed")

@@ -34,11 +34,14 @@ from django.db.models import Count, Func, Q, Sum
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
+from catalog.models import ServiceLevelAgreement, working_calendar_of
+from itsm.base.business_time import working_intervals
 from itsm.facts import MOMENTS, VALUES
-from itsm.models import Ticket
+from itsm.models import Outage, Ticket
 
-from . import periods
+from . import availability, periods
 from .definitions import (
+    AVAILABILITY_DIMENSIONS,
     BY_KEY,
     DIMENSIONS,
     FAMILY_MOMENT,
@@ -276,6 +279,62 @@ def level_figures(granularity: str, dimension: str, first: date, last: date, *,
             yield from _level_figures(start, key, int(open_count), created_sum, end)
 
 
+# --- availability: service hours less unplanned outages --------------------------------
+
+
+def _service_calendars(keys: Iterable[str] | None) -> dict[int, Any]:
+    """The working calendar of each active service's general SLA (the one for every
+    customer): its service hours are what the business agreed to."""
+    slas = ServiceLevelAgreement.objects.filter(is_active=True, customer__isnull=True,
+                                                service__isnull=False, service__is_active=True)
+    if keys is not None:
+        slas = slas.filter(service_id__in=[int(key) for key in keys if key.isdigit()])
+    return {service_id: working_calendar_of(sla_id)
+            for service_id, sla_id in slas.values_list("service_id", "pk")}
+
+
+def availability_figures(granularity: str, dimension: str, lo: date, hi: date,
+                         keys: Iterable[str] | None = None, *, now: datetime
+                         ) -> Iterator[Figure]:
+    """Availability per service (or over all services) for the periods starting in
+    [lo, hi), in period order: agreed minutes of each SLA calendar's service hours (to
+    now, in the current period), less the unplanned outages clipped to them and merged
+    (`metrics.availability`). One query for the calendars and one for the outages."""
+    if dimension not in AVAILABILITY_DIMENSIONS:
+        return
+    tz, kpi = organisation_tz(), BY_KEY["availability"]
+    calendars = _service_calendars(keys if dimension == "service" else None)
+    if not calendars:
+        return
+    lo_at, hi_at = periods.midnight(lo, tz), min(periods.midnight(hi, tz), now)
+    down: dict[int, list[availability.Interval]] = defaultdict(list)
+    for service_id, started, ended in (
+            Outage.objects.filter(planned=False, service_id__in=list(calendars))
+            .overlapping(lo_at, hi_at).values_list("service_id", "started_at", "ended_at")):
+        down[service_id].append((started, ended or now))
+    start = lo
+    while start < hi:
+        period_lo, period_hi = periods.bounds(start, granularity, tz)
+        period_hi = min(period_hi, now)
+        if period_lo >= period_hi:
+            break
+        agreed_total = up_total = 0.0
+        for service_id, calendar in sorted(calendars.items()):
+            agreed = working_intervals(calendar, period_lo, period_hi)
+            agreed_minutes, down_minutes = availability.agreed_and_down(
+                agreed, down.get(service_id, ()))
+            if not agreed_minutes:
+                continue
+            agreed_total += agreed_minutes
+            up_total += agreed_minutes - down_minutes
+            if dimension == "service":
+                yield Figure(kpi, start, str(service_id), agreed_minutes - down_minutes,
+                             agreed_minutes)
+        if dimension == "overall" and agreed_total:
+            yield Figure(kpi, start, "", up_total, agreed_total)
+        start = periods.next_start(start, granularity)
+
+
 # --- storing ----------------------------------------------------------------------------
 
 VALUE_FIELDS = ("value", "numerator", "denominator", "computed_at")
@@ -348,6 +407,7 @@ def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
     chosen = [BY_KEY[key] for key in kpis] if kpis is not None else list(computed())
     events = [kpi for kpi in chosen if kpi.family in EVENT_FAMILIES]
     levels = [kpi for kpi in chosen if kpi.family == Family.LEVEL]
+    uptime = [kpi for kpi in chosen if kpi.family == Family.AVAILABILITY]
     if since is None:
         first = Ticket.objects.order_by("created_at").values_list("created_at", flat=True).first()
         if first is None:
@@ -371,6 +431,10 @@ def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
             written += _store_windows(
                 level_figures(granularity, dimension, lo, today, now=now), windows,
                 kpis=levels, granularity=granularity, dimension=dimension)
+        if uptime and dimension in AVAILABILITY_DIMENSIONS:
+            written += _store_windows(
+                availability_figures(granularity, dimension, lo, hi, now=now), windows,
+                kpis=uptime, granularity=granularity, dimension=dimension)
         if progress is not None:
             progress(step, len(steps))
     return written
@@ -422,6 +486,13 @@ def tickets_behind(kpi: Kpi, granularity: str, period_start: date, dimension: st
     if kpi.family == Family.LEVEL:
         end = _level_end(start, granularity, organisation_tz(), now or timezone.now())
         tickets = _open_at(end)
+    elif kpi.family == Family.AVAILABILITY:
+        tz = organisation_tz()
+        down = Outage.objects.filter(planned=False).overlapping(
+            periods.midnight(start, tz), periods.midnight(hi, tz))
+        if dimension == "service":
+            down = down.filter(service_id=key)
+        return Ticket.objects.filter(pk__in=down.filter(ticket__isnull=False).values("ticket"))
     elif kpi.family is not None:
         tickets = _happened(kpi.family, start, hi, kpi.kinds)
         tickets = tickets.filter(kpi.among or Q())
@@ -470,10 +541,26 @@ def marks_for(before: dict[str, Any] | None, after: dict[str, Any], now: datetim
     return found
 
 
+def outage_marks(services: Iterable[int], moments: list[datetime]
+                 ) -> set[tuple[str, date, str, str]]:
+    """The periods an outage change touched (from its earliest moment to its latest),
+    for its services and overall (pure)."""
+    tz = organisation_tz()
+    first = min(moments).astimezone(tz).date()
+    last = max(moments).astimezone(tz).date()
+    slices = [("overall", ""), *(("service", str(pk)) for pk in services)]
+    return {(granularity, start, dimension, key) for granularity in Granularity
+            for start in periods.starts(first, last, granularity) for dimension, key in slices}
+
+
 def mark(before: dict[str, Any] | None, after: dict[str, Any], now: datetime | None = None
          ) -> int:
-    """Note what a write changed, in the writer's transaction; return the marks."""
-    marks = marks_for(before, after, now or timezone.now())
+    """Note what a ticket write changed, in the writer's transaction; return the marks."""
+    return save_marks(marks_for(before, after, now or timezone.now()))
+
+
+def save_marks(marks: set[tuple[str, date, str, str]]) -> int:
+    """Write (granularity, period start, dimension, key) marks; ones already there stay."""
     KpiMark.objects.bulk_create(
         [KpiMark(granularity=g, period_start=start, dimension=d, key=key)
          for g, start, d, key in marks], ignore_conflicts=True)
@@ -521,3 +608,7 @@ def _refresh(granularity: str, dimension: str, starts: set[date], keys: set[str]
                for figure in level_figures_at(granularity, dimension, start, keys_filter,
                                               now=now)]
     store(figures, kpis=levels, starts=starts, **scope)
+    if dimension in AVAILABILITY_DIMENSIONS:
+        store(availability_figures(granularity, dimension, lo, hi, keys_filter,
+                                   now=now or timezone.now()),
+              kpis=[BY_KEY["availability"]], **scope)

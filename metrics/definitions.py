@@ -50,6 +50,7 @@ class Family(StrEnum):
     RESPONDED = "responded"
     RESOLVED = "resolved"
     LEVEL = "level"
+    AVAILABILITY = "availability"  # service hours less outages, not ticket moments
 
 
 # The moment that places a ticket of each event family in a period.
@@ -167,7 +168,8 @@ KPIS: tuple[Kpi, ...] = (
         _("(Agreed minutes − unplanned outage minutes) / agreed minutes × 100, per "
           "service; agreed minutes are the SLA calendar's service hours in the period, "
           "outages are clipped to them and merged where they overlap."),
-        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, fed_by=_("outage records")),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, family=Family.AVAILABILITY,
+        fed_by=_("outage records")),
     Kpi("change_success_rate", _("Change success rate"),
         _("Changes closed in the period as successful or successful with issues that "
           "caused no incident, divided by all changes closed in the period (cancelled "
@@ -204,6 +206,9 @@ class Granularity(StrEnum):
 
 GRANULARITY_LABELS = {Granularity.DAY: _("Day"), Granularity.WEEK: _("Week"),
                       Granularity.MONTH: _("Month")}
+
+# Availability is a service's: it has these dimensions only.
+AVAILABILITY_DIMENSIONS = ("overall", "service")
 
 # The dimensions a KPI is broken down by, and the ticket column that keys each.
 DIMENSIONS: dict[str, str | None] = {

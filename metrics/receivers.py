@@ -20,3 +20,9 @@ def history_written(sender, *, since, **kwargs) -> None:
     period from the earliest."""
     if since is not None:
         compute.recompute(since=since.astimezone(compute.organisation_tz()).date())
+
+
+def outage_changed(sender, *, services, moments, **kwargs) -> None:
+    """An outage was recorded or corrected: mark the periods of its services."""
+    if compute.save_marks(compute.outage_marks(services, moments)):
+        tasks.queue_refresh()

@@ -194,6 +194,11 @@ CASES = [
          expect(200, requester=403, other_requester=403)),
     Case("catalog/ownership", "post", "post", const("/api/v1/catalog/ownership/"),
          expect(405, requester=403, other_requester=403), body=lambda w: {}),
+    # outages: the desk reads; those who work tickets enter them
+    Case("outages", "list", "get", const("/api/v1/outages/"), expect(200)),
+    Case("outages", "create", "post", const("/api/v1/outages/"),
+         expect(201, requester=403, other_requester=403, manager=403),
+         body=lambda w: {"service": w.service_id, "started_at": "2026-01-05T09:00:00Z"}),
     # metrics: managers, team leads and administrators read; nobody writes
     Case("metrics/kpis", "list", "get", const("/api/v1/metrics/kpis/?kpi=mttr"),
          expect(403, **KPI_READERS)),

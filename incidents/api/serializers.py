@@ -37,7 +37,7 @@ class IncidentSerializer(TicketKindSerializer):
 
     class Meta(TicketKindSerializer.Meta):
         model = Incident
-        fields = (*TicketKindSerializer.Meta.fields[:-1], "is_major", "parent",
+        fields = (*TicketKindSerializer.Meta.fields[:-1], "is_major", "is_outage", "parent",
                   "on_hold_reason", "resolution_code", "resolution_notes",
                   "allowed_transitions")
         read_only_fields = fields
@@ -46,11 +46,13 @@ class IncidentSerializer(TicketKindSerializer):
 class IncidentCreateSerializer(TicketCreateSerializer):
     kind = TicketKind.INCIDENT
     is_major = serializers.BooleanField(required=False)
+    is_outage = serializers.BooleanField(required=False)
     parent = _parent_field()
 
 
 class IncidentUpdateSerializer(TicketUpdateSerializer):
     is_major = serializers.BooleanField(required=False)
+    is_outage = serializers.BooleanField(required=False)
     parent = _parent_field()
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
     resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, required=False)

@@ -33,7 +33,17 @@ from itsm.base.api.fields import BriefUserSerializer, KeyedRelatedField, Visible
 from itsm.base.api.inputs import StrictInputMixin
 from itsm.base.api.readers import BriefingListSerializer, PreparedReadMixin
 from itsm.choices import Channel, TicketKind
-from itsm.models import ApiToken, Attachment, Comment, Task, TaskStatus, Ticket, TicketEvent, User
+from itsm.models import (
+    ApiToken,
+    Attachment,
+    Comment,
+    Outage,
+    Task,
+    TaskStatus,
+    Ticket,
+    TicketEvent,
+    User,
+)
 from itsm.services import create_ticket, update_ticket
 from itsm.task_kind import add_task
 
@@ -195,8 +205,8 @@ class TicketKindSerializer(TicketSerializer):
 
 def related(model: type, key: str, **kwargs: Any) -> KeyedRelatedField:
     """An optional related object by id or natural key (`key`)."""
-    return KeyedRelatedField(queryset=model.objects.all(), key=key, required=False,
-                             allow_null=True, **kwargs)
+    kwargs = {"required": False, "allow_null": True, **kwargs}
+    return KeyedRelatedField(queryset=model.objects.all(), key=key, **kwargs)
 
 
 class TicketCreateSerializer(StrictInputMixin, serializers.Serializer):
@@ -420,3 +430,35 @@ class AttachmentUploadSerializer(StrictInputMixin, serializers.Serializer):
     """A multipart upload: one file in the `file` part."""
 
     file = serializers.FileField(max_length=255, allow_empty_file=False)
+
+
+# --- outages ----------------------------------------------------------------------------
+
+
+class OutageSerializer(serializers.ModelSerializer):
+    """An outage as read: its service and CI in brief, its ticket by number."""
+
+    service = BriefServiceSerializer(read_only=True)
+    configuration_item = BriefConfigurationItemSerializer(read_only=True)
+    ticket = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Outage
+        fields = ("id", "service", "configuration_item", "started_at", "ended_at", "planned",
+                  "source", "ticket", "note", "created_by", "created_at")
+        read_only_fields = fields
+        select_related = ("service", "configuration_item", "ticket", "created_by")
+
+
+class OutageWriteSerializer(StrictInputMixin, serializers.Serializer):
+    """What the desk enters or corrects: service (id or code), CI (id or name), start,
+    end (empty while it goes on), planned, note. An incident's outage follows the
+    incident and is corrected there."""
+
+    service = related(Service, "code", required=True, allow_null=False)
+    configuration_item = related(ConfigurationItem, "name")
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+    planned = serializers.BooleanField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)

@@ -9,6 +9,7 @@ app_name = "api"
 
 router = SimpleRouter()
 router.register("tickets", views.TicketViewSet, basename="ticket")
+router.register("outages", views.OutageViewSet, basename="outage")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
@@ -30,16 +31,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from itsm import registry
+from catalog.models import Service
+from itsm import outages, registry
 from itsm.base import roles
 from itsm.base.api.concurrency import check_version, etag, if_match_version
 from itsm.base.api.inputs import require_mapping
 from itsm.base.api.parsers import GuardedJSONParser
 from itsm.base.api.permissions import ScopedQuerysetMixin, TicketAccess, WorkersWrite
 from itsm.base.api.throttles import TOKEN_SCOPE, TokenRateThrottle, TokenUsernameThrottle
+from itsm.base.filters import KeyedModelChoiceFilter, StrictBooleanFilter
 from itsm.converters import TICKET_NUMBER_REGEX
 from itsm.filters import TaskFilterSet, TicketFilterSet
-from itsm.models import ApiToken, Ticket
+from itsm.models import ApiToken, Outage, Ticket
 from itsm.services import add_attachment, add_comment
 
 from . import serializers
@@ -350,3 +353,73 @@ class TicketAttachmentsView(TicketChildMixin, generics.ListCreateAPIView):
         attachment = add_attachment(ticket, uploaded_by=request.user,
                                     upload=upload.validated_data["file"])
         return Response(self.get_serializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class OutageFilterSet(django_filters.FilterSet):
+    service = KeyedModelChoiceFilter(queryset=Service.objects.all(), key="code",
+                                     label=gettext_lazy("Service"))
+    planned = StrictBooleanFilter(label=gettext_lazy("Planned"))
+    source = django_filters.ChoiceFilter(choices=Outage.Source.choices,
+                                         label=gettext_lazy("Source"))
+    ongoing = StrictBooleanFilter(field_name="ended_at", lookup_expr="isnull",
+                                  label=gettext_lazy("Still going on"))
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte",
+                                                     label=gettext_lazy("Started from"))
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at",
+                                                      lookup_expr="lt",
+                                                      label=gettext_lazy("Started before"))
+
+    class Meta:
+        model = Outage
+        fields = ("service", "planned", "source")
+
+
+class OutageViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Outages of services: the desk reads them all; agents enter and correct them
+    (PATCH), each change logged. Requesters see none. An incident's outage follows
+    its incident and is corrected there (409 here)."""
+
+    serializer_class = serializers.OutageSerializer
+    permission_classes = (IsAuthenticated, WorkersWrite)
+    filterset_class = OutageFilterSet
+    ordering_fields = ("started_at", "ended_at", "id")
+    ordering = ("-started_at",)
+    http_method_names = ("get", "post", "patch", "head", "options")
+
+    def _written(self, outage: Outage, status_code: int) -> Response:
+        outage = self.get_queryset().get(pk=outage.pk)
+        return Response(serializers.OutageSerializer(outage).data, status=status_code)
+
+    @extend_schema(request=serializers.OutageWriteSerializer,
+                   responses={201: serializers.OutageSerializer, **ERROR_RESPONSES})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        given = serializers.OutageWriteSerializer(data=request.data,
+                                                  context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        # The exception handler turns the service's refusals into 400 and 403.
+        outage = outages.record(actor=request.user, **given.validated_data)
+        return self._written(outage, status.HTTP_201_CREATED)
+
+    @extend_schema(request=serializers.OutageWriteSerializer,
+                   responses={200: serializers.OutageSerializer, 409: OpenApiResponse(
+                       description=gettext_lazy("An incident's outage follows the "
+                                                "incident.")), **ERROR_RESPONSES})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        outage = self.get_object()
+        if outage.source == Outage.Source.INCIDENT:
+            return Response({"detail": _("This outage follows %(number)s; change the "
+                                         "incident instead.") % {"number": outage.ticket.number
+                                                                 if outage.ticket else "?"}},
+                            status=status.HTTP_409_CONFLICT)
+        given = serializers.OutageWriteSerializer(data=request.data, partial=True,
+                                                  context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        outages.change(outage, actor=request.user, **given.validated_data)
+        return self._written(outage, status.HTTP_200_OK)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not kwargs.get("partial"):
+            raise exceptions.MethodNotAllowed(request.method)
+        return super().update(request, *args, **kwargs)
+

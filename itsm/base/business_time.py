@@ -39,6 +39,7 @@ __all__ = [
     "business_minutes_between",
     "is_working_time",
     "next_working_moment",
+    "working_intervals",
 ]
 
 Segment = tuple[time, time]
@@ -158,6 +159,23 @@ def business_minutes_between(cal: WorkingCalendar, start: datetime, end: datetim
             total += seg_end - seg_start
         cursor = chunk_end
     return total / timedelta(minutes=1)
+
+
+def working_intervals(cal: WorkingCalendar, start: datetime, end: datetime
+                      ) -> list[tuple[datetime, datetime]]:
+    """Working time in ``[start, end)`` as sorted, disjoint UTC intervals (a calendar's
+    service hours in a period, for availability)."""
+    cursor, end = _as_utc(start, "start"), _as_utc(end, "end")
+    found: list[tuple[datetime, datetime]] = []
+    while cursor < end:
+        chunk_end = min(cursor + _CHUNK, end)
+        for interval in _working_intervals(cal, cursor, chunk_end):
+            if found and interval[0] <= found[-1][1]:  # touching across chunks
+                found[-1] = (found[-1][0], max(found[-1][1], interval[1]))
+            else:
+                found.append(interval)
+        cursor = chunk_end
+    return found
 
 
 def _add(cal: WorkingCalendar, start: datetime, remaining: timedelta) -> datetime:

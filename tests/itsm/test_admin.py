@@ -24,7 +24,7 @@ from catalog.models import (
 from catalog.services import record_revision
 from incidents.models import Incident
 from incidents.process import IncidentProcess
-from itsm import workflow
+from itsm import outages, workflow
 from itsm.choices import EventKind
 from itsm.models import ApiToken, PriorityRule, SavedFilter, TicketEvent, TicketSequence
 from itsm.task_kind import add_task
@@ -65,6 +65,7 @@ def every_kind_of_row(admin, incident, service, team):
     # A transactional test elsewhere may have flushed the rows the migrations seed.
     PriorityRule.objects.get_or_create(impact=1, urgency=1, defaults={"priority": 1})
     KpiTarget.objects.create(kpi="mttr", service=service, target=8)
+    outages.record(actor=admin, service=service, started_at=incident.created_at)
     compute.recompute()  # the incident's volume and backlog
     assert TicketSequence.objects.exists()
 

@@ -137,7 +137,7 @@ def test_values_by_service_and_by_week(desk):
 
 @pytest.mark.django_db
 def test_kpis_fed_elsewhere_have_no_values_yet(desk):
-    for key in ("availability", "csat", "change_success_rate", "routine_completion"):
+    for key in ("csat", "change_success_rate", "routine_completion"):
         assert not BY_KEY[key].computed
         assert not KpiValue.objects.filter(kpi=key).exists()
 
