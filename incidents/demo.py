@@ -396,6 +396,7 @@ class _Story:
         parent = create_incident(
             actor=desk_agent, requester=desk.monitoring, team=service.owner_team, when=created,
             service=service, configuration_item=ci, impact=1, urgency=1, is_major=True,
+            is_outage=True,
             channel=Channel.MONITORING, customer=None,
             title=_("Major incident: %(service)s unavailable") % {"service": service.name},
             description=_("%(ci)s is down; many users affected.") % {"ci": ci.name},

@@ -157,6 +157,12 @@ def changed(ticket: Ticket, before: dict[str, Any] | None) -> None:
         ticket_changed.send(sender=Ticket, ticket=ticket, before=before)
 
 
+def writing_history() -> bool:
+    """Whether a `history()` block is being written (its listeners hear of it at the
+    end, at once)."""
+    return _history.get() is not None
+
+
 @contextmanager
 def history() -> Iterator[None]:
     """Write many tickets (history, an import) and tell the listeners once, at the end:

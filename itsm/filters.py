@@ -25,7 +25,7 @@ from .base.filters import KeyedModelChoiceFilter, StrictBooleanFilter
 from .base.scoping import visible, visible_users
 from .base.templatetags.ui import priority_label
 from .choices import TicketKind
-from .models import TaskStatus, Ticket
+from .models import Outage, TaskStatus, Ticket
 
 # A ticket number as people type it: its kind's three letters and the digits.
 NUMBER = re.compile(r"^[A-Za-z]{3}\d{1,18}$")
@@ -156,3 +156,24 @@ class TaskFilterSet(TicketFilterSet):
     parent = django_filters.CharFilter(field_name="task__parent__number", lookup_expr="iexact",
                                        label=_("Parent ticket"))
     kind = None
+
+
+class OutageFilterSet(django_filters.FilterSet):
+    """Outages' filters, for the outage page and the API."""
+
+    service = KeyedModelChoiceFilter(queryset=Service.objects.all(), key="code",
+                                     label=_("Service"))
+    planned = StrictBooleanFilter(label=_("Planned"))
+    source = django_filters.ChoiceFilter(choices=Outage.Source.choices,
+                                         label=_("Source"))
+    ongoing = StrictBooleanFilter(field_name="ended_at", lookup_expr="isnull",
+                                  label=_("Still going on"))
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte",
+                                                     label=_("Started from"))
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at",
+                                                      lookup_expr="lt",
+                                                      label=_("Started before"))
+
+    class Meta:
+        model = Outage
+        fields = ("service", "planned", "source")

@@ -367,3 +367,27 @@ class ApiTokenForm(forms.Form):
         label=_("Name"), max_length=100, required=False,
         help_text=_("What the token is for, e.g. “monitoring integration”."),
     )
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker (in the user's time zone, as Django reads it)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class OutageForm(forms.Form):
+    """An outage the desk enters or corrects (`itsm.outages`)."""
+
+    service = service_field()
+    configuration_item = ci_field(required=False)
+    started_at = forms.DateTimeField(label=_("Started"), widget=LocalDateTimeInput())
+    ended_at = forms.DateTimeField(label=_("Ended"), required=False, widget=LocalDateTimeInput(),
+                                   help_text=_("Empty while the outage goes on."))
+    planned = forms.BooleanField(label=_("Planned"), required=False,
+                                 help_text=_("Planned outages do not count against "
+                                             "availability."))
+    note = forms.CharField(label=_("Note"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))

@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("itsm.account_urls")),
     path("catalog/", include("catalog.urls")),
     path("work/", include("itsm.work_urls")),
+    path("outages/", include("itsm.outage_urls")),
     *(path(f"{process.url_namespace}/", include(process.urls)) for process in registry.processes()),
     path("portal/", include("itsm.portal_urls")),
     path("tickets/", include("itsm.ticket_urls")),

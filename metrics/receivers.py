@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from itsm.facts import snapshot
+from itsm.facts import snapshot, writing_history
 
 from . import compute, tasks
 
@@ -23,6 +23,9 @@ def history_written(sender, *, since, **kwargs) -> None:
 
 
 def outage_changed(sender, *, services, moments, **kwargs) -> None:
-    """An outage was recorded or corrected: mark the periods of its services."""
+    """An outage was recorded or corrected: mark the periods of its services (history
+    being written is recomputed whole at its end)."""
+    if writing_history():
+        return
     if compute.save_marks(compute.outage_marks(services, moments)):
         tasks.queue_refresh()

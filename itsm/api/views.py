@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
@@ -31,7 +30,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.models import Service
 from itsm import outages, registry
 from itsm.base import roles
 from itsm.base.api.concurrency import check_version, etag, if_match_version
@@ -39,9 +37,8 @@ from itsm.base.api.inputs import require_mapping
 from itsm.base.api.parsers import GuardedJSONParser
 from itsm.base.api.permissions import ScopedQuerysetMixin, TicketAccess, WorkersWrite
 from itsm.base.api.throttles import TOKEN_SCOPE, TokenRateThrottle, TokenUsernameThrottle
-from itsm.base.filters import KeyedModelChoiceFilter, StrictBooleanFilter
 from itsm.converters import TICKET_NUMBER_REGEX
-from itsm.filters import TaskFilterSet, TicketFilterSet
+from itsm.filters import OutageFilterSet, TaskFilterSet, TicketFilterSet
 from itsm.models import ApiToken, Outage, Ticket
 from itsm.services import add_attachment, add_comment
 
@@ -353,25 +350,6 @@ class TicketAttachmentsView(TicketChildMixin, generics.ListCreateAPIView):
         attachment = add_attachment(ticket, uploaded_by=request.user,
                                     upload=upload.validated_data["file"])
         return Response(self.get_serializer(attachment).data, status=status.HTTP_201_CREATED)
-
-
-class OutageFilterSet(django_filters.FilterSet):
-    service = KeyedModelChoiceFilter(queryset=Service.objects.all(), key="code",
-                                     label=gettext_lazy("Service"))
-    planned = StrictBooleanFilter(label=gettext_lazy("Planned"))
-    source = django_filters.ChoiceFilter(choices=Outage.Source.choices,
-                                         label=gettext_lazy("Source"))
-    ongoing = StrictBooleanFilter(field_name="ended_at", lookup_expr="isnull",
-                                  label=gettext_lazy("Still going on"))
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte",
-                                                     label=gettext_lazy("Started from"))
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at",
-                                                      lookup_expr="lt",
-                                                      label=gettext_lazy("Started before"))
-
-    class Meta:
-        model = Outage
-        fields = ("service", "planned", "source")
 
 
 class OutageViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

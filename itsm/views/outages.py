@@ -1,0 +1,95 @@
+"""The desk's outage pages: the list, entering one, correcting one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from .. import outages, registry
+from ..base import roles
+from ..base.views import require_worker, staff_page
+from ..filters import OutageFilterSet
+from ..forms import OutageForm
+from ..models import Outage
+
+PAGE_SIZE = 50
+# The list's views, as filters of OutageFilterSet.
+VIEWS = (("", _("All")), ("ongoing=true", _("Going on")), ("planned=false", _("Unplanned")),
+         ("planned=true", _("Planned")))
+
+
+@staff_page
+def outage_list(request: HttpRequest) -> HttpResponse:
+    """Every outage, newest first: what was down, when, for how long, and why."""
+    filterset = OutageFilterSet(request.GET or None, queryset=Outage.objects.visible_to(
+        request.user).select_related("service", "configuration_item", "ticket"))
+    rows = filterset.qs if filterset.is_valid() else Outage.objects.none()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for outage in page:
+        outage.ticket_url = (registry.ticket_url(outage.ticket.kind, outage.ticket.number)
+                             if outage.ticket_id else "")
+    return render(request, "itsm/outages/list.html", {
+        "page_obj": page, "filterset": filterset, "section": "outages",
+        "views": [(query, label, request.GET.urlencode() == query) for query, label in VIEWS],
+        "may_write": roles.is_worker(request.user)})
+
+
+def _saved(request: HttpRequest, form: OutageForm, write) -> Outage | None:
+    """Run the service's write with the form's values; its refusal becomes form errors."""
+    try:
+        return write(form.cleaned_data)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    return None
+
+
+@staff_page
+def outage_create(request: HttpRequest) -> HttpResponse:
+    require_worker(request)
+    form = OutageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outage = _saved(request, form, lambda values: outages.record(actor=request.user,
+                                                                       **values))
+        if outage is not None:
+            messages.success(request, _("Outage of %(service)s recorded.")
+                             % {"service": outage.service})
+            return redirect("outages:list")
+    return render(request, "itsm/outages/form.html", {"form": form, "section": "outages"})
+
+
+@staff_page
+def outage_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    outage = get_object_or_404(Outage.objects.visible_to(request.user)
+                               .select_related("service", "configuration_item", "ticket"), pk=pk)
+    if outage.source == Outage.Source.INCIDENT and outage.ticket_id:
+        messages.info(request, _("This outage follows %(number)s; change the incident "
+                                 "instead.") % {"number": outage.ticket.number})
+        return redirect(registry.ticket_url(outage.ticket.kind, outage.ticket.number))
+    if request.method == "POST":
+        require_worker(request)
+    initial = {name: getattr(outage, name) for name in outages.EDITABLE}
+    form = OutageForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if _saved(request, form, lambda values: outages.change(outage, actor=request.user,
+                                                               **changes)) is not None:
+            messages.success(request, _("Outage corrected."))
+            return redirect("outages:list")
+    return render(request, "itsm/outages/form.html", {
+        "form": form, "outage": outage, "section": "outages",
+        "changes": _labelled(outage.changes.select_related("actor")),
+        "may_write": roles.is_worker(request.user)})
+
+
+def _labelled(changes) -> list:
+    """Each change with its field as the form names it."""
+    changes = list(changes)
+    for change in changes:
+        change.label = (Outage._meta.get_field(change.field).verbose_name
+                        if change.field in outages.EDITABLE else change.field)
+    return changes
