@@ -120,9 +120,10 @@ KIND_STATUSES = {
 }
 
 
-def load_tickets(n: int) -> None:
-    """Load n tickets of every kind in realistic shares, spread over a year, with the
-    reference data they point at: set-based SQL, seconds per 100,000."""
+def load_tickets(n: int, *, days: int = 365) -> None:
+    """Load n tickets of every kind in realistic shares, spread over `days` up to now,
+    with the reference data they point at and the KPI facts the workflow would have
+    stored: set-based SQL, seconds per 100,000."""
     from django.core.management import call_command
     from django.db import connection, transaction
 
@@ -167,7 +168,7 @@ def load_tickets(n: int) -> None:
             CREATE TEMP TABLE bench_rows ON COMMIT DROP AS
             SELECT g, kind,
                    row_number() OVER (PARTITION BY kind ORDER BY g) AS seq,
-                   now() - make_interval(mins => ((n - g)::bigint * 525600 / n)::int) AS created,
+                   now() - make_interval(mins => ((n - g)::bigint * %s / n)::int) AS created,
                    ({statuses})[CASE WHEN g > n - n / 5 THEN 1 + mod(g, 3)
                                      WHEN mod(g, 50) = 0 THEN 6
                                      WHEN mod(g, 3) = 0 THEN 4 ELSE 5 END] AS status,
@@ -175,7 +176,7 @@ def load_tickets(n: int) -> None:
                    1 + mod(g, {na}) AS a, 1 + mod(g * 31, {nr}) AS r
             FROM (SELECT g, {kind_of} AS kind, %s::int AS n
                   FROM generate_series(1, %s) g) rows
-        """, [n, n])
+        """, [days * 1440, n, n])
         cur.execute(f"""
             INSERT INTO itsm_ticket (number, kind, title, description, status, priority, impact,
                 urgency, service_id, configuration_item_id, customer_id, requester_id,
@@ -183,7 +184,10 @@ def load_tickets(n: int) -> None:
                 updated_at, responded_at, resolved_at, closed_at, response_due, resolution_due,
                 on_hold_since, on_hold_seconds, response_breached, resolution_breached,
                 reassignment_count, reopen_count, version, sla_id, sla_paused_minutes,
-                response_warn_at, resolution_warn_at, response_warned, resolution_warned)
+                response_warn_at, resolution_warn_at, response_warned, resolution_warned,
+                response_seconds, response_business_seconds, resolution_seconds,
+                resolution_business_seconds, resolved_by_first_team, external_number,
+                import_source, external_sla, external_refs)
             SELECT {prefix_of} || lpad(seq::text, 7, '0'), kind,
                    'Bench ' || replace(kind, '_', ' ') || ' ' || g || ': ' ||
                      (ARRAY['mail bounces','VPN drops', 'printer offline','slow ERP',
@@ -207,13 +211,23 @@ def load_tickets(n: int) -> None:
                    CASE WHEN status = 'on_hold' THEN created + interval '1 hour' END,
                    0, g % 17 = 0, g % 11 = 0, g % 4 / 3, 0, 1, NULL, 0,
                    created + interval '45 minutes', created + interval '6 hours',
-                   g % 17 = 0, g % 11 = 0
+                   g % 17 = 0, g % 11 = 0,
+                   -- the facts the workflow would have measured (no SLA: business = wall)
+                   CASE WHEN status IN ('new', 'open') THEN NULL ELSE 1200 END,
+                   CASE WHEN status IN ('new', 'open') THEN NULL ELSE 1200 END,
+                   CASE WHEN status IN ('resolved','closed','fulfilled','done')
+                        THEN 18000 + mod(g, 7) * 3600 END,
+                   CASE WHEN status IN ('resolved','closed','fulfilled','done')
+                        THEN 18000 + mod(g, 7) * 3600 END,
+                   CASE WHEN status IN ('resolved','closed','fulfilled','done')
+                        THEN g % 4 / 3 = 0 END,
+                   '', '', false, '{{}}'::jsonb
             FROM bench_rows ORDER BY g
         """)
         cur.execute("""
-            INSERT INTO incidents_incident (ticket_ptr_id, is_major, parent_id, on_hold_reason,
-                resolution_code, resolution_notes)
-            SELECT t.id, t.id % 997 = 0, NULL,
+            INSERT INTO incidents_incident (ticket_ptr_id, is_major, is_outage, parent_id,
+                on_hold_reason, resolution_code, resolution_notes)
+            SELECT t.id, t.id % 997 = 0, false, NULL,
                    CASE WHEN t.status = 'on_hold' THEN 'awaiting_caller' ELSE '' END,
                    CASE WHEN t.resolved_at IS NOT NULL THEN 'solved_permanently' ELSE '' END,
                    CASE WHEN t.resolved_at IS NOT NULL THEN 'Fixed.' ELSE '' END

@@ -365,12 +365,11 @@ def store(figures: Iterable[Figure], *, kpis: list[Kpi], granularity: str, dimen
         scope = scope.filter(period_start__in=list(starts))
     if keys is not None:
         scope = scope.filter(key__in=list(keys))
+    # Replaced in one transaction, so a reader sees the old values or the new, never a
+    # gap; the upsert lets two runs of the same scope at once both succeed.
     with transaction.atomic():
-        stale = [pk for pk, *unique in scope.values_list("pk", "kpi", "key", "period_start")
-                 if tuple(unique) not in rows]
-        if stale:
-            KpiValue.objects.filter(pk__in=stale).delete()
-        KpiValue.objects.bulk_create(rows.values(), batch_size=1000, update_conflicts=True,
+        scope.delete()
+        KpiValue.objects.bulk_create(rows.values(), batch_size=2000, update_conflicts=True,
                                      unique_fields=UNIQUE_FIELDS, update_fields=VALUE_FIELDS)
     return len(rows)
 
