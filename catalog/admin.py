@@ -24,6 +24,7 @@ from .models import (
     Supplier,
     SupportLevel,
     Team,
+    TeamRate,
     UnderpinningContract,
     WorkingPeriod,
     spans_overlap,
@@ -40,8 +41,16 @@ class CustomerAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ("name",)}
 
 
+class TeamRateInline(admin.TabularInline):
+    """Dated hourly rates: a new rate from a date leaves the cost of earlier work alone."""
+
+    model = TeamRate
+    extra = 0
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    inlines = (TeamRateInline,)
     list_display = ("name", "lead", "email", "meeting_cadence", "is_active")
     list_filter = ("meeting_cadence", "is_active")
     list_select_related = ("lead",)

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Team
-from itsm import demo, services, workflow
+from itsm import demo, effort, services, workflow
 from itsm.choices import Channel
 from itsm.demo import Desk
-from itsm.models import User
+from itsm.models import TimeEntry, User
 from itsm.services import add_comment
 
 from .choices import IncidentStatus, OnHoldReason, ResolutionCode
@@ -358,6 +358,9 @@ class _Story:
         }[code]
         workflow.transition(incident, IncidentStatus.RESOLVED, actor=worker, when=when,
                             resolution_code=code, resolution_notes=notes)
+        effort.log_time(incident, person=worker, worked_on=timezone.localdate(when),
+                        minutes=max(5, round(demo.lognormal(self.rng, 40, 0.8))),
+                        activity=self.rng.choice(TimeEntry.Activity.values))
         return when
 
     def _after_resolution(self, incident: Incident, worker: User, resolved: datetime,

@@ -21,7 +21,7 @@ from catalog.models import ConfigurationItem, Customer, Service, Team
 from .base import roles
 from .base.forms import KeyedModelChoiceField, VersionedForm
 from .choices import Channel
-from .models import Ticket, User
+from .models import Ticket, TimeEntry, User
 from .registry import Process
 from .workflow import Transition
 
@@ -293,10 +293,15 @@ class CommentForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    minutes = forms.IntegerField(label=_("Time spent (minutes)"), required=False, min_value=1,
+                                 max_value=24 * 60,
+                                 help_text=_("Logged as time worked today, with the comment."))
+
     def __init__(self, *args, can_choose_visibility: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        if not can_choose_visibility:
+        if not can_choose_visibility:  # a requester: no internal notes, no time sheet
             del self.fields["visibility"]
+            del self.fields["minutes"]
 
     @property
     def is_public(self) -> bool:
@@ -391,3 +396,15 @@ class OutageForm(forms.Form):
                                              "availability."))
     note = forms.CharField(label=_("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TimeEntryForm(forms.Form):
+    """Time worked on a ticket (`itsm.effort.log_time`)."""
+
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=24 * 60)
+    worked_on = forms.DateField(label=_("Day"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}),
+                                help_text=_("Empty: today."))
+    activity = forms.ChoiceField(label=_("Activity"), required=False,
+                                 choices=[("", "—"), *TimeEntry.Activity.choices])
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)

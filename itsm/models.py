@@ -678,3 +678,54 @@ class OutageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} → {self.new_value}"
+
+
+class TimeEntryQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TimeEntryQuerySet:
+        """The desk's own bookkeeping: staff read it, requesters never."""
+        return self if roles.is_staff_reader(user) else self.none()
+
+
+class TimeEntry(models.Model):
+    """Time an agent worked on a ticket, with its cost at the team's rate on that day
+    (fixed when logged: a later rate does not rewrite it). Written by `itsm.effort`."""
+
+    class Activity(models.TextChoices):
+        DIAGNOSIS = "diagnosis", _("Diagnosis")
+        WORK = "work", _("Hands-on work")
+        COMMUNICATION = "communication", _("Communication")
+        TRAVEL = "travel", _("Travel")
+        REVIEW = "review", _("Review")
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE,
+                               related_name="time_entries")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"),
+                               on_delete=models.PROTECT, related_name="time_entries")
+    team = models.ForeignKey("catalog.Team", verbose_name=_("team"), on_delete=models.SET_NULL,
+                             null=True, blank=True, related_name="time_entries",
+                             help_text=_("The team the work was done for."))
+    minutes = models.PositiveIntegerField(_("minutes"))
+    worked_on = models.DateField(_("worked on"))
+    activity = models.CharField(_("activity"), max_length=20, choices=Activity, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    comment = models.ForeignKey(Comment, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, null=True,
+                               blank=True, help_text=_("Empty when the team has no rate."))
+    created_at = models.DateTimeField(_("logged"), default=timezone.now, editable=False)
+
+    objects = TimeEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-worked_on", "-id"]
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        indexes = [models.Index(fields=["worked_on"], name="itsm_timeentry_day"),
+                   models.Index(fields=["ticket", "worked_on"], name="itsm_timeentry_ticket")]
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes__gte=1, minutes__lte=1440),
+                                   name="itsm_timeentry_minutes_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.minutes} min on {self.worked_on}"

@@ -9,7 +9,7 @@ class MetricsConfig(AppConfig):
     verbose_name = _("Metrics")
 
     def ready(self) -> None:
-        from itsm import facts, outages
+        from itsm import effort, facts, outages
 
         from . import receivers
 
@@ -19,3 +19,5 @@ class MetricsConfig(AppConfig):
                                       dispatch_uid="metrics.history_written")
         outages.outage_changed.connect(receivers.outage_changed,
                                        dispatch_uid="metrics.outage_changed")
+        effort.effort_logged.connect(receivers.effort_logged,
+                                     dispatch_uid="metrics.effort_logged")

@@ -37,7 +37,7 @@ from django.utils import timezone
 from catalog.models import ServiceLevelAgreement, working_calendar_of
 from itsm.base.business_time import working_intervals
 from itsm.facts import MOMENTS, VALUES
-from itsm.models import Outage, Ticket
+from itsm.models import Outage, Ticket, TimeEntry
 
 from . import availability, periods
 from .definitions import (
@@ -196,20 +196,23 @@ def _open_at(end: datetime) -> models.QuerySet:
 
 
 def level_figures_at(granularity: str, dimension: str, start: date,
-                     keys: Iterable[str] | None = None, *, now: datetime | None = None
-                     ) -> list[Figure]:
+                     keys: Iterable[str] | None = None, *, now: datetime | None = None,
+                     counted: dict | None = None) -> list[Figure]:
     """Backlog and backlog age at the end of one period (for the current one: now),
     counted directly: created before the end, and open then (still open, or resolved
-    or closed after it). Reads the open-ticket index and recent resolutions."""
+    or closed after it). Reads the open-ticket index and recent resolutions. Counts
+    kept in `counted` are reused: the current day, week and month all end now."""
     tz, now = organisation_tz(), now or timezone.now()
     end = _level_end(start, granularity, tz, now)
-    tickets, column = _sliced(_open_at(end), dimension, keys)
-    rows = _per_key(tickets, [column] if column else [])
-    figures = []
-    for row in rows:
-        key = _key(row[column]) if column else ""
-        figures += _level_figures(start, key, row["n"], row["created"] or 0, end)
-    return figures
+    keys = None if keys is None else frozenset(keys)
+    counted = {} if counted is None else counted
+    if (end, dimension, keys) not in counted:
+        tickets, column = _sliced(_open_at(end), dimension, keys)
+        counted[(end, dimension, keys)] = [
+            (_key(row[column]) if column else "", row["n"], row["created"] or 0)
+            for row in _per_key(tickets, [column] if column else [])]
+    return [figure for key, n, created in counted[(end, dimension, keys)]
+            for figure in _level_figures(start, key, n, created, end)]
 
 
 def _per_key(tickets: models.QuerySet, names: list[str], order_by: tuple[str, ...] = ()
@@ -335,6 +338,58 @@ def availability_figures(granularity: str, dimension: str, lo: date, hi: date,
         start = periods.next_start(start, granularity)
 
 
+# --- effort: time logged, in the period of the day worked --------------------------------
+
+# The column of a time entry that keys each dimension: its ticket's, but the team the
+# work was for.
+EFFORT_DIMENSIONS = {dimension: None if column is None else
+                     "team_id" if dimension == "team" else f"ticket__{column}"
+                     for dimension, column in DIMENSIONS.items()}
+PERSON_DAY_MINUTES = 8 * 60
+
+
+def effort_figures(granularity: str, dimension: str, lo: date, hi: date,
+                   keys: Iterable[str] | None = None) -> Iterator[Figure]:
+    """Hours, cost and tickets per person-day for the periods starting in [lo, hi), in
+    period order: one grouped query over the time entries."""
+    column = EFFORT_DIMENSIONS[dimension]
+    entries = TimeEntry.objects.filter(worked_on__gte=lo, worked_on__lt=hi)
+    if column is not None:
+        entries = entries.filter(**{f"{column}__isnull": False})
+        if keys is not None:
+            entries = entries.filter(**{f"{column}__in": list(keys)})
+    rows = (entries.annotate(period=Trunc("worked_on", granularity,
+                                          output_field=models.DateField()))
+            .values("period", *([column] if column else []))
+            .annotate(minutes=Sum("minutes"), cost=Sum("cost"),
+                      tickets=Count("ticket", distinct=True))
+            .order_by("period"))
+    hours, cost, rate = (BY_KEY[key] for key in ("effort_hours", "effort_cost",
+                                                 "tickets_per_person_day"))
+    for row in rows.iterator():
+        key = _key(row[column]) if column else ""
+        yield Figure(hours, row["period"], key, row["minutes"] / 60, None)
+        if row["cost"] is not None:
+            yield Figure(cost, row["period"], key, float(row["cost"]), None)
+        yield Figure(rate, row["period"], key, float(row["tickets"]),
+                     row["minutes"] / PERSON_DAY_MINUTES)
+
+
+def effort_marks(entries: Iterable[TimeEntry]) -> set[tuple[str, date, str, str]]:
+    """The periods and slices new time entries count in (pure, given their tickets)."""
+    found = set()
+    for entry in entries:
+        ticket = entry.ticket
+        keys = {dimension: "" if column is None else
+                _key(entry.team_id if dimension == "team" else getattr(ticket, column))
+                for dimension, column in DIMENSIONS.items()}
+        for granularity in Granularity:
+            start = periods.start_of(entry.worked_on, granularity)
+            found |= {(granularity, start, dimension, key) for dimension, key in keys.items()
+                      if dimension == "overall" or key}
+    return found
+
+
 # --- storing ----------------------------------------------------------------------------
 
 VALUE_FIELDS = ("value", "numerator", "denominator", "computed_at")
@@ -407,6 +462,7 @@ def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
     events = [kpi for kpi in chosen if kpi.family in EVENT_FAMILIES]
     levels = [kpi for kpi in chosen if kpi.family == Family.LEVEL]
     uptime = [kpi for kpi in chosen if kpi.family == Family.AVAILABILITY]
+    effort = [kpi for kpi in chosen if kpi.family == Family.EFFORT]
     if since is None:
         first = Ticket.objects.order_by("created_at").values_list("created_at", flat=True).first()
         if first is None:
@@ -430,6 +486,9 @@ def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
             written += _store_windows(
                 level_figures(granularity, dimension, lo, today, now=now), windows,
                 kpis=levels, granularity=granularity, dimension=dimension)
+        if effort:
+            written += _store_windows(effort_figures(granularity, dimension, lo, hi), windows,
+                                      kpis=effort, granularity=granularity, dimension=dimension)
         if uptime and dimension in AVAILABILITY_DIMENSIONS:
             written += _store_windows(
                 availability_figures(granularity, dimension, lo, hi, now=now), windows,
@@ -575,6 +634,8 @@ def refresh(*, now: datetime | None = None, limit: int = REFRESH_BATCH) -> int:
     marks (SKIP LOCKED), so a mark is recomputed by one, and a mark written while it
     runs is left for the next run."""
     done = 0
+    now = now or timezone.now()  # one "now" for the run: its current periods share levels
+    counted: dict = {}
     while True:
         with transaction.atomic():
             claimed = list(KpiMark.objects.select_for_update(skip_locked=True)
@@ -586,13 +647,13 @@ def refresh(*, now: datetime | None = None, limit: int = REFRESH_BATCH) -> int:
                 grouped[(item.granularity, item.dimension)].append(item)
             for (granularity, dimension), items in grouped.items():
                 _refresh(granularity, dimension, {item.period_start for item in items},
-                         {item.key for item in items}, now=now)
+                         {item.key for item in items}, now=now, counted=counted)
             KpiMark.objects.filter(pk__in=[item.pk for item in claimed]).delete()
         done += len(claimed)
 
 
 def _refresh(granularity: str, dimension: str, starts: set[date], keys: set[str], *,
-             now: datetime | None) -> None:
+             now: datetime, counted: dict) -> None:
     """Events of every marked key over the run of periods from the first mark to the
     last (one query per family, however many periods); levels at each marked period."""
     lo, hi = min(starts), periods.next_start(max(starts), granularity)
@@ -605,9 +666,10 @@ def _refresh(granularity: str, dimension: str, starts: set[date], keys: set[str]
           **scope)
     figures = [figure for start in sorted(starts)
                for figure in level_figures_at(granularity, dimension, start, keys_filter,
-                                              now=now)]
+                                              now=now, counted=counted)]
     store(figures, kpis=levels, starts=starts, **scope)
+    store(effort_figures(granularity, dimension, lo, hi, keys_filter),
+          kpis=of_family(Family.EFFORT), **scope)
     if dimension in AVAILABILITY_DIMENSIONS:
-        store(availability_figures(granularity, dimension, lo, hi, keys_filter,
-                                   now=now or timezone.now()),
+        store(availability_figures(granularity, dimension, lo, hi, keys_filter, now=now),
               kpis=[BY_KEY["availability"]], **scope)

@@ -30,6 +30,8 @@ class Unit(StrEnum):
     PERCENT = "percent"
     COUNT = "count"
     SCORE = "score"
+    MONEY = "money"  # in the currency the team rates are in
+    PER_PERSON_DAY = "per_person_day"
 
 
 class Direction(StrEnum):
@@ -43,6 +45,8 @@ class Aggregation(StrEnum):
     SHARE = "share"  # of the tickets counted that meet a condition, in percent
     COUNT = "count"  # of the tickets counted
     LEVEL = "level"  # what is open at the end of the period (count, or mean age)
+    SUM = "sum"  # of a quantity (hours worked, their cost)
+    RATIO = "ratio"  # numerator / denominator
 
 
 class Family(StrEnum):
@@ -51,6 +55,7 @@ class Family(StrEnum):
     RESOLVED = "resolved"
     LEVEL = "level"
     AVAILABILITY = "availability"  # service hours less outages, not ticket moments
+    EFFORT = "effort"  # time logged, in the period of the day worked
 
 
 # The moment that places a ticket of each event family in a period.
@@ -58,6 +63,7 @@ FAMILY_MOMENT = {Family.CREATED: "created_at", Family.RESPONDED: "responded_at",
                  Family.RESOLVED: "resolved_at"}
 
 INCIDENTS = (TicketKind.INCIDENT,)
+EVERY_KIND = tuple(TicketKind.values)
 # The work a requester waits for: what backlog, volume and SLA compliance count.
 REQUESTED_WORK = (TicketKind.INCIDENT, TicketKind.SERVICE_REQUEST)
 
@@ -87,7 +93,7 @@ class Kpi:
     def value(self, numerator: float, denominator: float | None) -> float | None:
         """The figure from its numerator and denominator (pure): a mean, a share in
         percent, or a count; None when nothing was counted."""
-        if self.aggregation == Aggregation.COUNT or (
+        if self.aggregation in (Aggregation.COUNT, Aggregation.SUM) or (
                 self.aggregation == Aggregation.LEVEL and self.measure is None):
             return numerator
         if not denominator:
@@ -164,6 +170,16 @@ KPIS: tuple[Kpi, ...] = (
           "period (for the current period: now)."),
         Unit.HOURS, Direction.LOWER, Aggregation.LEVEL, REQUESTED_WORK, Family.LEVEL,
         measure="age"),
+    Kpi("effort_hours", _("Effort"),
+        _("Hours the desk logged on tickets, in the period of the day worked."),
+        Unit.HOURS, Direction.NEUTRAL, Aggregation.SUM, EVERY_KIND, Family.EFFORT),
+    Kpi("effort_cost", _("Cost of effort"),
+        _("The hours logged on tickets at each team's hourly rate on the day worked."),
+        Unit.MONEY, Direction.LOWER, Aggregation.SUM, EVERY_KIND, Family.EFFORT),
+    Kpi("tickets_per_person_day", _("Tickets per person-day"),
+        _("Tickets worked on in the period divided by the person-days logged (8 hours "
+          "each)."),
+        Unit.PER_PERSON_DAY, Direction.HIGHER, Aggregation.RATIO, EVERY_KIND, Family.EFFORT),
     Kpi("availability", _("Availability"),
         _("(Agreed minutes − unplanned outage minutes) / agreed minutes × 100, per "
           "service; agreed minutes are the SLA calendar's service hours in the period, "
@@ -218,10 +234,11 @@ DIMENSIONS: dict[str, str | None] = {
     "customer": "customer_id",
     "priority": "priority",
     "channel": "channel",
+    "kind": "kind",
 }
 DIMENSION_LABELS = {"overall": _("Overall"), "service": _("Service"), "team": _("Team"),
                     "customer": _("Customer"), "priority": _("Priority"),
-                    "channel": _("Channel")}
+                    "channel": _("Channel"), "kind": _("Kind")}
 
 
 def of_family(family: Family) -> list[Kpi]:

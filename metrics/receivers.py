@@ -29,3 +29,12 @@ def outage_changed(sender, *, services, moments, **kwargs) -> None:
         return
     if compute.save_marks(compute.outage_marks(services, moments)):
         tasks.queue_refresh()
+
+
+def effort_logged(sender, *, entries, **kwargs) -> None:
+    """Time was logged: mark the periods and slices it counts in (history being
+    written is recomputed whole at its end)."""
+    if writing_history():
+        return
+    if compute.save_marks(compute.effort_marks(entries)):
+        tasks.queue_refresh()

@@ -194,6 +194,11 @@ CASES = [
          expect(200, requester=403, other_requester=403)),
     Case("catalog/ownership", "post", "post", const("/api/v1/catalog/ownership/"),
          expect(405, requester=403, other_requester=403), body=lambda w: {}),
+    Case("tickets/time", "list", "get", child("time"),
+         expect(200, requester=403, other_requester=403)),
+    Case("tickets/time", "create", "post", child("time"),
+         expect(201, requester=403, other_requester=403, manager=403),
+         body=lambda w: {"minutes": 30}),
     # outages: the desk reads; those who work tickets enter them
     Case("outages", "list", "get", const("/api/v1/outages/"), expect(200)),
     Case("outages", "create", "post", const("/api/v1/outages/"),

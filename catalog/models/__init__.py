@@ -19,6 +19,7 @@ from .catalog import (
     ServiceQuerySet,
     ServiceType,
     Team,
+    TeamRate,
     impacted_services,
 )
 from .dossier import ServiceRevision, SupportLevel
@@ -45,7 +46,7 @@ __all__ = [
     "CIRelation", "CIRelationKind", "CIType", "Calendar", "CatalogQuerySet",
     "ConfigurationItem", "ContractTarget", "Criticality", "Customer", "CustomerQuerySet",
     "Holiday", "Lifecycle", "MeetingCadence", "SLAQuerySet", "SLATarget", "Service",
-    "ServiceLevelAgreement", "ServiceQuerySet", "ServiceType", "Supplier", "Team",
+    "ServiceLevelAgreement", "ServiceQuerySet", "ServiceType", "Supplier", "Team", "TeamRate",
     "UnderpinningContract", "Weekday", "WorkingPeriod", "impacted_services", "sla_for",
     "spans_overlap", "validate_time_zone", "TERMS_CACHE_SECONDS", "clear_terms_cache",
     "terms_for", "working_calendar_of", "ServiceCategory", "ServiceRevision", "SupportLevel",

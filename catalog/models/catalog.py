@@ -124,6 +124,39 @@ class Team(models.Model):
         return self.name
 
 
+class TeamRate(models.Model):
+    """What an hour of a team's work costs from a date on. Rates are dated, so a new
+    rate never rewrites the cost of work done before it."""
+
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE,
+                             related_name="rates")
+    hourly_rate = models.DecimalField(_("hourly rate"), max_digits=10, decimal_places=2)
+    valid_from = models.DateField(_("valid from"))
+
+    class Meta:
+        ordering = ["team", "-valid_from"]
+        verbose_name = _("team rate")
+        verbose_name_plural = _("team rates")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "valid_from"], name="catalog_teamrate_unique",
+                                    violation_error_message=_("The team has a rate from that "
+                                                              "date already.")),
+            models.CheckConstraint(condition=Q(hourly_rate__gte=0),
+                                   name="catalog_teamrate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.hourly_rate} ({self.valid_from})"
+
+    @classmethod
+    def on(cls, team_id: int | None, day) -> TeamRate | None:
+        """The team's rate on `day` (the latest from that day or before)."""
+        if team_id is None:
+            return None
+        return (cls.objects.filter(team_id=team_id, valid_from__lte=day)
+                .order_by("-valid_from").first())
+
+
 class ServiceCategory(models.Model):
     """A branch of the catalog's structure ("Workplace", "Business applications"): the
     category a ticket takes from the service it is about."""

@@ -42,6 +42,7 @@ from itsm.models import (
     TaskStatus,
     Ticket,
     TicketEvent,
+    TimeEntry,
     User,
 )
 from itsm.services import create_ticket, update_ticket
@@ -462,3 +463,28 @@ class OutageWriteSerializer(StrictInputMixin, serializers.Serializer):
     ended_at = serializers.DateTimeField(required=False, allow_null=True)
     planned = serializers.BooleanField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
+
+
+# --- time worked ------------------------------------------------------------------------
+
+
+class TimeEntrySerializer(serializers.ModelSerializer):
+    person = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    team = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = TimeEntry
+        fields = ("id", "person", "team", "minutes", "worked_on", "activity", "note", "cost",
+                  "created_at")
+        read_only_fields = fields
+        select_related = ("person", "team")
+
+
+class TimeEntryInputSerializer(StrictInputMixin, serializers.Serializer):
+    """Time worked: minutes (1–1440), the day (default today), an activity, a note."""
+
+    minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
+    worked_on = serializers.DateField(required=False)
+    activity = serializers.ChoiceField(choices=TimeEntry.Activity.choices, required=False,
+                                       allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)

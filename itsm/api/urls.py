@@ -18,5 +18,6 @@ urlpatterns = [
     path("tickets/<ticket:number>/events/", views.TicketEventsView.as_view(), name="ticket-events"),
     path("tickets/<ticket:number>/attachments/", views.TicketAttachmentsView.as_view(),
          name="ticket-attachments"),
+    path("tickets/<ticket:number>/time/", views.TicketTimeView.as_view(), name="ticket-time"),
     *router.urls,
 ]

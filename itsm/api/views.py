@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from itsm import outages, registry
+from itsm import effort, outages, registry
 from itsm.base import roles
 from itsm.base.api.concurrency import check_version, etag, if_match_version
 from itsm.base.api.inputs import require_mapping
@@ -401,3 +401,31 @@ class OutageViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
             raise exceptions.MethodNotAllowed(request.method)
         return super().update(request, *args, **kwargs)
 
+
+
+@extend_schema(parameters=[TICKET_NUMBER])
+class TicketTimeView(TicketChildMixin, generics.ListCreateAPIView):
+    """Time worked on a ticket (GET, the desk only) and logging more (POST, those who
+    work tickets); costed at the team's rate on the day worked."""
+
+    serializer_class = serializers.TimeEntrySerializer
+    permission_classes = [TicketAccess, WorkersWrite]
+
+    def get_ticket(self) -> Ticket:
+        if not roles.is_staff_reader(self.request.user):
+            raise exceptions.PermissionDenied(_("Only the service desk sees time worked."))
+        return super().get_ticket()
+
+    @extend_schema(responses={200: serializers.TimeEntrySerializer(many=True),
+                              **ERROR_RESPONSES})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=serializers.TimeEntryInputSerializer,
+                   responses={201: serializers.TimeEntrySerializer, **ERROR_RESPONSES})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ticket = self.get_ticket()
+        given = serializers.TimeEntryInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        entry = effort.log_time(ticket, person=request.user, **given.validated_data)
+        return Response(self.get_serializer(entry).data, status=status.HTTP_201_CREATED)

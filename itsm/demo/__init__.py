@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +40,7 @@ from catalog.models import (
     ServiceLevelAgreement,
     SLATarget,
     Team,
+    TeamRate,
     WorkingPeriod,
 )
 
@@ -303,6 +305,15 @@ def build_service_levels(desk: Desk, now: datetime, days: int, country: str,
     """The office calendar (with the country's public holidays over the history and
     the year ahead) and an SLA per service; before any ticket, so each one gets its
     due times from the real `itsm.sla.apply`."""
+    # What an hour of each team costs, with a raise a quarter ago (rates are dated).
+    start = timezone.localdate(now - timedelta(days=days))
+    raise_day = timezone.localdate(now - timedelta(days=90))
+    TeamRate.objects.bulk_create(
+        TeamRate(team=team, hourly_rate=Decimal(rate) * factor, valid_from=valid_from)
+        for position, team in enumerate(desk.teams.values())
+        for rate in (str(65 + 10 * position),)
+        for valid_from, factor in ((start, Decimal(1)), (raise_day, Decimal("1.05")))
+        if valid_from >= start)
     office, _created = Calendar.objects.get_or_create(
         name=OFFICE_CALENDAR, defaults={
             "time_zone": settings.TIME_ZONE,

@@ -29,10 +29,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .. import registry, services, timeline, workflow
+from .. import effort, registry, services, timeline, workflow
 from ..base import roles
 from ..base.concurrency import StaleVersion
 from ..base.forms import PageForms, VersionedForm, apply_errors
+from ..base.templatetags.ui import duration
 from ..base.views import require_worker
 from ..forms import (
     AssignForm,
@@ -40,10 +41,11 @@ from ..forms import (
     AttachmentForm,
     CommentForm,
     TaskForm,
+    TimeEntryForm,
     transition_form,
     transition_values,
 )
-from ..models import Attachment, Task, Ticket, TicketEvent
+from ..models import Attachment, Task, Ticket, TicketEvent, TimeEntry
 from ..sla_timeline import timeline_for
 from ..task_kind import add_task
 from .common import desk_page
@@ -196,8 +198,12 @@ class TicketPage:
         form = CommentForm(self.request.POST, can_choose_visibility=self.may_choose_visibility)
 
         def comment(ticket: Ticket) -> str:
-            services.add_comment(ticket, author=self.request.user,
-                                 body=form.cleaned_data["body"], is_public=form.is_public)
+            added = services.add_comment(ticket, author=self.request.user,
+                                         body=form.cleaned_data["body"],
+                                         is_public=form.is_public)
+            if form.cleaned_data.get("minutes"):
+                effort.log_time(ticket, person=self.request.user, comment=added,
+                                minutes=form.cleaned_data["minutes"])
             return self.commented_message(form.is_public)
 
         return self.run(form, "comment", comment)
@@ -251,6 +257,7 @@ class DeskPage(TicketPage):
 
     def urls(self) -> dict[str, str]:
         urls = super().urls() | {name: self.action_url(name) for name in ("take", "assign", "edit")}
+        urls["log_time"] = self.action_url("log-time")
         if self.process.has_tasks:
             urls["add_task"] = self.action_url("add-task")
         return urls
@@ -298,6 +305,14 @@ class DeskPage(TicketPage):
                     parent=ticket, choices=choices))
         if worker:
             context["transition_forms"] = self.transition_forms(ticket, page_forms)
+            # Time is logged on any ticket, closed ones too: the time sheet comes late.
+            context["time_form"] = page_forms.get("log-time", TimeEntryForm)
+        if roles.is_staff_reader(user):
+            entries = list(TimeEntry.objects.filter(ticket=ticket).select_related("person"))
+            for entry in entries:
+                entry.seconds = entry.minutes * 60
+            context["time_entries"] = entries
+            context["time_total"] = sum(entry.seconds for entry in entries)
         return context
 
     def commented_message(self, public: bool) -> str:
@@ -340,6 +355,18 @@ class DeskPage(TicketPage):
 
         return self.run(form, f"edit:{part}" if part else "edit", edit)
 
+    def log_time(self) -> HttpResponse:
+        form = TimeEntryForm(self.request.POST)
+
+        def log(ticket: Ticket) -> str:
+            data = form.cleaned_data
+            entry = effort.log_time(ticket, person=self.request.user, minutes=data["minutes"],
+                                    worked_on=data["worked_on"], activity=data["activity"],
+                                    note=data["note"])
+            return _("%(minutes)s logged.") % {"minutes": duration(entry.minutes * 60)}
+
+        return self.run(form, "log-time", log)
+
     def add_task(self) -> HttpResponse:
         form = TaskForm(self.request.POST, parent=self.target())
 
@@ -356,7 +383,7 @@ class DeskPage(TicketPage):
 # --- views and URLs -------------------------------------------------------------------
 
 
-ACTIONS = ("take", "assign", "edit", "comment", "attach", "add_task")
+ACTIONS = ("take", "assign", "edit", "comment", "attach", "add_task", "log_time")
 
 
 @desk_page
