@@ -56,8 +56,10 @@ class KpiValue(models.Model):
                 name="metrics_kpivalue_unique"),
         ]
         indexes = [
-            # What a recompute of some periods replaces.
-            models.Index(fields=["granularity", "period_start"], name="metrics_kpivalue_period"),
+            # Every KPI's values of one granularity and slice, in the list's order (the
+            # API without `kpi`, a dashboard of one team), and what a recompute replaces.
+            models.Index(fields=["granularity", "dimension", "kpi", "key", "period_start"],
+                         name="metrics_kpivalue_slice"),
         ]
 
     def __str__(self) -> str:
