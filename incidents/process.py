@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from itsm import outages
 from itsm.choices import TicketKind
-from itsm.models import Ticket
+from itsm.models import Outage, Ticket
 from itsm.registry import PortalOffer, Process, RowFlag
 
 from .models import Incident
@@ -55,6 +55,8 @@ class IncidentProcess(Process):
 
     def detail_context(self, request, ticket: Ticket) -> dict[str, Any]:
         return {
+            "outage": (Outage.objects.filter(ticket=ticket, source=Outage.Source.INCIDENT)
+                       .select_related("service").first() if ticket.is_outage else None),
             "children": Incident.objects.visible_to(request.user).filter(parent=ticket)
             .only("number", "title", "status", "kind", "priority").order_by("number"),
             "head_flags": [MAJOR] if ticket.is_major else [],

@@ -25,7 +25,7 @@ VIEWS = (("", _("All")), ("ongoing=true", _("Going on")), ("planned=false", _("U
 @staff_page
 def outage_list(request: HttpRequest) -> HttpResponse:
     """Every outage, newest first: what was down, when, for how long, and why."""
-    filterset = OutageFilterSet(request.GET or None, queryset=Outage.objects.visible_to(
+    filterset = OutageFilterSet(request.GET, queryset=Outage.objects.visible_to(
         request.user).select_related("service", "configuration_item", "ticket"))
     rows = filterset.qs if filterset.is_valid() else Outage.objects.none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -132,3 +132,15 @@ def test_an_outage_cannot_end_before_it_starts_or_be_recorded_by_a_requester(des
     with pytest.raises(PermissionDenied):
         outages.record(actor=requester, service=desk["office"], started_at=b(2026, 3, 3, 9))
     assert not Outage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_incidents_page_shows_its_outage(client, desk, agent):
+    incident = desk["t3"]
+    with time_machine.travel(NOW, tick=False):
+        update_ticket(incident, actor=agent, is_outage=True)
+    client.force_login(agent)
+    from itsm import registry
+
+    page = client.get(registry.ticket_url(incident.kind, incident.number)).content.decode()
+    assert "Service outage" in page and "Email down from" in page
