@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from itsm.base.admin import ReadOnlyAdminMixin
+
 from .models import (
     Calendar,
     CIRelation,
@@ -94,22 +96,13 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceRevision)
-class ServiceRevisionAdmin(admin.ModelAdmin):
+class ServiceRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The history is a record: it is read here, never edited."""
 
     list_display = ("service", "number", "author", "created_at", "summary")
     list_filter = ("service",)
     list_select_related = ("service", "author")
     search_fields = ("service__name", "summary")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(RequestItem)

@@ -63,6 +63,10 @@ def record(*, actor, service, started_at: datetime, ended_at: datetime | None = 
     outage = Outage(service=service, configuration_item=configuration_item,
                     started_at=started_at, ended_at=ended_at, planned=planned, note=note,
                     source=source, ticket=ticket, created_by=actor)
+    return _create(outage, actor)
+
+
+def _create(outage: Outage, actor) -> Outage:
     check(outage)
     with transaction.atomic():
         outage.save()
@@ -113,14 +117,8 @@ def follow_ticket(ticket: Ticket, *, active: bool, actor=None) -> Outage | None:
               "started_at": ticket.created_at,
               "ended_at": ticket.resolved_at or ticket.closed_at}
     if existing is None:
-        outage = Outage(source=Outage.Source.INCIDENT, ticket=ticket, created_by=actor,
-                        note=_("Recorded from %(number)s.") % {"number": ticket.number},
-                        **values)
-        with transaction.atomic():
-            outage.save()
-            OutageChange.objects.create(outage=outage, actor=actor, field="created",
-                                        new_value=_shown(outage.started_at))
-            _announce({outage.service_id}, _span(outage))
-        return outage
+        return _create(Outage(source=Outage.Source.INCIDENT, ticket=ticket, created_by=actor,
+                              note=_("Recorded from %(number)s.") % {"number": ticket.number},
+                              **values), actor)
     # The system follows the incident: no role check, the incident's writer had one.
     return change(existing, actor=None, **values)

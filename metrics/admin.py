@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from itsm.base.admin import ReadOnlyAdminMixin
+
 from .models import KpiTarget, KpiValue
 
 
@@ -15,17 +17,8 @@ class KpiTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(KpiValue)
-class KpiValueAdmin(admin.ModelAdmin):
+class KpiValueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("kpi", "granularity", "period_start", "dimension", "key", "value",
                     "numerator", "denominator", "computed_at")
     list_filter = ("kpi", "granularity", "dimension")
     date_hierarchy = "period_start"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
