@@ -7,15 +7,24 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from catalog.models import ServiceLevelAgreement
+
 from ..definitions import DIMENSIONS, Granularity, Kpi
 from ..models import KpiTarget, KpiValue
 
 
 def targets() -> dict[tuple[str, int | None], float]:
-    """Every target, by (KPI, service id or None for the organisation's): a small
-    table, read once per response."""
-    return {(kpi, service): target for kpi, service, target in
-            KpiTarget.objects.values_list("kpi", "service_id", "target")}
+    """Every target, by (KPI, service id or None for the organisation's), read once per
+    response: those set in the admin, and each service's availability target from its
+    SLA (the agreement is the target, unless a KPI target says otherwise)."""
+    found: dict[tuple[str, int | None], float] = {
+        ("availability", service): float(target) for service, target in
+        ServiceLevelAgreement.objects.filter(is_active=True, customer__isnull=True,
+                                             service__isnull=False)
+        .values_list("service_id", "availability_target")}
+    found.update(((kpi, service), target) for kpi, service, target in
+                 KpiTarget.objects.values_list("kpi", "service_id", "target"))
+    return found
 
 
 class KpiValueSerializer(serializers.ModelSerializer):

@@ -75,7 +75,7 @@ def test_the_list_runs_the_same_queries_for_one_row_or_many(client, count_querie
     few = count_queries(client, KPIS_URL, kpi="mttr", granularity="month", dimension="overall")
     many = count_queries(client, KPIS_URL, granularity="day", page_size=200)
     assert len(count_queries.last_response.json()["results"]) == 200
-    assert few == many == 3  # count, page, targets
+    assert few == many == 4  # count, page, targets, SLA availability targets
 
 
 def test_the_tickets_behind_a_value_are_those_its_figure_counts(client, desk):
@@ -118,3 +118,25 @@ def test_the_dictionary_defines_every_kpi(client):
     assert entries["fcr"]["unit"] == "percent"
     assert entries["csat"]["computed"] is False
     assert entries["csat"]["fed_by"]
+
+
+def test_a_services_availability_target_is_its_slas(client, desk, agent):
+    import time_machine
+
+    from itsm import outages
+    from metrics import compute
+
+    from .conftest import NOW, b
+
+    office = desk["office"]
+    with time_machine.travel(NOW, tick=False):
+        outages.record(actor=agent, service=office, started_at=b(2026, 3, 3, 9),
+                       ended_at=b(2026, 3, 3, 10))
+        compute.refresh()
+    rows = client.get(KPIS_URL, {"kpi": "availability", "dimension": "service",
+                                 "key": office.pk, "granularity": "month"}).json()["results"]
+    assert rows and {row["target"] for row in rows} == {99.9}  # the SLA's default
+    KpiTarget.objects.create(kpi="availability", service=office, target=99.5)
+    rows = client.get(KPIS_URL, {"kpi": "availability", "dimension": "service",
+                                 "key": office.pk, "granularity": "month"}).json()["results"]
+    assert {row["target"] for row in rows} == {99.5}
