@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -654,22 +655,23 @@ def refresh(*, now: datetime | None = None, limit: int = REFRESH_BATCH) -> int:
 
 def _refresh(granularity: str, dimension: str, starts: set[date], keys: set[str], *,
              now: datetime, counted: dict) -> None:
-    """Events of every marked key over the run of periods from the first mark to the
-    last (one query per family, however many periods); levels at each marked period."""
+    """Every KPI of the marked keys over the run of periods from the first mark to the
+    last (one query per family, however many periods; one write), and the levels at
+    each marked period (another)."""
     lo, hi = min(starts), periods.next_start(max(starts), granularity)
     keys_filter = None if DIMENSIONS[dimension] is None else keys
-    events = [kpi for kpi in computed() if kpi.family in EVENT_FAMILIES]
-    levels = of_family(Family.LEVEL)
+    spans = [kpi for kpi in computed() if kpi.family in (*EVENT_FAMILIES, Family.EFFORT)]
+    figures = itertools.chain(
+        _event_figures(granularity, dimension, lo, hi, keys_filter, spans),
+        effort_figures(granularity, dimension, lo, hi, keys_filter))
+    if dimension in AVAILABILITY_DIMENSIONS:
+        spans.append(BY_KEY["availability"])
+        figures = itertools.chain(figures, availability_figures(
+            granularity, dimension, lo, hi, keys_filter, now=now))
     scope = {"granularity": granularity, "dimension": dimension, "lo": lo, "hi": hi,
              "keys": keys}
-    store(_event_figures(granularity, dimension, lo, hi, keys_filter, events), kpis=events,
-          **scope)
-    figures = [figure for start in sorted(starts)
-               for figure in level_figures_at(granularity, dimension, start, keys_filter,
-                                              now=now, counted=counted)]
-    store(figures, kpis=levels, starts=starts, **scope)
-    store(effort_figures(granularity, dimension, lo, hi, keys_filter),
-          kpis=of_family(Family.EFFORT), **scope)
-    if dimension in AVAILABILITY_DIMENSIONS:
-        store(availability_figures(granularity, dimension, lo, hi, keys_filter, now=now),
-              kpis=[BY_KEY["availability"]], **scope)
+    store(figures, kpis=spans, **scope)
+    store([figure for start in sorted(starts)
+           for figure in level_figures_at(granularity, dimension, start, keys_filter,
+                                          now=now, counted=counted)],
+          kpis=of_family(Family.LEVEL), starts=starts, **scope)
