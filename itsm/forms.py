@@ -295,6 +295,7 @@ class CommentForm(forms.Form):
 
     minutes = forms.IntegerField(label=_("Time spent (minutes)"), required=False, min_value=1,
                                  max_value=24 * 60,
+                                 widget=forms.NumberInput(attrs={"class": "narrow-input"}),
                                  help_text=_("Logged as time worked today, with the comment."))
 
     def __init__(self, *args, can_choose_visibility: bool = False, **kwargs):
