@@ -117,8 +117,8 @@ def follow_ticket(ticket: Ticket, *, active: bool, actor=None) -> Outage | None:
               "started_at": ticket.created_at,
               "ended_at": ticket.resolved_at or ticket.closed_at}
     if existing is None:
+        # No note: the list shows the incident it follows, in the reader's language.
         return _create(Outage(source=Outage.Source.INCIDENT, ticket=ticket, created_by=actor,
-                              note=_("Recorded from %(number)s.") % {"number": ticket.number},
                               **values), actor)
     # The system follows the incident: no role check, the incident's writer had one.
     return change(existing, actor=None, **values)

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import outages, registry
 from ..base import roles
@@ -18,8 +19,8 @@ from ..models import Outage
 
 PAGE_SIZE = 50
 # The list's views, as filters of OutageFilterSet.
-VIEWS = (("", _("All")), ("ongoing=true", _("Going on")), ("planned=false", _("Unplanned")),
-         ("planned=true", _("Planned")))
+VIEWS = (("", gettext_lazy("All")), ("ongoing=true", gettext_lazy("Going on")),
+         ("planned=false", gettext_lazy("Unplanned")), ("planned=true", gettext_lazy("Planned")))
 
 
 @staff_page

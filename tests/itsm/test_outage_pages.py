@@ -69,3 +69,9 @@ def test_an_incidents_outage_sends_you_to_the_incident(client, agent, incident):
     response = client.get(f"/outages/{Outage.objects.get().pk}/")
     assert response.status_code == 302
     assert response["Location"] == registry.ticket_url(incident.kind, incident.number)
+
+
+def test_the_list_speaks_the_readers_language(client, agent):
+    client.force_login(agent)
+    page = client.get("/outages/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "Pågår" in page and "Oplanerade" in page
