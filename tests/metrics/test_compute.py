@@ -203,3 +203,25 @@ def test_running_sums_and_the_direct_count_agree_on_every_level(desk):
             for name, (numerator, denominator) in direct.items():
                 assert walked[name] == (pytest.approx(numerator), denominator), (
                     granularity, dimension, name)
+
+
+@pytest.mark.django_db
+def test_a_broker_outage_loses_no_kpi_update(desk, agent, monkeypatch,
+                                             django_capture_on_commit_callbacks):
+    """The refresh cannot be queued: the save stands, its marks wait, and the next
+    periodic run recomputes them."""
+    from metrics import tasks
+
+    def refused(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.refresh_kpis_task, "apply_async", refused)
+    with time_machine.travel(NOW, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            start(desk["t5"], agent, b(2026, 6, 10, 8))
+            resolve(desk["t5"], agent, b(2026, 6, 10, 9))
+        assert KpiMark.objects.exists()
+        assert value("volume_resolved", JUN) is None
+        assert tasks.refresh_kpis_task() > 0  # what the every-minute beat entry runs
+    assert value("volume_resolved", JUN) == (1.0, 1.0, None)
+    assert not KpiMark.objects.exists()
