@@ -77,8 +77,3 @@ def log_time(ticket: Ticket, *, person, minutes: int, worked_on: date | None = N
         effort_logged.send(sender=TimeEntry, entries=[entry])
     return entry
 
-
-def total_minutes(ticket: Ticket) -> int:
-    from django.db.models import Sum
-
-    return TimeEntry.objects.filter(ticket=ticket).aggregate(total=Sum("minutes"))["total"] or 0
