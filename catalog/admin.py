@@ -195,7 +195,7 @@ class SLATargetInline(admin.TabularInline):
 @admin.register(ServiceLevelAgreement)
 class ServiceLevelAgreementAdmin(admin.ModelAdmin):
     list_display = ("name", "service", "customer", "calendar", "warning_threshold",
-                    "availability_target", "is_active")
+                    "availability_target", "compliance_target", "is_active")
     list_filter = ("is_active", "calendar", "service")
     list_select_related = ("service", "customer", "calendar")
     search_fields = ("name", "service__name", "customer__name")

@@ -252,7 +252,7 @@ class ServiceLevelAgreementSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceLevelAgreement
         fields = ("id", "name", "service", "customer", "calendar", "warning_threshold",
-                  "availability_target", "is_active", "targets")
+                  "availability_target", "compliance_target", "is_active", "targets")
         read_only_fields = fields
         select_related = ("service", "customer", "calendar")
         prefetch_related = ("targets",)

@@ -263,6 +263,12 @@ class ServiceLevelAgreement(ClearsTermsCache):
         default=Decimal("99.900"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
+    compliance_target = models.DecimalField(
+        _("compliance target (%)"), max_digits=5, decimal_places=2, default=Decimal("95.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("The share of tickets that must meet their response and resolution "
+                    "targets."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = AgreementQuerySet.as_manager()
@@ -305,6 +311,10 @@ class ServiceLevelAgreement(ClearsTermsCache):
             models.CheckConstraint(
                 condition=Q(availability_target__gte=0, availability_target__lte=100),
                 name="catalog_sla_availability_target_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(compliance_target__gte=0, compliance_target__lte=100),
+                name="catalog_sla_compliance_target_range",
             ),
         ]
 

@@ -15,13 +15,17 @@ from ..models import KpiTarget, KpiValue
 
 def targets() -> dict[tuple[str, int | None], float]:
     """Every target, by (KPI, service id or None for the organisation's), read once per
-    response: those set in the admin, and each service's availability target from its
-    SLA (the agreement is the target, unless a KPI target says otherwise)."""
-    found: dict[tuple[str, int | None], float] = {
-        ("availability", service): float(target) for service, target in
-        ServiceLevelAgreement.objects.filter(is_active=True, customer__isnull=True,
-                                             service__isnull=False)
-        .values_list("service_id", "availability_target")}
+    response: those set in the admin, and each service's availability and compliance
+    targets from its SLA (the agreement is the target, unless a KPI target says
+    otherwise)."""
+    found: dict[tuple[str, int | None], float] = {}
+    for service, availability, compliance in (
+            ServiceLevelAgreement.objects.filter(is_active=True, customer__isnull=True,
+                                                 service__isnull=False)
+            .values_list("service_id", "availability_target", "compliance_target")):
+        found[("availability", service)] = float(availability)
+        found[("sla_compliance_resolution", service)] = float(compliance)
+        found[("sla_compliance_response", service)] = float(compliance)
     found.update(((kpi, service), target) for kpi, service, target in
                  KpiTarget.objects.values_list("kpi", "service_id", "target"))
     return found

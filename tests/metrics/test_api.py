@@ -140,3 +140,10 @@ def test_a_services_availability_target_is_its_slas(client, desk, agent):
     rows = client.get(KPIS_URL, {"kpi": "availability", "dimension": "service",
                                  "key": office.pk, "granularity": "month"}).json()["results"]
     assert {row["target"] for row in rows} == {99.5}
+
+
+def test_sla_compliance_of_a_service_is_measured_against_its_slas_target(client, desk):
+    office = desk["office"]
+    rows = client.get(KPIS_URL, {"kpi": "sla_compliance_resolution", "dimension": "service",
+                                 "key": office.pk}).json()["results"]
+    assert rows and {row["target"] for row in rows} == {95.0}
