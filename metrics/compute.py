@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -643,35 +642,64 @@ def refresh(*, now: datetime | None = None, limit: int = REFRESH_BATCH) -> int:
                            .order_by("pk")[:limit])
             if not claimed:
                 return done
-            grouped: dict[tuple[str, str], list[KpiMark]] = defaultdict(list)
+            by_dimension: dict[str, dict[str, set[date]]] = defaultdict(
+                lambda: defaultdict(set))
+            keys: dict[str, set[str]] = defaultdict(set)
             for item in claimed:
-                grouped[(item.granularity, item.dimension)].append(item)
-            for (granularity, dimension), items in grouped.items():
-                _refresh(granularity, dimension, {item.period_start for item in items},
-                         {item.key for item in items}, now=now, counted=counted)
+                by_dimension[item.dimension][item.granularity].add(item.period_start)
+                keys[item.dimension].add(item.key)
+            for dimension, starts in by_dimension.items():
+                _refresh(dimension, starts, keys[dimension], now=now, counted=counted)
             KpiMark.objects.filter(pk__in=[item.pk for item in claimed]).delete()
         done += len(claimed)
 
 
-def _refresh(granularity: str, dimension: str, starts: set[date], keys: set[str], *,
+# What a refresh computes by day and adds up into weeks and months: every figure whose
+# numerator and denominator are sums over tickets (or minutes). Not tickets per
+# person-day: a ticket worked on two days of a week is one ticket of that week.
+ADDITIVE = (*EVENT_FAMILIES, Family.AVAILABILITY)
+
+
+def rolled_up(figures: Iterable[Figure], granularity: str, lo: date, hi: date
+              ) -> list[Figure]:
+    """Figures by day added up into the periods of `granularity` that start in
+    [lo, hi): numerators and denominators are sums, so a week's is its days' (pure)."""
+    sums: dict[tuple[str, date, str], list] = {}
+    for figure in figures:
+        start = periods.start_of(figure.period_start, granularity)
+        if not lo <= start < hi:
+            continue
+        total = sums.setdefault((figure.kpi.key, start, figure.key), [0.0, None])
+        total[0] += figure.numerator
+        if figure.denominator is not None:
+            total[1] = (total[1] or 0.0) + figure.denominator
+    return [Figure(BY_KEY[kpi], start, key, numerator, denominator)
+            for (kpi, start, key), (numerator, denominator) in sums.items()]
+
+
+def _refresh(dimension: str, starts: dict[str, set[date]], keys: set[str], *,
              now: datetime, counted: dict) -> None:
     """Every KPI of the marked keys over the run of periods from the first mark to the
-    last (one query per family, however many periods; one write), and the levels at
-    each marked period (another)."""
-    lo, hi = min(starts), periods.next_start(max(starts), granularity)
+    last, for each marked granularity: the additive ones counted once by day over all
+    of them and added up (one query per family, however many periods and
+    granularities), effort per granularity, levels at each marked period."""
     keys_filter = None if DIMENSIONS[dimension] is None else keys
-    spans = [kpi for kpi in computed() if kpi.family in (*EVENT_FAMILIES, Family.EFFORT)]
-    figures = itertools.chain(
-        _event_figures(granularity, dimension, lo, hi, keys_filter, spans),
-        effort_figures(granularity, dimension, lo, hi, keys_filter))
+    spans = {granularity: (min(marked), periods.next_start(max(marked), granularity))
+             for granularity, marked in starts.items()}
+    lo, hi = min(lo for lo, _hi in spans.values()), max(hi for _lo, hi in spans.values())
+    additive = [kpi for kpi in computed() if kpi.family in ADDITIVE
+                and (kpi.family != Family.AVAILABILITY or dimension in AVAILABILITY_DIMENSIONS)]
+    days = list(_event_figures(Granularity.DAY, dimension, lo, hi, keys_filter, additive))
     if dimension in AVAILABILITY_DIMENSIONS:
-        spans.append(BY_KEY["availability"])
-        figures = itertools.chain(figures, availability_figures(
-            granularity, dimension, lo, hi, keys_filter, now=now))
-    scope = {"granularity": granularity, "dimension": dimension, "lo": lo, "hi": hi,
-             "keys": keys}
-    store(figures, kpis=spans, **scope)
-    store([figure for start in sorted(starts)
-           for figure in level_figures_at(granularity, dimension, start, keys_filter,
-                                          now=now, counted=counted)],
-          kpis=of_family(Family.LEVEL), starts=starts, **scope)
+        days += availability_figures(Granularity.DAY, dimension, lo, hi, keys_filter, now=now)
+    effort = of_family(Family.EFFORT)
+    for granularity, (span_lo, span_hi) in spans.items():
+        scope = {"granularity": granularity, "dimension": dimension, "lo": span_lo,
+                 "hi": span_hi, "keys": keys}
+        figures = [*rolled_up(days, granularity, span_lo, span_hi),
+                   *effort_figures(granularity, dimension, span_lo, span_hi, keys_filter)]
+        store(figures, kpis=[*additive, *effort], **scope)
+        store([figure for start in sorted(starts[granularity])
+               for figure in level_figures_at(granularity, dimension, start, keys_filter,
+                                              now=now, counted=counted)],
+              kpis=of_family(Family.LEVEL), starts=starts[granularity], **scope)
