@@ -225,3 +225,20 @@ def test_a_broker_outage_loses_no_kpi_update(desk, agent, monkeypatch,
         assert tasks.refresh_kpis_task() > 0  # what the every-minute beat entry runs
     assert value("volume_resolved", JUN) == (1.0, 1.0, None)
     assert not KpiMark.objects.exists()
+
+
+def test_day_figures_add_up_into_weeks_and_months():
+    fcr, volume = BY_KEY["fcr"], BY_KEY["volume_created"]
+    days = [compute.Figure(fcr, date(2026, 3, 30), "", 1.0, 2.0),  # Monday
+            compute.Figure(fcr, date(2026, 4, 1), "", 3.0, 3.0),
+            compute.Figure(volume, date(2026, 4, 1), "7", 4.0, None),
+            compute.Figure(volume, date(2026, 4, 9), "7", 1.0, None)]
+    weeks = {(f.kpi.key, f.period_start, f.key): (f.numerator, f.denominator)
+             for f in compute.rolled_up(days, Granularity.WEEK, date(2026, 3, 30),
+                                        date(2026, 4, 13))}
+    assert weeks == {("fcr", date(2026, 3, 30), ""): (4.0, 5.0),
+                     ("volume_created", date(2026, 3, 30), "7"): (4.0, None),
+                     ("volume_created", date(2026, 4, 6), "7"): (1.0, None)}
+    april = compute.rolled_up(days, Granularity.MONTH, date(2026, 4, 1), date(2026, 5, 1))
+    assert {(f.kpi.key, f.numerator, f.denominator) for f in april} == {
+        ("fcr", 3.0, 3.0), ("volume_created", 5.0, None)}  # March 30th is March's
