@@ -1,20 +1,22 @@
 """The KPI engine: every KPI of `metrics.definitions` as SQL aggregates over the facts
-tickets store, written to `KpiValue`.
+tickets store (and outages and time worked), written to `KpiValue`.
 
 Two ways in, one arithmetic:
 
 * `recompute()` (the nightly beat task, `manage.py recompute_kpis`, after an import or
-  the demo history) walks periods in windows, one grouped query per family, window,
-  granularity and dimension, so memory stays flat whatever the number of tickets.
-* `mark()` (on every ticket write, in its transaction) notes which periods and slices
-  the write touched; `refresh()` (a task sent on commit, and every minute) recomputes
-  just those, for the keys marked, and deletes the marks. Marks are rows, so a
-  broker outage loses nothing and many writes in one period cost one recompute.
+  the demo history): per granularity and dimension, one streamed grouped query per
+  family over the whole span, written a window of periods at a time, so memory stays
+  flat whatever the number of tickets.
+* `mark()` (on every ticket write, in its transaction; `outage_marks` and
+  `effort_marks` likewise) notes which periods and slices the write touched;
+  `refresh()` (a task sent on commit, and every minute) recomputes just those, for the
+  keys marked, and deletes the marks. Marks are rows, so a broker outage loses nothing
+  and many writes in one period cost one recompute.
 
 Periods are calendar periods in the organisation's time zone (settings.TIME_ZONE). A
 ticket is counted in the period of the moment its family names (DESIGN.md §4); its
-service, team, customer, priority and channel are those it has now. A period with
-nothing to count has no value, not zero.
+service, team, customer, priority, channel and kind are those it has now. A period
+with nothing to count has no value, not zero.
 """
 
 from __future__ import annotations
