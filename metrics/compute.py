@@ -398,34 +398,61 @@ VALUE_FIELDS = ("value", "numerator", "denominator", "computed_at")
 UNIQUE_FIELDS = ("kpi", "granularity", "dimension", "key", "period_start")
 
 
+@dataclass(frozen=True)
+class Slice:
+    """What a store replaces: the values of `kpis` of one granularity and dimension for
+    the periods starting in [lo, hi) (only those in `starts`, if given; only `keys`, if
+    given)."""
+
+    kpis: tuple[Kpi, ...]
+    granularity: str
+    dimension: str
+    lo: date
+    hi: date
+    starts: frozenset[date] | None = None
+    keys: frozenset[str] | None = None
+
+    def scope(self) -> models.QuerySet:
+        scope = KpiValue.objects.filter(
+            kpi__in=[kpi.key for kpi in self.kpis], granularity=self.granularity,
+            dimension=self.dimension, period_start__gte=self.lo, period_start__lt=self.hi)
+        if self.starts is not None:
+            scope = scope.filter(period_start__in=list(self.starts))
+        if self.keys is not None:
+            scope = scope.filter(key__in=list(self.keys))
+        return scope
+
+    def rows(self, figures: Iterable[Figure], computed_at: datetime) -> Iterator[KpiValue]:
+        for figure in figures:
+            value = figure.kpi.value(figure.numerator, figure.denominator)
+            if value is not None:
+                yield KpiValue(kpi=figure.kpi.key, granularity=self.granularity,
+                               dimension=self.dimension, key=figure.key,
+                               period_start=figure.period_start, value=value,
+                               numerator=figure.numerator, denominator=figure.denominator,
+                               computed_at=computed_at)
+
+
 def store(figures: Iterable[Figure], *, kpis: list[Kpi], granularity: str, dimension: str,
           lo: date, hi: date, starts: Iterable[date] | None = None,
           keys: Iterable[str] | None = None) -> int:
-    """Replace the stored values of `kpis` for the periods starting in [lo, hi) (only
-    those in `starts`, if given; and only `keys`, if given) with `figures`: upserted,
-    and what is no longer there deleted. Idempotent: two runs at once write the same
-    rows. Returns the rows written."""
+    """Replace one slice's stored values with `figures` (see `store_slices`)."""
+    return store_slices([(Slice(tuple(kpis), granularity, dimension, lo, hi,
+                                None if starts is None else frozenset(starts),
+                                None if keys is None else frozenset(keys)), figures)])
+
+
+def store_slices(pairs: list[tuple[Slice, Iterable[Figure]]]) -> int:
+    """Replace the stored values of each slice with its figures: upserted, and what is
+    no longer there deleted, all in one transaction, so a reader sees the old values or
+    the new, never a gap. Idempotent: two runs at once write the same rows (the upsert
+    lets both succeed). Returns the rows written."""
     now = timezone.now()
-    rows = {}
-    for figure in figures:
-        value = figure.kpi.value(figure.numerator, figure.denominator)
-        if value is None:
-            continue
-        rows[(figure.kpi.key, figure.key, figure.period_start)] = KpiValue(
-            kpi=figure.kpi.key, granularity=granularity, dimension=dimension, key=figure.key,
-            period_start=figure.period_start, value=value, numerator=figure.numerator,
-            denominator=figure.denominator, computed_at=now)
-    scope = KpiValue.objects.filter(kpi__in=[kpi.key for kpi in kpis], granularity=granularity,
-                                    dimension=dimension, period_start__gte=lo,
-                                    period_start__lt=hi)
-    if starts is not None:
-        scope = scope.filter(period_start__in=list(starts))
-    if keys is not None:
-        scope = scope.filter(key__in=list(keys))
-    # Replaced in one transaction, so a reader sees the old values or the new, never a
-    # gap; the upsert lets two runs of the same scope at once both succeed.
+    rows = {(row.kpi, row.granularity, row.dimension, row.key, row.period_start): row
+            for part, figures in pairs for row in part.rows(figures, now)}
     with transaction.atomic():
-        scope.delete()
+        for part, _figures in pairs:
+            part.scope().delete()
         KpiValue.objects.bulk_create(rows.values(), batch_size=2000, update_conflicts=True,
                                      unique_fields=UNIQUE_FIELDS, update_fields=VALUE_FIELDS)
     return len(rows)
@@ -694,14 +721,18 @@ def _refresh(dimension: str, starts: dict[str, set[date]], keys: set[str], *,
     days = list(_event_figures(Granularity.DAY, dimension, lo, hi, keys_filter, additive))
     if dimension in AVAILABILITY_DIMENSIONS:
         days += availability_figures(Granularity.DAY, dimension, lo, hi, keys_filter, now=now)
-    effort = of_family(Family.EFFORT)
+    effort, levels, marked_keys = of_family(Family.EFFORT), of_family(Family.LEVEL), frozenset(keys)
+    pairs: list[tuple[Slice, Iterable[Figure]]] = []
     for granularity, (span_lo, span_hi) in spans.items():
-        scope = {"granularity": granularity, "dimension": dimension, "lo": span_lo,
-                 "hi": span_hi, "keys": keys}
-        figures = [*rolled_up(days, granularity, span_lo, span_hi),
-                   *effort_figures(granularity, dimension, span_lo, span_hi, keys_filter)]
-        store(figures, kpis=[*additive, *effort], **scope)
-        store([figure for start in sorted(starts[granularity])
-               for figure in level_figures_at(granularity, dimension, start, keys_filter,
-                                              now=now, counted=counted)],
-              kpis=of_family(Family.LEVEL), starts=starts[granularity], **scope)
+        pairs.append((Slice((*additive, *effort), granularity, dimension, span_lo, span_hi,
+                            keys=marked_keys),
+                      [*rolled_up(days, granularity, span_lo, span_hi),
+                       *effort_figures(granularity, dimension, span_lo, span_hi,
+                                       keys_filter)]))
+        pairs.append((Slice(tuple(levels), granularity, dimension, span_lo, span_hi,
+                            starts=frozenset(starts[granularity]), keys=marked_keys),
+                      [figure for start in sorted(starts[granularity])
+                       for figure in level_figures_at(granularity, dimension, start,
+                                                      keys_filter, now=now,
+                                                      counted=counted)]))
+    store_slices(pairs)
