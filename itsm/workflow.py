@@ -446,8 +446,9 @@ def assign(ticket: Ticket, *, actor, team=UNSET, assignee=UNSET,
                              old=old_assignee, new=new_assignee, when=now))
     ticket.assignment_team, ticket.assignee = new_team, new_assignee
 
+    # Of the facts, a team change moves only who resolved it: a resolved ticket's.
     changed = ("assignment_team", "assignee", "first_assignment_team", "reassignment_count",
-               *facts.measure(ticket))
+               *(facts.measure(ticket) if ticket.resolved_at else ()))
     with transaction.atomic():
         _save_versioned(ticket, expected_version, changed, when=now)
         TicketEvent.objects.bulk_create(events)

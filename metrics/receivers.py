@@ -23,18 +23,17 @@ def history_written(sender, *, since, **kwargs) -> None:
 
 
 def outage_changed(sender, *, services, moments, **kwargs) -> None:
-    """An outage was recorded or corrected: mark the periods of its services (history
-    being written is recomputed whole at its end)."""
-    if writing_history():
-        return
-    if compute.save_marks(compute.outage_marks(services, moments)):
-        tasks.queue_refresh()
+    """An outage was recorded or corrected: mark the periods of its services."""
+    _mark(compute.outage_marks(services, moments))
 
 
 def effort_logged(sender, *, entries, **kwargs) -> None:
-    """Time was logged: mark the periods and slices it counts in (history being
-    written is recomputed whole at its end)."""
-    if writing_history():
-        return
-    if compute.save_marks(compute.effort_marks(entries)):
+    """Time was logged: mark the periods and slices it counts in."""
+    _mark(compute.effort_marks(entries))
+
+
+def _mark(marks) -> None:
+    """Save marks and send the refresh for after the commit; history being written is
+    recomputed whole at its end instead."""
+    if not writing_history() and compute.save_marks(marks):
         tasks.queue_refresh()

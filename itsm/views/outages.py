@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from .. import outages, registry
 from ..base import roles
+from ..base.forms import apply_errors
 from ..base.views import require_worker, staff_page
 from ..filters import OutageFilterSet
 from ..forms import OutageForm
@@ -39,13 +40,12 @@ def outage_list(request: HttpRequest) -> HttpResponse:
         "may_write": roles.is_worker(request.user)})
 
 
-def _saved(request: HttpRequest, form: OutageForm, write) -> Outage | None:
-    """Run the service's write with the form's values; its refusal becomes form errors."""
+def _saved(form: OutageForm, write) -> Outage | None:
+    """Run the service's write; its refusal becomes the form's errors."""
     try:
-        return write(form.cleaned_data)
+        return write()
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        apply_errors(form, exc)
     return None
 
 
@@ -54,8 +54,7 @@ def outage_create(request: HttpRequest) -> HttpResponse:
     require_worker(request)
     form = OutageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        outage = _saved(request, form, lambda values: outages.record(actor=request.user,
-                                                                       **values))
+        outage = _saved(form, lambda: outages.record(actor=request.user, **form.cleaned_data))
         if outage is not None:
             messages.success(request, _("Outage of %(service)s recorded.")
                              % {"service": outage.service})
@@ -77,8 +76,8 @@ def outage_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = OutageForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        if _saved(request, form, lambda values: outages.change(outage, actor=request.user,
-                                                               **changes)) is not None:
+        if _saved(form, lambda: outages.change(outage, actor=request.user,
+                                               **changes)) is not None:
             messages.success(request, _("Outage corrected."))
             return redirect("outages:list")
     return render(request, "itsm/outages/form.html", {

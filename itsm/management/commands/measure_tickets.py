@@ -11,21 +11,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
 from itsm import facts
+from itsm.base.progress import progress_bar
 
 
 class Command(BaseCommand):
     help = _("Measure the KPI facts (times to respond and resolve) of existing tickets.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with tqdm(total=0, unit=_("tickets"), disable=options["verbosity"] == 0,
-                  file=self.stderr._out) as bar:
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
-
+        with progress_bar(self, _("tickets"), options["verbosity"]) as progress:
             changed = facts.measure_all(progress=progress)
         self.stdout.write(self.style.SUCCESS(
             _("%(n)d tickets had new facts.") % {"n": changed}))

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
+from itsm.base.progress import progress_bar
 from metrics import compute
 from metrics.definitions import BY_KEY, computed
 
@@ -42,11 +42,6 @@ class Command(BaseCommand):
                                      "choose from %(keys)s.")
                                    % {"key": key,
                                       "keys": ", ".join(kpi.key for kpi in computed())})
-        with tqdm(total=0, unit=_("steps"), disable=options["verbosity"] == 0,
-                  file=self.stderr._out) as bar:
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
-
+        with progress_bar(self, _("steps"), options["verbosity"]) as progress:
             written = compute.recompute(since=since, kpis=options["kpis"], progress=progress)
         self.stdout.write(self.style.SUCCESS(_("%(n)d KPI values written.") % {"n": written}))
