@@ -236,9 +236,11 @@ def load_tickets(n: int, *, days: int = 365) -> None:
         # Each task belongs to the incident logged just before it.
         cur.execute("""
             INSERT INTO itsm_task (ticket_ptr_id, parent_id)
-            SELECT t.id, (SELECT i.id FROM itsm_ticket i WHERE i.kind = 'incident'
-                          AND i.id < t.id ORDER BY i.id DESC LIMIT 1)
-            FROM itsm_ticket t WHERE t.kind = 'task'
+            SELECT id, parent_id FROM (
+                SELECT id, kind, max(id) FILTER (WHERE kind = 'incident')
+                       OVER (ORDER BY id) AS parent_id
+                FROM itsm_ticket) AS numbered
+            WHERE kind = 'task'
         """)
         cur.execute("DELETE FROM itsm_ticket t WHERE t.kind = 'task' AND NOT EXISTS "
                     "(SELECT 1 FROM itsm_task k WHERE k.ticket_ptr_id = t.id "

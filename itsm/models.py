@@ -243,8 +243,12 @@ class Ticket(models.Model):
             models.Index(fields=["-created_at", "-id"], name="itsm_ticket_open",
                          condition=Q(resolved_at__isnull=True, closed_at__isnull=True)),
             # A kind's list counts and pages the ticket table: its open work, and all of it.
+            # It also carries each KPI dimension, so the backlog of every slice at once
+            # is read from this index alone.
             models.Index(fields=["kind", "-created_at", "-id"], name="itsm_ticket_kind_open",
-                         condition=Q(resolved_at__isnull=True, closed_at__isnull=True)),
+                         condition=Q(resolved_at__isnull=True, closed_at__isnull=True),
+                         include=["service", "assignment_team", "customer", "priority",
+                                  "channel"]),
             models.Index(fields=["kind", "-created_at", "-id"], name="itsm_ticket_kind"),
             # The SLA scan's four questions, each over open, not-yet-flagged tickets only:
             # a minute's scan never reads closed history.

@@ -1,17 +1,23 @@
 """The KPI engine: every KPI of `metrics.definitions` as SQL aggregates over the facts
 tickets store (and outages and time worked), written to `KpiValue`.
 
-Two ways in, one arithmetic:
+Days are the base. A day's figures are counted from the tickets; a week's or a
+month's are its days' stored figures added up (numerators and denominators are sums),
+and its levels (backlog, backlog age) are those of its last day (for the current
+period: today's, at now). Only tickets per person-day, a count of distinct tickets, is
+counted per period from the time entries. So:
 
 * `recompute()` (the nightly beat task, `manage.py recompute_kpis`, after an import or
-  the demo history): per granularity and dimension, one streamed grouped query per
-  family over the whole span, written a window of periods at a time, so memory stays
-  flat whatever the number of tickets.
+  the demo history): per dimension, one streamed grouped query per family over the
+  whole span, by day, written a window at a time (memory stays flat whatever the
+  number of tickets); then weeks and months from the stored days, one query each.
 * `mark()` (on every ticket write, in its transaction; `outage_marks` and
-  `effort_marks` likewise) notes which periods and slices the write touched;
-  `refresh()` (a task sent on commit, and every minute) recomputes just those, for the
-  keys marked, and deletes the marks. Marks are rows, so a broker outage loses nothing
-  and many writes in one period cost one recompute.
+  `effort_marks` likewise) notes which days and slices the write touched, and which
+  part of the figures (events, levels, availability, effort); `refresh()` (a task sent
+  on commit, and every minute) recomputes just those days for just those keys, in one
+  query per family for all dimensions at once, adds their weeks and months up again,
+  and deletes the marks. Marks are rows, so a broker outage loses nothing and many
+  writes on one day cost one recompute.
 
 Periods are calendar periods in the organisation's time zone (settings.TIME_ZONE). A
 ticket is counted in the period of the moment its family names (DESIGN.md §4); its
@@ -26,13 +32,15 @@ import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
+from functools import reduce
+from operator import or_
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import Count, Func, Q, Sum
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Func, Q, Sum, Value
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
@@ -58,14 +66,27 @@ from .definitions import (
 )
 from .models import KpiMark, KpiValue
 
-# Periods a recompute reads and writes at a time, per granularity.
-WINDOW = {Granularity.DAY: 31, Granularity.WEEK: 13, Granularity.MONTH: 12}
+Part = KpiMark.Part
+DAY = Granularity.DAY
+ROLLED_UP = (Granularity.WEEK, Granularity.MONTH)  # counted from the stored days
+WINDOW = 31  # days a recompute reads and writes at a time
 EVENT_FAMILIES = (Family.CREATED, Family.RESPONDED, Family.RESOLVED)
-LEVEL_KPIS = ("backlog", "backlog_age")
+# The families of each part of the figures a mark names.
+PART_FAMILIES = {Part.EVENTS: EVENT_FAMILIES, Part.LEVELS: (Family.LEVEL,),
+                 Part.AVAILABILITY: (Family.AVAILABILITY,), Part.EFFORT: (Family.EFFORT,)}
+# Slices of one query's conditional aggregates (the rest: another query).
+SLICES_PER_QUERY = 8
 
 
 def organisation_tz() -> tzinfo:
     return ZoneInfo(settings.TIME_ZONE)
+
+
+def kpis_of(part: str, chosen: Iterable[Kpi] | None = None) -> list[Kpi]:
+    """The computed KPIs (of `chosen`, if given) a part of the figures holds."""
+    families = PART_FAMILIES[part]
+    return [kpi for kpi in (computed() if chosen is None else chosen)
+            if kpi.family in families]
 
 
 class Epoch(Func):
@@ -98,28 +119,77 @@ def _key(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Days as runs of consecutive ones, [first, day after last) (pure)."""
+    runs: list[list[date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] == day:
+            runs[-1][1] = day + timedelta(days=1)
+        else:
+            runs.append([day, day + timedelta(days=1)])
+    return [(lo, hi) for lo, hi in runs]
+
+
+def _within(field: str, runs: Iterable[tuple[Any, Any]]) -> Q:
+    """`field` in any of the half-open runs [lo, hi)."""
+    return reduce(or_, [Q(**{f"{field}__gte": lo, f"{field}__lt": hi}) for lo, hi in runs])
+
+
+def _slice_filter(dimension: str, keys: Iterable[str] | None, prefix: str = "") -> Q:
+    """The tickets of one dimension's keys (every ticket, for "overall")."""
+    column = DIMENSIONS[dimension]
+    if column is None:
+        return Q()
+    if keys is None:
+        return Q(**{f"{prefix}{column}__isnull": False})
+    return Q(**{f"{prefix}{column}__in": list(keys)})
+
+
+def _chunks(slices: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
+    for at in range(0, len(slices), SLICES_PER_QUERY):
+        yield slices[at:at + SLICES_PER_QUERY]
+
+
+def _only(chunk: list[tuple[str, str]]) -> Q:
+    """The tickets any slice of `chunk` counts (all of them, if one is "overall")."""
+    if any(DIMENSIONS[dimension] is None for dimension, _key in chunk):
+        return Q()
+    return reduce(or_, (Q(**{DIMENSIONS[dimension]: key}) for dimension, key in chunk))
+
+
+def _of_slice(dimension: str, key: str) -> Q:
+    column = DIMENSIONS[dimension]
+    return Q() if column is None else Q(**{column: key})
+
+
 # --- events: tickets counted in the period of one of their moments ---------------------
 
 
-def _aggregates(kpis: list[Kpi]) -> dict[str, models.Aggregate]:
-    """Numerator and denominator of each KPI, as conditional aggregates of one query."""
-    found: dict[str, models.Aggregate] = {}
+def _aggregates(kpis: list[Kpi], within: Q | None = None, prefix: str = ""
+                ) -> dict[str, Any]:
+    """Numerator and denominator of each KPI, as conditional aggregates of one query
+    of the tickets of their kinds (of those `within` picks)."""
+    found: dict[str, Any] = {}
+    every_kind = kinds_of(kpis)
     for kpi in kpis:
-        counted = Q(kind__in=kpi.kinds) & (kpi.among or Q())
+        counted = ((within or Q()) & (Q() if set(kpi.kinds) == every_kind else
+                                      Q(kind__in=kpi.kinds)) & (kpi.among or Q()))
+        name = f"{prefix}{kpi.key}"
         if kpi.aggregation == Aggregation.MEAN:
-            found[f"{kpi.key}__num"] = Sum(kpi.measure, filter=counted)
-            found[f"{kpi.key}__den"] = Count(kpi.measure, filter=counted)
+            found[f"{name}__num"] = Sum(kpi.measure, filter=counted)
+            found[f"{name}__den"] = Count(kpi.measure, filter=counted)
         elif kpi.aggregation == Aggregation.SHARE:
-            found[f"{kpi.key}__num"] = Count("pk", filter=counted & kpi.condition)
-            found[f"{kpi.key}__den"] = Count("pk", filter=counted)
+            found[f"{name}__num"] = Count("pk", filter=counted & kpi.condition)
+            found[f"{name}__den"] = Count("pk", filter=counted)
         else:
-            found[f"{kpi.key}__num"] = Count("pk", filter=counted)
+            found[f"{name}__num"] = Count("pk", filter=counted)
     return found
 
 
-def _figure(kpi: Kpi, period_start: date, key: str, row: dict[str, Any]) -> Figure | None:
-    numerator = row[f"{kpi.key}__num"] or 0
-    denominator = row.get(f"{kpi.key}__den")
+def _figure(kpi: Kpi, period_start: date, key: str, row: dict[str, Any], prefix: str = ""
+            ) -> Figure | None:
+    numerator = row[f"{prefix}{kpi.key}__num"] or 0
+    denominator = row.get(f"{prefix}{kpi.key}__den")
     if (denominator if kpi.aggregation != Aggregation.COUNT else numerator) == 0:
         return None  # nothing counted: no value
     if kpi.aggregation == Aggregation.MEAN:
@@ -128,35 +198,30 @@ def _figure(kpi: Kpi, period_start: date, key: str, row: dict[str, Any]) -> Figu
                   None if denominator is None else float(denominator))
 
 
-def _sliced(tickets: models.QuerySet, dimension: str, keys: Iterable[str] | None
-            ) -> tuple[models.QuerySet, str | None]:
-    column = DIMENSIONS[dimension]
-    if column is None:
-        return tickets, None
-    tickets = tickets.filter(**{f"{column}__isnull": False})
-    if keys is not None:
-        tickets = tickets.filter(**{f"{column}__in": list(keys)})
-    return tickets, column
+def _happened(family: Family, runs: Iterable[tuple[date, date]], kinds: Iterable[str]
+              ) -> models.QuerySet:
+    """Tickets of `kinds` whose family's moment falls on the days of `runs`."""
+    tz = organisation_tz()
+    return Ticket.objects.filter(
+        _within(FAMILY_MOMENT[family], ((periods.midnight(lo, tz), periods.midnight(hi, tz))
+                                        for lo, hi in runs)),
+        kind__in=set(kinds))
 
 
-def _happened(family: Family, lo: date, hi: date, kinds: Iterable[str]) -> models.QuerySet:
-    """Tickets of `kinds` whose family's moment falls in the periods from `lo` to `hi`."""
-    tz, moment = organisation_tz(), FAMILY_MOMENT[family]
-    return Ticket.objects.filter(kind__in=set(kinds), **{
-        f"{moment}__gte": periods.midnight(lo, tz), f"{moment}__lt": periods.midnight(hi, tz)})
+def _by_day(family: Family) -> Trunc:
+    return Trunc(FAMILY_MOMENT[family], DAY, output_field=models.DateField(),
+                 tzinfo=organisation_tz())
 
 
-def event_figures(family: Family, granularity: str, dimension: str, lo: date, hi: date,
+def event_figures(family: Family, dimension: str, lo: date, hi: date,
                   keys: Iterable[str] | None = None, *, kpis: list[Kpi] | None = None
                   ) -> Iterator[Figure]:
-    """The figures of the family's KPIs for the periods starting in [lo, hi): one
-    grouped query."""
+    """The family's figures for every day in [lo, hi) and every key of the dimension
+    (or `keys`), in day order: one streamed grouped query."""
     kpis = kpis or of_family(family)
-    tz = organisation_tz()
-    moment = FAMILY_MOMENT[family]
-    tickets, column = _sliced(_happened(family, lo, hi, kinds_of(kpis)), dimension, keys)
-    period = Trunc(moment, granularity, output_field=models.DateField(), tzinfo=tz)
-    rows = (tickets.annotate(period=period).values("period", *([column] if column else []))
+    column = DIMENSIONS[dimension]
+    rows = (_happened(family, [(lo, hi)], kinds_of(kpis)).filter(_slice_filter(dimension, keys))
+            .annotate(period=_by_day(family)).values("period", *([column] if column else []))
             .annotate(**_aggregates(kpis)).order_by("period"))
     for row in rows.iterator():
         key = _key(row[column]) if column else ""
@@ -166,96 +231,146 @@ def event_figures(family: Family, granularity: str, dimension: str, lo: date, hi
                 yield figure
 
 
-# --- levels: what is open at the end of a period ---------------------------------------
+def slice_event_figures(family: Family, days: Iterable[date], slices: list[tuple[str, str]],
+                        kpis: list[Kpi]) -> Iterator[tuple[str, Figure]]:
+    """(dimension, figure) of the family's KPIs on `days` for each (dimension, key)
+    slice: one query for up to SLICES_PER_QUERY slices, each slice a set of
+    conditional aggregates, so a ticket's every dimension costs one read of its days."""
+    runs = _day_runs(days)
+    tickets = _happened(family, runs, kinds_of(kpis)).annotate(period=_by_day(family))
+    for chunk in _chunks(slices):
+        aggregates: dict[str, Any] = {}
+        for at, (dimension, key) in enumerate(chunk):
+            aggregates |= _aggregates(kpis, _of_slice(dimension, key), prefix=f"s{at}_")
+        for row in (tickets.filter(_only(chunk)).values("period").annotate(**aggregates)
+                    .order_by("period")):
+            for at, (dimension, key) in enumerate(chunk):
+                for kpi in kpis:
+                    figure = _figure(kpi, row["period"], key, row, prefix=f"s{at}_")
+                    if figure is not None:
+                        yield dimension, figure
 
+
+# --- levels: what is open at the end of a day --------------------------------------------
+
+LEVEL_KPIS = ("backlog", "backlog_age")
 LEVEL_KINDS = tuple(BY_KEY["backlog"].kinds)
 ENDED = Coalesce("resolved_at", "closed_at")  # resolved first, else closed (cancelled)
 
 
-def _level_figures(period_start: date, key: str, open_count: int, created_sum: float,
-                   end: datetime) -> list[Figure]:
-    """Backlog and backlog age from the count of open tickets at `end` and the sum of
-    their creation times (epoch seconds)."""
+def _level_figures(period_start: date, key: str, open_count: int, age_seconds: float
+                   ) -> list[Figure]:
+    """Backlog and backlog age from the count of open tickets and the sum of their
+    ages (seconds) at the end."""
     if open_count <= 0:
         return []
     # Whole seconds, as every fact is: SQLite's julianday leaves a trace of float error.
-    age_hours = round(open_count * end.timestamp() - created_sum) / HOUR
+    age_hours = round(age_seconds) / HOUR
     return [Figure(BY_KEY["backlog"], period_start, key, float(open_count), None),
             Figure(BY_KEY["backlog_age"], period_start, key, age_hours, float(open_count))]
 
 
-def _level_end(start: date, granularity: str, tz: tzinfo, now: datetime) -> datetime:
-    return min(periods.bounds(start, granularity, tz)[1], now)
+def _day_end(day: date, tz: tzinfo, now: datetime) -> datetime:
+    """Where a day's levels are taken: its end, or now for today."""
+    return min(periods.midnight(day + timedelta(days=1), tz), now)
 
 
-def _open_at(end: datetime) -> models.QuerySet:
-    """Tickets open at `end`: created before it, neither resolved nor closed by then
-    (the partial index of open tickets, and the recent resolutions and closes)."""
-    return Ticket.objects.filter(
-        Q(resolved_at__isnull=True, closed_at__isnull=True) | Q(resolved_at__gte=end)
-        | Q(resolved_at__isnull=True, closed_at__gte=end),
-        kind__in=LEVEL_KINDS, created_at__lt=end)
+def _open_at(end: datetime) -> tuple[models.QuerySet, models.QuerySet]:
+    """Tickets open at `end` (created before it, neither resolved nor closed by then),
+    as two disjoint sets: those open now (read from the open-ticket index alone) and
+    those that ended after `end` (recent resolutions and closes)."""
+    tickets = Ticket.objects.filter(kind__in=LEVEL_KINDS, created_at__lt=end)
+    return (tickets.filter(resolved_at__isnull=True, closed_at__isnull=True),
+            tickets.filter(Q(resolved_at__gte=end)
+                           | Q(resolved_at__isnull=True, closed_at__gte=end)))
+
+
+def _ages_at(end: datetime, within: Q | None = None, prefix: str = "") -> dict[str, Any]:
+    """How many tickets, and the sum of their ages at `end`: an interval sum, exact
+    to the microsecond and cheaper than one of epoch numbers. (It holds days as a
+    32-bit count: a billion ticket-days open at once, and it would overflow.)"""
+    age = Value(end, output_field=models.DateTimeField()) - F("created_at")
+    return {f"{prefix}n": Count("pk", filter=within),
+            f"{prefix}age": Sum(age, filter=within, output_field=models.DurationField())}
+
+
+def _seconds(age: timedelta | None) -> float:
+    return 0.0 if age is None else age.total_seconds()
 
 
 def level_figures_at(granularity: str, dimension: str, start: date,
-                     keys: Iterable[str] | None = None, *, now: datetime | None = None,
-                     counted: dict | None = None) -> list[Figure]:
+                     keys: Iterable[str] | None = None, *, now: datetime | None = None
+                     ) -> list[Figure]:
     """Backlog and backlog age at the end of one period (for the current one: now),
-    counted directly: created before the end, and open then (still open, or resolved
-    or closed after it). Reads the open-ticket index and recent resolutions. Counts
-    kept in `counted` are reused: the current day, week and month all end now."""
+    counted directly from the tickets open then, per key."""
     tz, now = organisation_tz(), now or timezone.now()
-    end = _level_end(start, granularity, tz, now)
-    keys = None if keys is None else frozenset(keys)
-    counted = {} if counted is None else counted
-    if (end, dimension, keys) not in counted:
-        tickets, column = _sliced(_open_at(end), dimension, keys)
-        counted[(end, dimension, keys)] = [
-            (_key(row[column]) if column else "", row["n"], row["created"] or 0)
-            for row in _per_key(tickets, [column] if column else [])]
-    return [figure for key, n, created in counted[(end, dimension, keys)]
-            for figure in _level_figures(start, key, n, created, end)]
+    end = min(periods.bounds(start, granularity, tz)[1], now)
+    column = DIMENSIONS[dimension]
+    counts: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+    for tickets in _open_at(end):
+        tickets = tickets.filter(_slice_filter(dimension, keys))
+        rows = ([tickets.aggregate(**_ages_at(end))] if column is None else
+                tickets.values(column).annotate(**_ages_at(end)).order_by())
+        for row in rows:
+            total = counts[_key(row[column]) if column else ""]
+            total[0] += row["n"]
+            total[1] += _seconds(row["age"])
+    return [figure for key, (n, age) in counts.items()
+            for figure in _level_figures(start, key, int(n), age)]
 
 
-def _per_key(tickets: models.QuerySet, names: list[str], order_by: tuple[str, ...] = ()
-             ) -> Iterator[dict[str, Any]]:
-    """How many tickets, and the sum of their creation times, per group of `names`
-    (one row in all when there are none)."""
-    sums = {"n": Count("pk"), "created": Sum(Epoch("created_at"))}
-    if not names:
-        yield tickets.aggregate(**sums)
-        return
-    yield from tickets.values(*names).annotate(**sums).order_by(*order_by).iterator()
+def slice_level_figures(day: date, slices: list[tuple[str, str]], *, now: datetime
+                        ) -> Iterator[tuple[str, Figure]]:
+    """(dimension, figure) of the levels at the end of `day` for each (dimension, key)
+    slice, counted directly: two queries (open now; ended since) for up to
+    SLICES_PER_QUERY slices."""
+    end = _day_end(day, organisation_tz(), now)
+    for chunk in _chunks(slices):
+        sums: dict[str, Any] = {}
+        for at, (dimension, key) in enumerate(chunk):
+            sums |= _ages_at(end, _of_slice(dimension, key), prefix=f"s{at}_")
+        rows = [tickets.filter(_only(chunk)).aggregate(**sums) for tickets in _open_at(end)]
+        for at, (dimension, key) in enumerate(chunk):
+            n = sum(row[f"s{at}_n"] for row in rows)
+            age = sum(_seconds(row[f"s{at}_age"]) for row in rows)
+            for figure in _level_figures(day, key, n, age):
+                yield dimension, figure
 
 
-def level_figures(granularity: str, dimension: str, first: date, last: date, *,
-                  now: datetime) -> Iterator[Figure]:
-    """Backlog and backlog age at the end of every period from the one starting at
-    `first` to the one holding `last`, in period order, by running sums: what was
-    created, less what ended, before each period's end. One grouped query for what
-    came before `first` and two streamed ones (creations and ends by period), however
-    many periods; the direct count of `level_figures_at` would read history once per
-    period."""
+def _created_sums() -> dict[str, Any]:
+    return {"n": Count("pk"), "created": Sum(Epoch("created_at"))}
+
+
+def level_figures(dimension: str, first: date, last: date, keys: Iterable[str] | None = None,
+                  *, now: datetime) -> Iterator[Figure]:
+    """Backlog and backlog age at the end of every day from `first` to `last`, in day
+    order, by running sums: what was created, less what ended, before each day's end.
+    One grouped query for what came before `first` and two streamed ones (creations
+    and ends by day), however many days; the direct count of `slice_level_figures`
+    would read history once per day."""
     tz = organisation_tz()
     column = DIMENSIONS[dimension]
-    tickets = _sliced(Ticket.objects.filter(kind__in=LEVEL_KINDS).annotate(ended=ENDED),
-                      dimension, None)[0]
+    tickets = (Ticket.objects.filter(kind__in=LEVEL_KINDS).annotate(ended=ENDED)
+               .filter(_slice_filter(dimension, keys)))
     names = [column] if column else []
 
     def grouped(by: str | None, **where: Any) -> Iterator[tuple[date | None, str, int, float]]:
         chosen = tickets.filter(**where)
-        if by is not None:
-            chosen = chosen.annotate(period=Trunc(by, granularity, tzinfo=tz,
-                                                  output_field=models.DateField()))
-        rows = _per_key(chosen, (["period"] if by else []) + names,
-                        order_by=("period",) if by else ())
+        if not names and by is None:
+            rows: Iterable[dict[str, Any]] = [chosen.aggregate(**_created_sums())]
+        else:
+            if by is not None:
+                chosen = chosen.annotate(period=Trunc(by, DAY, tzinfo=tz,
+                                                      output_field=models.DateField()))
+            group = (["period"] if by else []) + names
+            rows = (chosen.values(*group).annotate(**_created_sums())
+                    .order_by(*(["period"] if by else [])).iterator())
         for row in rows:
             yield (row["period"] if by else None, _key(row[column]) if column else "",
                    row["n"], row["created"] or 0.0)
 
     lo_at = periods.midnight(first, tz)
-    hi_at = periods.midnight(periods.next_start(periods.start_of(last, granularity),
-                                                granularity), tz)
+    hi_at = periods.midnight(last + timedelta(days=1), tz)
     # Per key: [open count, sum of the open tickets' creation times].
     open_now: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
     for _start, key, n, created in grouped(None, created_at__lt=lo_at):
@@ -270,18 +385,21 @@ def level_figures(granularity: str, dimension: str, first: date, last: date, *,
          grouped("ended", ended__gte=lo_at, ended__lt=hi_at)),
         key=lambda change: change[0])
     pending = next(changes, None)
-    for start in periods.starts(first, last, granularity):
-        while pending is not None and pending[0] <= start:
+    day = first
+    while day <= last:
+        while pending is not None and pending[0] <= day:
             _start, key, n, created = pending
             open_now[key][0] += n
             open_now[key][1] += created
             pending = next(changes, None)
-        end = _level_end(start, granularity, tz, now)
+        end = _day_end(day, tz, now)
         for key, (open_count, created_sum) in list(open_now.items()):
             if open_count <= 0:
                 del open_now[key]
                 continue
-            yield from _level_figures(start, key, int(open_count), created_sum, end)
+            yield from _level_figures(day, key, int(open_count),
+                                      open_count * end.timestamp() - created_sum)
+        day += timedelta(days=1)
 
 
 # --- availability: service hours less unplanned outages --------------------------------
@@ -378,17 +496,15 @@ def effort_figures(granularity: str, dimension: str, lo: date, hi: date,
 
 
 def effort_marks(entries: Iterable[TimeEntry]) -> set[tuple[str, date, str, str]]:
-    """The periods and slices new time entries count in (pure, given their tickets)."""
+    """The days and slices new time entries count in (pure, given their tickets)."""
     found = set()
     for entry in entries:
         ticket = entry.ticket
-        keys = {dimension: "" if column is None else
-                _key(entry.team_id if dimension == "team" else getattr(ticket, column))
-                for dimension, column in DIMENSIONS.items()}
-        for granularity in Granularity:
-            start = periods.start_of(entry.worked_on, granularity)
-            found |= {(granularity, start, dimension, key) for dimension, key in keys.items()
-                      if dimension == "overall" or key}
+        for dimension, column in DIMENSIONS.items():
+            key = "" if column is None else _key(
+                entry.team_id if dimension == "team" else getattr(ticket, column))
+            if dimension == "overall" or key:
+                found.add((Part.EFFORT, entry.worked_on, dimension, key))
     return found
 
 
@@ -412,15 +528,28 @@ class Slice:
     starts: frozenset[date] | None = None
     keys: frozenset[str] | None = None
 
-    def scope(self) -> models.QuerySet:
-        scope = KpiValue.objects.filter(
-            kpi__in=[kpi.key for kpi in self.kpis], granularity=self.granularity,
-            dimension=self.dimension, period_start__gte=self.lo, period_start__lt=self.hi)
+    def scope(self) -> Q:
+        scope = Q(kpi__in=[kpi.key for kpi in self.kpis], granularity=self.granularity,
+                  dimension=self.dimension)
         if self.starts is not None:
-            scope = scope.filter(period_start__in=list(self.starts))
+            scope &= Q(period_start__in=sorted(self.starts))
+        else:
+            scope &= Q(period_start__gte=self.lo, period_start__lt=self.hi)
         if self.keys is not None:
-            scope = scope.filter(key__in=list(self.keys))
+            scope &= Q(key__in=sorted(self.keys))
         return scope
+
+    def holds(self, figure: Figure) -> bool:
+        return (figure.kpi in self.kpis and self.lo <= figure.period_start < self.hi
+                and (self.starts is None or figure.period_start in self.starts)
+                and (self.keys is None or figure.key in self.keys))
+
+    def covers(self, kpi: str, granularity: str, dimension: str, key: str, start: date
+               ) -> bool:
+        return (granularity == self.granularity and dimension == self.dimension
+                and kpi in {each.key for each in self.kpis} and self.lo <= start < self.hi
+                and (self.starts is None or start in self.starts)
+                and (self.keys is None or key in self.keys))
 
     def rows(self, figures: Iterable[Figure], computed_at: datetime) -> Iterator[KpiValue]:
         for figure in figures:
@@ -434,12 +563,10 @@ class Slice:
 
 
 def store(figures: Iterable[Figure], *, kpis: list[Kpi], granularity: str, dimension: str,
-          lo: date, hi: date, starts: Iterable[date] | None = None,
-          keys: Iterable[str] | None = None) -> int:
+          lo: date, hi: date, keys: Iterable[str] | None = None) -> int:
     """Replace one slice's stored values with `figures` (see `store_slices`)."""
     return store_slices([(Slice(tuple(kpis), granularity, dimension, lo, hi,
-                                None if starts is None else frozenset(starts),
-                                None if keys is None else frozenset(keys)), figures)])
+                                keys=None if keys is None else frozenset(keys)), figures)])
 
 
 def store_slices(pairs: list[tuple[Slice, Iterable[Figure]]]) -> int:
@@ -447,25 +574,79 @@ def store_slices(pairs: list[tuple[Slice, Iterable[Figure]]]) -> int:
     no longer there deleted, all in one transaction, so a reader sees the old values or
     the new, never a gap. Idempotent: two runs at once write the same rows (the upsert
     lets both succeed). Returns the rows written."""
+    if not pairs:
+        return 0
     now = timezone.now()
     rows = {(row.kpi, row.granularity, row.dimension, row.key, row.period_start): row
             for part, figures in pairs for row in part.rows(figures, now)}
     with transaction.atomic():
-        for part, _figures in pairs:
-            part.scope().delete()
         KpiValue.objects.bulk_create(rows.values(), batch_size=2000, update_conflicts=True,
                                      unique_fields=UNIQUE_FIELDS, update_fields=VALUE_FIELDS)
+        _delete_stale([part for part, _figures in pairs], now)
     return len(rows)
 
 
-def _event_figures(granularity: str, dimension: str, lo: date, hi: date,
-                   keys: Iterable[str] | None, kpis: list[Kpi]) -> Iterator[Figure]:
-    """Every event family's figures for the chosen KPIs: one query per family."""
-    for family in EVENT_FAMILIES:
-        family_kpis = [kpi for kpi in kpis if kpi.family == family]
-        if family_kpis:
-            yield from event_figures(family, granularity, dimension, lo, hi, keys,
-                                     kpis=family_kpis)
+def _delete_stale(slices: list[Slice], written_at: datetime) -> None:
+    """Delete the slices' values the upsert did not write: what is no longer there."""
+    KpiValue.objects.filter(reduce(or_, (part.scope() for part in slices)),
+                            computed_at__lt=written_at).delete()
+
+
+# --- weeks and months: their days added up ------------------------------------------------
+
+
+def _days_of(granularity: str, starts: Iterable[date]) -> list[tuple[date, date]]:
+    """The days of the periods starting at `starts`, as runs (pure)."""
+    return _day_runs(day for start in starts for day in
+                     _dates(start, periods.next_start(start, granularity)))
+
+
+def _dates(lo: date, hi: date) -> Iterator[date]:
+    day = lo
+    while day < hi:
+        yield day
+        day += timedelta(days=1)
+
+
+def _last_day(start: date, granularity: str, today: date) -> date:
+    """The day whose levels are the period's: its last, or today for the current one."""
+    return min(periods.next_start(start, granularity) - timedelta(days=1), today)
+
+
+def rolled_up(granularity: str, dimensions: Iterable[str], starts: Iterable[date],
+              keys: Iterable[str] | None, kpis: list[Kpi], *, today: date
+              ) -> Iterator[tuple[str, Figure]]:
+    """(dimension, figure) of the periods of `granularity` starting at `starts`, for
+    the `dimensions` and `keys` (every key, if None), from the stored day values, in
+    period order: sums of the additive KPIs' numerators and denominators (one grouped
+    query) and the levels of each period's last day (one more). Every key of every
+    dimension is read: what a caller did not ask for, it leaves."""
+    additive = [kpi.key for kpi in kpis if kpi.family not in (Family.LEVEL, Family.EFFORT)]
+    levels = [kpi.key for kpi in kpis if kpi.family == Family.LEVEL]
+    starts = sorted(set(starts))
+    values = KpiValue.objects.filter(granularity=DAY, dimension__in=sorted(set(dimensions)))
+    if keys is not None:
+        values = values.filter(key__in=sorted(set(keys)))
+    if additive:
+        rows = (values.filter(_within("period_start", _days_of(granularity, starts)),
+                              kpi__in=additive)
+                .annotate(period=Trunc("period_start", granularity,
+                                       output_field=models.DateField()))
+                .values("dimension", "kpi", "key", "period")
+                .annotate(total=Sum("numerator"), over=Sum("denominator"))
+                .order_by("period"))
+        for row in rows.iterator():
+            yield row["dimension"], Figure(BY_KEY[row["kpi"]], row["period"], row["key"],
+                                           row["total"], row["over"])
+    if levels:
+        rows = (values.filter(kpi__in=levels, period_start__in=[
+                    _last_day(start, granularity, today) for start in starts])
+                .values_list("dimension", "kpi", "key", "period_start", "numerator",
+                             "denominator")
+                .order_by("period_start"))
+        for dimension, kpi, key, day, numerator, denominator in rows.iterator():
+            yield dimension, Figure(BY_KEY[kpi], periods.start_of(day, granularity), key,
+                                    numerator, denominator)
 
 
 # --- recomputing ------------------------------------------------------------------------
@@ -474,24 +655,19 @@ Progress = Callable[[int, int], None]
 
 
 def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
-              granularities: Iterable[str] = tuple(Granularity),
               dimensions: Iterable[str] = tuple(DIMENSIONS),
               progress: Progress | None = None, now: datetime | None = None) -> int:
     """Recompute the KPIs (every one the tickets feed, or `kpis`) for every period from
     the one holding `since` (else the first ticket's) to now; return the rows written.
 
-    Per granularity and dimension: one streamed query per event family and three for
-    the levels, over the whole span, written a window of periods at a time (so memory
-    stays flat), and only the windows that have figures or held values before.
-    `progress` is called with (steps done, steps in all), a step being a granularity
-    and dimension."""
+    Per dimension: the days (one streamed query per event family, three for the
+    levels, one each for availability and effort, over the whole span, written a
+    window of days at a time, so memory stays flat), then each week and month from
+    the stored days (two queries each) and effort per period. `progress` is called
+    with (steps done, steps in all), a step being a dimension."""
     now = now or timezone.now()
     tz = organisation_tz()
     chosen = [BY_KEY[key] for key in kpis] if kpis is not None else list(computed())
-    events = [kpi for kpi in chosen if kpi.family in EVENT_FAMILIES]
-    levels = [kpi for kpi in chosen if kpi.family == Family.LEVEL]
-    uptime = [kpi for kpi in chosen if kpi.family == Family.AVAILABILITY]
-    effort = [kpi for kpi in chosen if kpi.family == Family.EFFORT]
     if since is None:
         first = Ticket.objects.order_by("created_at").values_list("created_at", flat=True).first()
         if first is None:
@@ -499,32 +675,59 @@ def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
             return 0
         since = first.astimezone(tz).date()
     today = now.astimezone(tz).date()
-    steps = [(granularity, dimension) for granularity in granularities
-             for dimension in dimensions]
+    # From the first day of the earliest period that holds `since`, so each week and
+    # month is added up from days counted now.
+    lo = min(periods.start_of(since, granularity) for granularity in Granularity)
+    windows = list(periods.windows(lo, today, DAY, WINDOW))
+    hi = windows[-1][1]
+    dimensions = list(dimensions)
     written = 0
-    for step, (granularity, dimension) in enumerate(steps, start=1):
-        windows = list(periods.windows(since, today, granularity, WINDOW[granularity]))
-        lo, hi = windows[0][0], windows[-1][1]
+    for step, dimension in enumerate(dimensions, start=1):
+        def days(kpis: list[Kpi], figures: Iterable[Figure], dimension: str = dimension
+                 ) -> int:
+            return _store_windows(figures, windows, kpis=kpis, granularity=DAY,
+                                  dimension=dimension) if kpis else 0
+
         for family in EVENT_FAMILIES:
-            family_kpis = [kpi for kpi in events if kpi.family == family]
+            family_kpis = [kpi for kpi in chosen if kpi.family == family]
             if family_kpis:
-                written += _store_windows(
-                    event_figures(family, granularity, dimension, lo, hi, kpis=family_kpis),
-                    windows, kpis=family_kpis, granularity=granularity, dimension=dimension)
-        if levels:
-            written += _store_windows(
-                level_figures(granularity, dimension, lo, today, now=now), windows,
-                kpis=levels, granularity=granularity, dimension=dimension)
+                written += days(family_kpis, event_figures(family, dimension, lo, hi,
+                                                           kpis=family_kpis))
+        if levels := kpis_of(Part.LEVELS, chosen):
+            written += days(levels, level_figures(dimension, lo, today, now=now))
+        if dimension in AVAILABILITY_DIMENSIONS and (uptime := kpis_of(Part.AVAILABILITY,
+                                                                       chosen)):
+            written += days(uptime, availability_figures(DAY, dimension, lo, hi, now=now))
+        effort = kpis_of(Part.EFFORT, chosen)
         if effort:
-            written += _store_windows(effort_figures(granularity, dimension, lo, hi), windows,
-                                      kpis=effort, granularity=granularity, dimension=dimension)
-        if uptime and dimension in AVAILABILITY_DIMENSIONS:
-            written += _store_windows(
-                availability_figures(granularity, dimension, lo, hi, now=now), windows,
-                kpis=uptime, granularity=granularity, dimension=dimension)
+            written += days(effort, effort_figures(DAY, dimension, lo, hi))
+        # Sums and levels apart: each comes in period order.
+        summed = [[kpi for kpi in chosen if kpi.family not in (Family.EFFORT, Family.LEVEL)],
+                  levels]
+        for granularity in ROLLED_UP:
+            span = list(periods.windows(lo, today, granularity, WINDOW))
+            starts = list(periods.starts(lo, today, granularity))
+            for part in filter(None, summed):
+                written += _store_windows(
+                    (figure for _dimension, figure in
+                     rolled_up(granularity, [dimension], starts, None, part, today=today)),
+                    span, kpis=part, granularity=granularity, dimension=dimension)
+            if effort:
+                written += _store_windows(
+                    effort_figures(granularity, dimension, span[0][0], span[-1][1]), span,
+                    kpis=effort, granularity=granularity, dimension=dimension)
         if progress is not None:
-            progress(step, len(steps))
+            progress(step, len(dimensions))
+    _analyze_values()
     return written
+
+
+def _analyze_values() -> None:
+    """Let PostgreSQL's planner know the values just rewritten (as autovacuum would,
+    later): the refresh reads them by the slice index at once."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {KpiValue._meta.db_table}")
 
 
 def _store_windows(figures: Iterable[Figure], windows: list[tuple[date, date]], *,
@@ -567,77 +770,100 @@ def _store_windows(figures: Iterable[Figure], windows: list[tuple[date, date]], 
 def tickets_behind(kpi: Kpi, granularity: str, period_start: date, dimension: str,
                    key: str = "", *, now: datetime | None = None) -> models.QuerySet:
     """The tickets a stored value counts (for a share: all it was taken over; for a
-    level: those open at the period's end), by the same filters as the figure."""
+    level: those open at the period's end; for effort: those worked on), by the same
+    filters as the figure."""
+    tz = organisation_tz()
     start = periods.start_of(period_start, granularity)
     hi = periods.next_start(start, granularity)
+    column = DIMENSIONS[dimension]
     if kpi.family == Family.LEVEL:
-        end = _level_end(start, granularity, organisation_tz(), now or timezone.now())
-        tickets = _open_at(end)
+        end = min(periods.bounds(start, granularity, tz)[1], now or timezone.now())
+        still_open, ended_since = _open_at(end)
+        tickets = still_open | ended_since
     elif kpi.family == Family.AVAILABILITY:
-        tz = organisation_tz()
         down = Outage.objects.filter(planned=False).overlapping(
             periods.midnight(start, tz), periods.midnight(hi, tz))
         if dimension == "service":
             down = down.filter(service_id=key)
         return Ticket.objects.filter(pk__in=down.filter(ticket__isnull=False).values("ticket"))
+    elif kpi.family == Family.EFFORT:
+        entries = TimeEntry.objects.filter(worked_on__gte=start, worked_on__lt=hi)
+        if column is not None:
+            entries = entries.filter(**{EFFORT_DIMENSIONS[dimension]: key})
+        return Ticket.objects.filter(pk__in=entries.values("ticket"))
     elif kpi.family is not None:
-        tickets = _happened(kpi.family, start, hi, kpi.kinds)
-        tickets = tickets.filter(kpi.among or Q())
+        tickets = _happened(kpi.family, [(start, hi)], kpi.kinds).filter(kpi.among or Q())
         if kpi.measure is not None:
             tickets = tickets.filter(**{f"{kpi.measure}__isnull": False})
     else:
         return Ticket.objects.none()
-    column = DIMENSIONS[dimension]
     return tickets.filter(**{column: key}) if column else tickets
 
 
-# --- marks: what a ticket write changed, recomputed soon --------------------------------
+# --- marks: what a write changed, recomputed soon ----------------------------------------
+
+Mark = tuple[str, date, str, str]  # (part, day, dimension, key)
+# The moments that open and end a ticket: what a level counts.
+LEVEL_MOMENTS = ("created_at", "resolved_at", "closed_at")
 
 
 def marks_for(before: dict[str, Any] | None, after: dict[str, Any], now: datetime
-              ) -> set[tuple[str, date, str, str]]:
-    """The (granularity, period start, dimension, key) whose KPIs a write changed
-    (pure). A moment that changed moves the ticket between periods and changes the
-    levels of every period from it to now; a changed value (a fact, a flag, a
-    counter) changes the periods of each of the ticket's moments; a changed key moves
-    the ticket, and every period of its life, from one slice to another."""
+              ) -> set[Mark]:
+    """The (part, day, dimension, key) whose figures a ticket write changed (pure).
+
+    Events: a changed moment moves the ticket between the days of its old and new
+    value; a changed value (a fact, a flag, a counter) changes the day of each of its
+    moments. Levels: a changed opening or ending moment changes every day's end from
+    it to today. A changed key moves the ticket, every day of its life and the time
+    logged on it, from one slice to another."""
     before = before or dict.fromkeys(after)
     tz = organisation_tz()
-    moments_of = {name: [value for value in (before[name], after[name]) if value is not None]
-                  for name in MOMENTS}
-    changed = [value for name in MOMENTS if before[name] != after[name]
-               for value in moments_of[name]]
-    every = [value for values in moments_of.values() for value in values]
+    today = now.astimezone(tz).date()
+
+    def day(moment: datetime) -> date:
+        return moment.astimezone(tz).date()
+
+    def changed(names: Iterable[str]) -> list[datetime]:
+        return [value for name in names if before[name] != after[name]
+                for value in (before[name], after[name]) if value is not None]
+
+    every = [value for name in MOMENTS for value in (before[name], after[name])
+             if value is not None]
     values_changed = any(before[name] != after[name] for name in VALUES)
-    found = set()
+    found: set[Mark] = set()
     for dimension, field in DIMENSIONS.items():  # ticket columns, as the snapshot names them
         if field is not None and before[field] != after[field]:
             keys = {_key(value) for value in (before[field], after[field]) if value is not None}
-            events, since = every, min(every, default=None)
+            events, levels_from = every, min(every, default=None)
+            effort_from = None if dimension == "team" else levels_from  # an entry's team
         else:
             if field is not None and after[field] is None:
                 continue  # not in any slice of this dimension
             keys = {_key(after[field]) if field else ""}
-            events, since = (every if values_changed else changed), min(changed, default=None)
-        for granularity in Granularity:
-            starts = {periods.period_of(moment, granularity, tz) for moment in events}
-            if since is not None:
-                starts.update(periods.starts(since.astimezone(tz).date(),
-                                             now.astimezone(tz).date(), granularity))
-            found |= {(granularity, start, dimension, key) for start in starts for key in keys}
+            events = every if values_changed else changed(MOMENTS)
+            levels_from, effort_from = min(changed(LEVEL_MOMENTS), default=None), None
+        for key in keys:
+            found |= {(Part.EVENTS, day(moment), dimension, key) for moment in events}
+            if levels_from is not None:
+                found |= {(Part.LEVELS, each, dimension, key)
+                          for each in _dates(min(day(levels_from), today),
+                                             today + timedelta(days=1))}
+            if effort_from is not None:
+                found |= {(Part.EFFORT, each, dimension, key)
+                          for each in _dates(min(day(effort_from), today),
+                                             today + timedelta(days=1))}
     return found
 
 
-def outage_marks(services: Iterable[int], moments: list[datetime]
-                 ) -> set[tuple[str, date, str, str]]:
-    """The periods an outage change touched (from its earliest moment to its latest),
-    for its services and overall (pure)."""
+def outage_marks(services: Iterable[int], moments: list[datetime]) -> set[Mark]:
+    """The days an outage change touched (from its earliest moment to its latest), for
+    its services and overall (pure)."""
     tz = organisation_tz()
     first = min(moments).astimezone(tz).date()
     last = max(moments).astimezone(tz).date()
     slices = [("overall", ""), *(("service", str(pk)) for pk in services)]
-    return {(granularity, start, dimension, key) for granularity in Granularity
-            for start in periods.starts(first, last, granularity) for dimension, key in slices}
+    return {(Part.AVAILABILITY, day, dimension, key) for day in
+            _dates(first, last + timedelta(days=1)) for dimension, key in slices}
 
 
 def mark(before: dict[str, Any] | None, after: dict[str, Any], now: datetime | None = None
@@ -646,93 +872,123 @@ def mark(before: dict[str, Any] | None, after: dict[str, Any], now: datetime | N
     return save_marks(marks_for(before, after, now or timezone.now()))
 
 
-def save_marks(marks: set[tuple[str, date, str, str]]) -> int:
-    """Write (granularity, period start, dimension, key) marks; ones already there stay."""
+def save_marks(marks: set[Mark]) -> int:
+    """Write (part, day, dimension, key) marks; ones already there stay."""
     KpiMark.objects.bulk_create(
-        [KpiMark(granularity=g, period_start=start, dimension=d, key=key)
-         for g, start, d, key in marks], ignore_conflicts=True)
+        [KpiMark(part=part, day=day, dimension=dimension, key=key)
+         for part, day, dimension, key in marks], ignore_conflicts=True)
     return len(marks)
 
 
 REFRESH_BATCH = 500
+# A dimension's marked levels over more days than this are walked by running sums,
+# not counted day by day.
+DIRECT_LEVEL_DAYS = 3
 
 
 def refresh(*, now: datetime | None = None, limit: int = REFRESH_BATCH) -> int:
-    """Recompute the marked periods and slices, a batch at a time, and delete their
-    marks; return how many were done. Safe on several workers at once: each claims its
-    marks (SKIP LOCKED), so a mark is recomputed by one, and a mark written while it
-    runs is left for the next run."""
+    """Recompute the marked days and slices, and the weeks and months that hold them,
+    a batch of marks at a time, and delete the marks; return how many were done. Safe
+    on several workers at once: each claims its marks (SKIP LOCKED), so a mark is
+    recomputed by one, and a mark written while it runs is left for the next run."""
     done = 0
-    now = now or timezone.now()  # one "now" for the run: its current periods share levels
-    counted: dict = {}
+    now = now or timezone.now()
     while True:
         with transaction.atomic():
             claimed = list(KpiMark.objects.select_for_update(skip_locked=True)
                            .order_by("pk")[:limit])
             if not claimed:
                 return done
-            by_dimension: dict[str, dict[str, set[date]]] = defaultdict(
-                lambda: defaultdict(set))
-            keys: dict[str, set[str]] = defaultdict(set)
+            marked: dict[str, dict[str, tuple[set[date], set[str]]]] = defaultdict(
+                lambda: defaultdict(lambda: (set(), set())))
             for item in claimed:
-                by_dimension[item.dimension][item.granularity].add(item.period_start)
-                keys[item.dimension].add(item.key)
-            for dimension, starts in by_dimension.items():
-                _refresh(dimension, starts, keys[dimension], now=now, counted=counted)
+                days, keys = marked[item.part][item.dimension]
+                days.add(item.day)
+                keys.add(item.key)
+            _refresh(marked, now=now)
             KpiMark.objects.filter(pk__in=[item.pk for item in claimed]).delete()
         done += len(claimed)
 
 
-# What a refresh computes by day and adds up into weeks and months: every figure whose
-# numerator and denominator are sums over tickets (or minutes). Not tickets per
-# person-day: a ticket worked on two days of a week is one ticket of that week.
-ADDITIVE = (*EVENT_FAMILIES, Family.AVAILABILITY)
+def _refresh(marked: dict[str, dict[str, tuple[set[date], set[str]]]], *, now: datetime
+             ) -> None:
+    """Each part's days for its marked slices (every dimension's in one query per
+    family), then the weeks and months that hold them, from the stored days."""
+    today = now.astimezone(organisation_tz()).date()
+    days_pairs: list[tuple[Slice, Iterable[Figure]]] = []
+    found: dict[tuple[str, str], list[Figure]] = defaultdict(list)  # (part, dimension)
 
+    def day_slice(part: str, dimension: str, days: set[date], keys: set[str]) -> Slice:
+        return Slice(tuple(kpis_of(part)), DAY, dimension, min(days),
+                     max(days) + timedelta(days=1), frozenset(days), frozenset(keys))
 
-def rolled_up(figures: Iterable[Figure], granularity: str, lo: date, hi: date
-              ) -> list[Figure]:
-    """Figures by day added up into the periods of `granularity` that start in
-    [lo, hi): numerators and denominators are sums, so a week's is its days' (pure)."""
-    sums: dict[tuple[str, date, str], list] = {}
-    for figure in figures:
-        start = periods.start_of(figure.period_start, granularity)
-        if not lo <= start < hi:
+    if events := marked.get(Part.EVENTS):
+        every_day = set().union(*(days for days, _keys in events.values()))
+        slices = [(dimension, key) for dimension, (_days, keys) in events.items()
+                  for key in sorted(keys)]
+        for family in EVENT_FAMILIES:
+            for dimension, figure in slice_event_figures(family, every_day, slices,
+                                                         of_family(family)):
+                found[(Part.EVENTS, dimension)].append(figure)
+        # Every dimension was counted on every marked day: store them all.
+        events = {dimension: (every_day, keys) for dimension, (_days, keys) in events.items()}
+        marked[Part.EVENTS] = events
+    if levels := marked.get(Part.LEVELS):
+        direct: dict[date, list[tuple[str, str]]] = defaultdict(list)
+        for dimension, (days, keys) in levels.items():
+            if len(days) <= DIRECT_LEVEL_DAYS:
+                for day in days:
+                    direct[day] += [(dimension, key) for key in sorted(keys)]
+            else:
+                found[(Part.LEVELS, dimension)] += level_figures(
+                    dimension, min(days), max(days), keys, now=now)
+                levels[dimension] = (set(_dates(min(days), max(days) + timedelta(days=1))),
+                                     keys)
+        for day, slices in direct.items():
+            for dimension, figure in slice_level_figures(day, slices, now=now):
+                found[(Part.LEVELS, dimension)].append(figure)
+    for dimension, (days, keys) in marked.get(Part.AVAILABILITY, {}).items():
+        if dimension in AVAILABILITY_DIMENSIONS:
+            for lo, hi in _day_runs(days):
+                found[(Part.AVAILABILITY, dimension)] += availability_figures(
+                    DAY, dimension, lo, hi, None if dimension == "overall" else keys, now=now)
+    for part, by_dimension in marked.items():
+        for dimension, (days, keys) in by_dimension.items():
+            if part == Part.EFFORT:
+                continue
+            days_pairs.append((day_slice(part, dimension, days, keys),
+                               found[(part, dimension)]))
+    effort_pairs = []
+    for dimension, (days, keys) in marked.get(Part.EFFORT, {}).items():
+        chosen = None if DIMENSIONS[dimension] is None else keys
+        for granularity in Granularity:
+            starts = sorted({periods.start_of(day, granularity) for day in days})
+            lo, hi = starts[0], periods.next_start(starts[-1], granularity)
+            effort_pairs.append((
+                Slice(tuple(kpis_of(Part.EFFORT)), granularity, dimension, lo, hi,
+                      frozenset(starts), frozenset(keys)),
+                [figure for figure in effort_figures(granularity, dimension, lo, hi, chosen)
+                 if figure.period_start in set(starts)]))
+    store_slices(days_pairs + effort_pairs)
+
+    summed = [part for part in (Part.EVENTS, Part.LEVELS, Part.AVAILABILITY) if part in marked]
+    rolled: list[tuple[Slice, Iterable[Figure]]] = []
+    for granularity in ROLLED_UP:
+        slices = [Slice(tuple(kpis_of(part)), granularity, dimension, min(starts),
+                        periods.next_start(max(starts), granularity), frozenset(starts),
+                        frozenset(keys))
+                  for part in summed for dimension, (days, keys) in marked[part].items()
+                  if part != Part.AVAILABILITY or dimension in AVAILABILITY_DIMENSIONS
+                  for starts in [{periods.start_of(day, granularity) for day in days}]]
+        if not slices:
             continue
-        total = sums.setdefault((figure.kpi.key, start, figure.key), [0.0, None])
-        total[0] += figure.numerator
-        if figure.denominator is not None:
-            total[1] = (total[1] or 0.0) + figure.denominator
-    return [Figure(BY_KEY[kpi], start, key, numerator, denominator)
-            for (kpi, start, key), (numerator, denominator) in sums.items()]
-
-
-def _refresh(dimension: str, starts: dict[str, set[date]], keys: set[str], *,
-             now: datetime, counted: dict) -> None:
-    """Every KPI of the marked keys over the run of periods from the first mark to the
-    last, for each marked granularity: the additive ones counted once by day over all
-    of them and added up (one query per family, however many periods and
-    granularities), effort per granularity, levels at each marked period."""
-    keys_filter = None if DIMENSIONS[dimension] is None else keys
-    spans = {granularity: (min(marked), periods.next_start(max(marked), granularity))
-             for granularity, marked in starts.items()}
-    lo, hi = min(lo for lo, _hi in spans.values()), max(hi for _lo, hi in spans.values())
-    additive = [kpi for kpi in computed() if kpi.family in ADDITIVE
-                and (kpi.family != Family.AVAILABILITY or dimension in AVAILABILITY_DIMENSIONS)]
-    days = list(_event_figures(Granularity.DAY, dimension, lo, hi, keys_filter, additive))
-    if dimension in AVAILABILITY_DIMENSIONS:
-        days += availability_figures(Granularity.DAY, dimension, lo, hi, keys_filter, now=now)
-    effort, levels, marked_keys = of_family(Family.EFFORT), of_family(Family.LEVEL), frozenset(keys)
-    pairs: list[tuple[Slice, Iterable[Figure]]] = []
-    for granularity, (span_lo, span_hi) in spans.items():
-        pairs.append((Slice((*additive, *effort), granularity, dimension, span_lo, span_hi,
-                            keys=marked_keys),
-                      [*rolled_up(days, granularity, span_lo, span_hi),
-                       *effort_figures(granularity, dimension, span_lo, span_hi,
-                                       keys_filter)]))
-        pairs.append((Slice(tuple(levels), granularity, dimension, span_lo, span_hi,
-                            starts=frozenset(starts[granularity]), keys=marked_keys),
-                      [figure for start in sorted(starts[granularity])
-                       for figure in level_figures_at(granularity, dimension, start,
-                                                      keys_filter, now=now,
-                                                      counted=counted)]))
-    store_slices(pairs)
+        figures: dict[str, list[Figure]] = defaultdict(list)
+        for dimension, figure in rolled_up(
+                granularity, {part.dimension for part in slices},
+                set().union(*(part.starts for part in slices)),
+                set().union(*(part.keys for part in slices)),
+                [kpi for part in summed for kpi in kpis_of(part)], today=today):
+            figures[dimension].append(figure)
+        rolled += [(part, [figure for figure in figures[part.dimension] if part.holds(figure)])
+                   for part in slices]
+    store_slices(rolled)

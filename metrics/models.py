@@ -67,13 +67,19 @@ class KpiValue(models.Model):
 
 
 class KpiMark(models.Model):
-    """A period and slice whose KPIs a ticket write changed: recomputed soon by
-    `metrics.compute.refresh`, then deleted. Written in the ticket's own transaction,
-    so a broker outage loses nothing; unique, so many writes in one period cost one
-    recompute."""
+    """A day and slice whose figures a write changed, and which part of them:
+    recomputed soon by `metrics.compute.refresh` (with the weeks and months that hold
+    the day), then deleted. Written in the writer's own transaction, so a broker outage
+    loses nothing; unique, so many writes on one day cost one recompute."""
 
-    granularity = models.CharField(max_length=10, choices=GRANULARITY_CHOICES)
-    period_start = models.DateField()
+    class Part(models.TextChoices):
+        EVENTS = "events", _("Ticket events")  # created, responded, resolved
+        LEVELS = "levels", _("Open work")  # backlog and its age at the day's end
+        AVAILABILITY = "availability", _("Availability")
+        EFFORT = "effort", _("Effort")
+
+    part = models.CharField(max_length=20, choices=Part.choices)
+    day = models.DateField()
     dimension = models.CharField(max_length=20, choices=DIMENSION_CHOICES)
     key = models.CharField(max_length=40, blank=True)
     marked_at = models.DateTimeField(default=timezone.now)
@@ -82,12 +88,12 @@ class KpiMark(models.Model):
         verbose_name = _("KPI recompute mark")
         verbose_name_plural = _("KPI recompute marks")
         constraints = [
-            models.UniqueConstraint(fields=["granularity", "dimension", "key", "period_start"],
-                                    name="metrics_kpimark_unique"),
+            models.UniqueConstraint(fields=["part", "dimension", "key", "day"],
+                                    name="metrics_kpimark_unique_day"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.granularity} {self.period_start} {self.dimension}:{self.key}"
+        return f"{self.part} {self.day} {self.dimension}:{self.key}"
 
 
 class KpiTarget(models.Model):

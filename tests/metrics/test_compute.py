@@ -166,15 +166,18 @@ def test_the_incremental_refresh_gives_what_a_full_recompute_gives(desk, agent):
         start(desk["t5"], agent, b(2026, 6, 10, 8))
         resolve(desk["t5"], agent, b(2026, 6, 10, 9))
         update_ticket(desk["t3"], actor=agent, service=desk["printing"])
-    # Overall, by day: June 10 to now (T5's resolution, and the backlog since), the
-    # days of T5's and T3's other moments (their facts changed: T3's business time
-    # without an SLA), and nothing else.
-    assert set(KpiMark.objects.filter(dimension="overall", granularity="day")
-               .values_list("period_start", flat=True)) == {
-        date(2026, 2, 20), date(2026, 3, 4), date(2026, 4, 2),
-        *(date(2026, 6, day) for day in range(10, 16))}
-    assert KpiMark.objects.filter(dimension="service", key=str(desk["office"].pk),
-                                  granularity="month").count() == 4  # March to June
+    # Overall: the days of T5's and T3's moments (their facts changed: T3's business
+    # time without an SLA) for the events, and June 10 to now (T5's resolution) for
+    # the backlog; nothing else.
+    overall = KpiMark.objects.filter(dimension="overall")
+    assert set(overall.filter(part="events").values_list("day", flat=True)) == {
+        date(2026, 2, 20), date(2026, 3, 4), date(2026, 4, 2), date(2026, 6, 10)}
+    assert set(overall.filter(part="levels").values_list("day", flat=True)) == {
+        date(2026, 6, day) for day in range(10, 16)}
+    # T3 left "office": every day of its life, from March 4th to now, for its levels.
+    office = KpiMark.objects.filter(dimension="service", key=str(desk["office"].pk))
+    assert office.filter(part="levels").count() == (NOW.date() - date(2026, 3, 4)).days + 1
+    assert not KpiMark.objects.filter(part="availability").exists()
     compute.refresh(now=NOW)
     assert not KpiMark.objects.exists()
     incremental = stored()
@@ -187,22 +190,46 @@ def test_the_incremental_refresh_gives_what_a_full_recompute_gives(desk, agent):
 
 
 @pytest.mark.django_db
-def test_running_sums_and_the_direct_count_agree_on_every_level(desk):
+def test_running_sums_and_the_direct_count_agree_on_every_day(desk):
     tz = compute.organisation_tz()
-    for granularity in Granularity:
-        for dimension in ("overall", "service", "team"):
-            first, last = date(2026, 2, 1), NOW.astimezone(tz).date()
-            walked = {(f.kpi.key, f.period_start, f.key): (f.numerator, f.denominator)
-                      for f in compute.level_figures(granularity, dimension, first, last,
-                                                     now=NOW)}
-            direct = {(f.kpi.key, f.period_start, f.key): (f.numerator, f.denominator)
-                      for start_ in compute.periods.starts(first, last, granularity)
-                      for f in compute.level_figures_at(granularity, dimension, start_,
-                                                        now=NOW)}
-            assert walked.keys() == direct.keys()
-            for name, (numerator, denominator) in direct.items():
-                assert walked[name] == (pytest.approx(numerator), denominator), (
-                    granularity, dimension, name)
+    first, last = date(2026, 2, 1), NOW.astimezone(tz).date()
+    for dimension in ("overall", "service", "team"):
+        walked = {(f.kpi.key, f.period_start, f.key): (f.numerator, f.denominator)
+                  for f in compute.level_figures(dimension, first, last, now=NOW)}
+        direct = {(f.kpi.key, f.period_start, f.key): (f.numerator, f.denominator)
+                  for day in compute.periods.starts(first, last, Granularity.DAY)
+                  for f in compute.level_figures_at(Granularity.DAY, dimension, day, now=NOW)}
+        assert walked.keys() == direct.keys()
+        for name, (numerator, denominator) in direct.items():
+            assert walked[name] == (pytest.approx(numerator), denominator), (dimension, name)
+
+
+@pytest.mark.django_db
+def test_weeks_and_months_are_their_days_added_up_and_their_last_days_levels(desk):
+    """A stored week or month sums its days' numerators and denominators, and its
+    backlog is the one counted directly at its end (for the current one: now)."""
+    tz = compute.organisation_tz()
+    days = KpiValue.objects.filter(granularity="day")
+    for granularity in (Granularity.WEEK, Granularity.MONTH):
+        stored = KpiValue.objects.filter(granularity=granularity)
+        assert stored.exists()
+        for row in stored.exclude(kpi__in=compute.LEVEL_KPIS):
+            hi = compute.periods.next_start(row.period_start, granularity)
+            its_days = days.filter(kpi=row.kpi, dimension=row.dimension, key=row.key,
+                                   period_start__gte=row.period_start, period_start__lt=hi)
+            numerator = sum(day.numerator for day in its_days)
+            assert row.numerator == pytest.approx(numerator), row
+            if row.denominator is not None:
+                assert row.denominator == pytest.approx(
+                    sum(day.denominator for day in its_days)), row
+        for dimension in ("overall", "service"):
+            for first in compute.periods.starts(date(2026, 2, 1), NOW.astimezone(tz).date(),
+                                                granularity):
+                direct = {(f.kpi.key, f.key): f.numerator for f in compute.level_figures_at(
+                    granularity, dimension, first, now=NOW)}
+                assert {(row.kpi, row.key): row.numerator for row in stored.filter(
+                    kpi__in=compute.LEVEL_KPIS, dimension=dimension, period_start=first)
+                } == pytest.approx(direct), (granularity, dimension, first)
 
 
 @pytest.mark.django_db
@@ -225,20 +252,3 @@ def test_a_broker_outage_loses_no_kpi_update(desk, agent, monkeypatch,
         assert tasks.refresh_kpis_task() > 0  # what the every-minute beat entry runs
     assert value("volume_resolved", JUN) == (1.0, 1.0, None)
     assert not KpiMark.objects.exists()
-
-
-def test_day_figures_add_up_into_weeks_and_months():
-    fcr, volume = BY_KEY["fcr"], BY_KEY["volume_created"]
-    days = [compute.Figure(fcr, date(2026, 3, 30), "", 1.0, 2.0),  # Monday
-            compute.Figure(fcr, date(2026, 4, 1), "", 3.0, 3.0),
-            compute.Figure(volume, date(2026, 4, 1), "7", 4.0, None),
-            compute.Figure(volume, date(2026, 4, 9), "7", 1.0, None)]
-    weeks = {(f.kpi.key, f.period_start, f.key): (f.numerator, f.denominator)
-             for f in compute.rolled_up(days, Granularity.WEEK, date(2026, 3, 30),
-                                        date(2026, 4, 13))}
-    assert weeks == {("fcr", date(2026, 3, 30), ""): (4.0, 5.0),
-                     ("volume_created", date(2026, 3, 30), "7"): (4.0, None),
-                     ("volume_created", date(2026, 4, 6), "7"): (1.0, None)}
-    april = compute.rolled_up(days, Granularity.MONTH, date(2026, 4, 1), date(2026, 5, 1))
-    assert {(f.kpi.key, f.numerator, f.denominator) for f in april} == {
-        ("fcr", 3.0, 3.0), ("volume_created", 5.0, None)}  # March 30th is March's
