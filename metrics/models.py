@@ -72,11 +72,11 @@ class KpiMark(models.Model):
     the day), then deleted. Written in the writer's own transaction, so a broker outage
     loses nothing; unique, so many writes on one day cost one recompute."""
 
-    class Part(models.TextChoices):
-        EVENTS = "events", _("Ticket events")  # created, responded, resolved
-        LEVELS = "levels", _("Open work")  # backlog and its age at the day's end
-        AVAILABILITY = "availability", _("Availability")
-        EFFORT = "effort", _("Effort")
+    class Part(models.TextChoices):  # internal: no one reads the labels
+        EVENTS = "events"  # created, responded, resolved
+        LEVELS = "levels"  # backlog and its age at the day's end
+        AVAILABILITY = "availability"
+        EFFORT = "effort"
 
     part = models.CharField(max_length=20, choices=Part.choices)
     day = models.DateField()

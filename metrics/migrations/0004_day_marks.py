@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint(model_name="kpimark", name="metrics_kpimark_unique"),
         migrations.AddField(
             model_name="kpimark", name="part",
-            field=models.CharField(choices=[("events", "Ticket events"), ("levels", "Open work"),
+            field=models.CharField(choices=[("events", "Events"), ("levels", "Levels"),
                                             ("availability", "Availability"),
                                             ("effort", "Effort")],
                                    default="events", max_length=20),
