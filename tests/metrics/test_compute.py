@@ -190,6 +190,40 @@ def test_the_incremental_refresh_gives_what_a_full_recompute_gives(desk, agent):
 
 
 @pytest.mark.django_db
+def test_every_kind_of_write_refreshes_to_what_a_full_recompute_gives(desk, agent):
+    """A reopen long after the resolution (the backlog of every day since changes), a
+    priority change (the ticket's whole life moves between slices), time logged, an
+    outage: the marked days and the weeks and months holding them, recomputed, equal
+    recomputing everything."""
+    from itsm import effort, outages
+    from itsm.workflow import transition
+
+    from .conftest import S
+
+    with time_machine.travel(NOW, tick=False):
+        transition(desk["t6"], S.IN_PROGRESS, actor=agent, when=b(2026, 5, 20, 9),
+                   note="It broke again")
+        update_ticket(desk["t4"], actor=agent, impact=1, urgency=1)
+        effort.log_time(desk["t1"], person=agent, minutes=90, worked_on=date(2026, 3, 3))
+        outages.record(actor=agent, service=desk["office"], started_at=b(2026, 4, 7, 9),
+                       ended_at=b(2026, 4, 7, 11))
+    assert KpiMark.objects.filter(part="levels", dimension="overall",
+                                  day=date(2026, 5, 20)).exists()
+    moved = KpiMark.objects.filter(dimension="priority", part="events", day=date(2026, 3, 10))
+    assert set(moved.values_list("key", flat=True)) == {"1", "3"}  # T4: P3 → P1
+    assert KpiMark.objects.filter(part="effort").exists()
+    assert KpiMark.objects.filter(part="availability").exists()
+    compute.refresh(now=NOW)
+    assert not KpiMark.objects.exists()
+    incremental = stored()
+
+    KpiValue.objects.all().delete()
+    compute.recompute(now=NOW)
+    assert stored() == incremental
+    assert value("backlog", date(2026, 5, 20), granularity=Granularity.DAY) == (2.0, 2.0, None)
+
+
+@pytest.mark.django_db
 def test_running_sums_and_the_direct_count_agree_on_every_day(desk):
     tz = compute.organisation_tz()
     first, last = date(2026, 2, 1), NOW.astimezone(tz).date()
