@@ -158,6 +158,16 @@ def stored():
         "kpi", "granularity", "dimension", "key", "period_start", "value")}
 
 
+def assert_refresh_equals_recompute():
+    """Refresh what is marked, then recompute everything: the same values."""
+    compute.refresh(now=NOW)
+    assert not KpiMark.objects.exists()
+    incremental = stored()
+    KpiValue.objects.all().delete()
+    compute.recompute(now=NOW)
+    assert stored() == incremental
+
+
 @pytest.mark.django_db
 def test_the_incremental_refresh_gives_what_a_full_recompute_gives(desk, agent):
     """T5 is resolved, T3 moves to another service: the marks recompute just the
@@ -178,13 +188,7 @@ def test_the_incremental_refresh_gives_what_a_full_recompute_gives(desk, agent):
     office = KpiMark.objects.filter(dimension="service", key=str(desk["office"].pk))
     assert office.filter(part="levels").count() == (NOW.date() - date(2026, 3, 4)).days + 1
     assert not KpiMark.objects.filter(part="availability").exists()
-    compute.refresh(now=NOW)
-    assert not KpiMark.objects.exists()
-    incremental = stored()
-
-    KpiValue.objects.all().delete()
-    compute.recompute(now=NOW)
-    assert stored() == incremental
+    assert_refresh_equals_recompute()
     assert value("mttr", JUN) is not None
     assert value("backlog", JUN) is None  # nothing open any more
 
@@ -213,13 +217,7 @@ def test_every_kind_of_write_refreshes_to_what_a_full_recompute_gives(desk, agen
     assert set(moved.values_list("key", flat=True)) == {"1", "3"}  # T4: P3 → P1
     assert KpiMark.objects.filter(part="effort").exists()
     assert KpiMark.objects.filter(part="availability").exists()
-    compute.refresh(now=NOW)
-    assert not KpiMark.objects.exists()
-    incremental = stored()
-
-    KpiValue.objects.all().delete()
-    compute.recompute(now=NOW)
-    assert stored() == incremental
+    assert_refresh_equals_recompute()
     assert value("backlog", date(2026, 5, 20), granularity=Granularity.DAY) == (2.0, 2.0, None)
 
 
