@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from functools import reduce
+from functools import cached_property, reduce
 from operator import or_
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -135,14 +135,19 @@ def _within(field: str, runs: Iterable[tuple[Any, Any]]) -> Q:
     return reduce(or_, [Q(**{f"{field}__gte": lo, f"{field}__lt": hi}) for lo, hi in runs])
 
 
-def _slice_filter(dimension: str, keys: Iterable[str] | None, prefix: str = "") -> Q:
-    """The tickets of one dimension's keys (every ticket, for "overall")."""
-    column = DIMENSIONS[dimension]
+def _keyed(column: str | None, keys: Iterable[str] | None) -> Q:
+    """The rows with `keys` in `column` (with any key, if None; every row, for no
+    column: "overall")."""
     if column is None:
         return Q()
     if keys is None:
-        return Q(**{f"{prefix}{column}__isnull": False})
-    return Q(**{f"{prefix}{column}__in": list(keys)})
+        return Q(**{f"{column}__isnull": False})
+    return Q(**{f"{column}__in": list(keys)})
+
+
+def _slice_filter(dimension: str, keys: Iterable[str] | None) -> Q:
+    """The tickets of one dimension's keys (every ticket, for "overall")."""
+    return _keyed(DIMENSIONS[dimension], keys)
 
 
 def _chunks(slices: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
@@ -473,11 +478,8 @@ def effort_figures(granularity: str, dimension: str, lo: date, hi: date,
     """Hours, cost and tickets per person-day for the periods starting in [lo, hi), in
     period order: one grouped query over the time entries."""
     column = EFFORT_DIMENSIONS[dimension]
-    entries = TimeEntry.objects.filter(worked_on__gte=lo, worked_on__lt=hi)
-    if column is not None:
-        entries = entries.filter(**{f"{column}__isnull": False})
-        if keys is not None:
-            entries = entries.filter(**{f"{column}__in": list(keys)})
+    entries = TimeEntry.objects.filter(_keyed(column, keys), worked_on__gte=lo,
+                                       worked_on__lt=hi)
     rows = (entries.annotate(period=Trunc("worked_on", granularity,
                                           output_field=models.DateField()))
             .values("period", *([column] if column else []))
@@ -495,7 +497,7 @@ def effort_figures(granularity: str, dimension: str, lo: date, hi: date,
                      row["minutes"] / PERSON_DAY_MINUTES)
 
 
-def effort_marks(entries: Iterable[TimeEntry]) -> set[tuple[str, date, str, str]]:
+def effort_marks(entries: Iterable[TimeEntry]) -> set[Mark]:
     """The days and slices new time entries count in (pure, given their tickets)."""
     found = set()
     for entry in entries:
@@ -529,7 +531,7 @@ class Slice:
     keys: frozenset[str] | None = None
 
     def scope(self) -> Q:
-        scope = Q(kpi__in=[kpi.key for kpi in self.kpis], granularity=self.granularity,
+        scope = Q(kpi__in=sorted(self.kpi_keys), granularity=self.granularity,
                   dimension=self.dimension)
         if self.starts is not None:
             scope &= Q(period_start__in=sorted(self.starts))
@@ -539,17 +541,14 @@ class Slice:
             scope &= Q(key__in=sorted(self.keys))
         return scope
 
+    @cached_property
+    def kpi_keys(self) -> frozenset[str]:
+        return frozenset(kpi.key for kpi in self.kpis)
+
     def holds(self, figure: Figure) -> bool:
-        return (figure.kpi in self.kpis and self.lo <= figure.period_start < self.hi
+        return (figure.kpi.key in self.kpi_keys and self.lo <= figure.period_start < self.hi
                 and (self.starts is None or figure.period_start in self.starts)
                 and (self.keys is None or figure.key in self.keys))
-
-    def covers(self, kpi: str, granularity: str, dimension: str, key: str, start: date
-               ) -> bool:
-        return (granularity == self.granularity and dimension == self.dimension
-                and kpi in {each.key for each in self.kpis} and self.lo <= start < self.hi
-                and (self.starts is None or start in self.starts)
-                and (self.keys is None or key in self.keys))
 
     def rows(self, figures: Iterable[Figure], computed_at: datetime) -> Iterator[KpiValue]:
         for figure in figures:
@@ -899,8 +898,7 @@ def refresh(*, now: datetime | None = None, limit: int = REFRESH_BATCH) -> int:
                            .order_by("pk")[:limit])
             if not claimed:
                 return done
-            marked: dict[str, dict[str, tuple[set[date], set[str]]]] = defaultdict(
-                lambda: defaultdict(lambda: (set(), set())))
+            marked: Marked = defaultdict(lambda: defaultdict(lambda: (set(), set())))
             for item in claimed:
                 days, keys = marked[item.part][item.dimension]
                 days.add(item.day)
@@ -910,11 +908,20 @@ def refresh(*, now: datetime | None = None, limit: int = REFRESH_BATCH) -> int:
         done += len(claimed)
 
 
-def _refresh(marked: dict[str, dict[str, tuple[set[date], set[str]]]], *, now: datetime
-             ) -> None:
-    """Each part's days for its marked slices (every dimension's in one query per
-    family), then the weeks and months that hold them, from the stored days."""
-    today = now.astimezone(organisation_tz()).date()
+Marked = dict[str, dict[str, tuple[set[date], set[str]]]]  # part → dimension → (days, keys)
+
+
+def _refresh(marked: Marked, *, now: datetime) -> None:
+    """Each part's marked days for its marked slices, then the weeks and months that
+    hold them, from the stored days."""
+    store_slices(_recounted_days(marked, now=now))
+    store_slices(_rolled_up_periods(marked, today=now.astimezone(organisation_tz()).date()))
+
+
+def _recounted_days(marked: Marked, *, now: datetime) -> list[tuple[Slice, Iterable[Figure]]]:
+    """The marked days' figures of each part, counted from the tickets (every
+    dimension's in one query per family), and effort per period. Widens `marked` to
+    the days it counted."""
     days_pairs: list[tuple[Slice, Iterable[Figure]]] = []
     found: dict[tuple[str, str], list[Figure]] = defaultdict(list)  # (part, dimension)
 
@@ -954,7 +961,8 @@ def _refresh(marked: dict[str, dict[str, tuple[set[date], set[str]]]], *, now: d
                     DAY, dimension, lo, hi, None if dimension == "overall" else keys, now=now)
     for part, by_dimension in marked.items():
         for dimension, (days, keys) in by_dimension.items():
-            if part == Part.EFFORT:
+            if part == Part.EFFORT or (part == Part.AVAILABILITY
+                                       and dimension not in AVAILABILITY_DIMENSIONS):
                 continue
             days_pairs.append((day_slice(part, dimension, days, keys),
                                found[(part, dimension)]))
@@ -962,15 +970,18 @@ def _refresh(marked: dict[str, dict[str, tuple[set[date], set[str]]]], *, now: d
     for dimension, (days, keys) in marked.get(Part.EFFORT, {}).items():
         chosen = None if DIMENSIONS[dimension] is None else keys
         for granularity in Granularity:
-            starts = sorted({periods.start_of(day, granularity) for day in days})
-            lo, hi = starts[0], periods.next_start(starts[-1], granularity)
+            starts = frozenset(periods.start_of(day, granularity) for day in days)
+            lo, hi = min(starts), periods.next_start(max(starts), granularity)
             effort_pairs.append((
-                Slice(tuple(kpis_of(Part.EFFORT)), granularity, dimension, lo, hi,
-                      frozenset(starts), frozenset(keys)),
+                Slice(tuple(kpis_of(Part.EFFORT)), granularity, dimension, lo, hi, starts,
+                      frozenset(keys)),
                 [figure for figure in effort_figures(granularity, dimension, lo, hi, chosen)
-                 if figure.period_start in set(starts)]))
-    store_slices(days_pairs + effort_pairs)
+                 if figure.period_start in starts]))
+    return days_pairs + effort_pairs
 
+
+def _rolled_up_periods(marked: Marked, *, today: date) -> list[tuple[Slice, Iterable[Figure]]]:
+    """The weeks and months holding the marked days, from the stored days."""
     summed = [part for part in (Part.EVENTS, Part.LEVELS, Part.AVAILABILITY) if part in marked]
     rolled: list[tuple[Slice, Iterable[Figure]]] = []
     for granularity in ROLLED_UP:
@@ -991,4 +1002,4 @@ def _refresh(marked: dict[str, dict[str, tuple[set[date], set[str]]]], *, now: d
             figures[dimension].append(figure)
         rolled += [(part, [figure for figure in figures[part.dimension] if part.holds(figure)])
                    for part in slices]
-    store_slices(rolled)
+    return rolled
