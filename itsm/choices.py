@@ -40,3 +40,4 @@ class EventKind(models.TextChoices):
     COMMENT = "comment", _("Comment")
     ATTACHMENT = "attachment", _("Attachment")
     SLA = "sla", _("SLA")
+    FEEDBACK = "feedback", _("Feedback")

@@ -34,12 +34,13 @@ FACT_FIELDS = ("response_seconds", "response_business_seconds", "resolution_seco
                "resolution_business_seconds", "resolved_by_first_team")
 # What a KPI reads of a ticket besides its facts: the moments that place it in a
 # period, and the keys of the dimensions it is counted under.
-MOMENTS = ("created_at", "responded_at", "resolved_at", "closed_at")
+MOMENTS = ("created_at", "responded_at", "resolved_at", "closed_at", "survey_sent_at",
+           "survey_answered_at")
 DIMENSIONS = ("service_id", "assignment_team_id", "customer_id", "priority", "channel",
               "kind")
 # What a KPI counts of a ticket in the periods it belongs to.
 VALUES = (*FACT_FIELDS, "sla_id", "response_breached", "resolution_breached",
-          "reopen_count", "reassignment_count")
+          "reopen_count", "reassignment_count", "survey_rating")
 
 # Sent after a writer changed a ticket, inside its transaction, with `ticket` (as it
 # is now) and `before` (its `snapshot` before the write; None for a new ticket).

@@ -200,6 +200,14 @@ class Ticket(models.Model):
         help_text=_("On the SLA calendar, less the time on hold."))
     resolved_by_first_team = models.BooleanField(
         _("resolved by the first team assigned"), null=True, blank=True, editable=False)
+    # Its requester's satisfaction (`metrics.surveys`): asked once, at the first
+    # resolution; the latest answer's moment and rating.
+    survey_sent_at = models.DateTimeField(_("survey sent"), null=True, blank=True,
+                                          editable=False)
+    survey_answered_at = models.DateTimeField(_("survey answered"), null=True, blank=True,
+                                              editable=False)
+    survey_rating = models.PositiveSmallIntegerField(_("satisfaction rating"), null=True,
+                                                     blank=True, editable=False)
 
     # History brought from another tool (`itsm.importing`): its number there, which
     # import, and what it said of the SLA (imported history keeps its own figures).
@@ -238,6 +246,11 @@ class Ticket(models.Model):
             # The KPIs count tickets in the period of their response and their close.
             models.Index(fields=["responded_at"], name="itsm_ticket_responded"),
             models.Index(fields=["closed_at"], name="itsm_ticket_closed"),
+            # ... and in the period they were asked and answered (few tickets are).
+            models.Index(fields=["survey_sent_at"], name="itsm_ticket_surveyed",
+                         condition=Q(survey_sent_at__isnull=False)),
+            models.Index(fields=["survey_answered_at"], name="itsm_ticket_answered",
+                         condition=Q(survey_answered_at__isnull=False)),
             # Open work is a small slice of all tickets: queues, counts and SLA scans
             # read this index and never touch closed history.
             models.Index(fields=["-created_at", "-id"], name="itsm_ticket_open",
@@ -562,6 +575,8 @@ class Notification(models.Model):
         REQUESTER_REPLY = "requester_reply", _("Reply from the requester")
         ASSIGNED = "assigned", _("Assigned to you or your team")
         RESOLVED = "resolved", _("Ticket resolved")
+        SURVEY = "survey", _("Satisfaction survey")
+        LOW_RATING = "low_rating", _("Low satisfaction rating")
 
     # A person of the desk, or an outside party (a supplier) known only by address.
     user = models.ForeignKey(

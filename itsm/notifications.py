@@ -79,9 +79,11 @@ def _people(people: Iterable[User | None], *, besides: User | None = None) -> li
     return list(chosen.values())
 
 
-def tell(people: Iterable[User], ticket: Ticket, kind: str, **context) -> list[Notification]:
+def tell(people: Iterable[User], ticket: Ticket, kind: str, *, template: str | None = None,
+         **context) -> list[Notification]:
     """Write one notification per person, in their language, and queue the emails of
-    those who take this kind by email."""
+    those who take this kind by email. The text is the kind's template (or
+    `template`, for a kind another app tells): its first line the subject."""
     people = list(people)
     chosen = Preferences.objects.in_bulk([person.pk for person in people], field_name="user")
     rows = []
@@ -90,7 +92,7 @@ def tell(people: Iterable[User], ticket: Ticket, kind: str, **context) -> list[N
         preferences = chosen.get(person.pk)
         language = (preferences and preferences.language) or settings.LANGUAGE_CODE
         with translation.override(language):
-            text = render_to_string(TEMPLATES[kind], {
+            text = render_to_string(template or TEMPLATES[kind], {
                 "ticket": ticket, "person": person, "link": link(ticket,
                                                                   for_requester=for_requester),
                 **context})

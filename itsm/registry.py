@@ -147,6 +147,50 @@ class Process:
         return f"<Process {self.kind}>"
 
 
+@dataclass(frozen=True)
+class TicketPart:
+    """What an app other than the ticket's process shows on a ticket's page (the
+    satisfaction survey, say): a template, rendered with `part` = what `context`
+    returns for the request and ticket (None: nothing to show on this one)."""
+
+    page: str  # "desk" (the agent's page) or "portal" (the requester's)
+    template: str
+    context: Callable[[Any, Ticket], dict[str, Any] | None]
+
+
+_parts: list[TicketPart] = []
+
+
+def add_part(part: TicketPart) -> TicketPart:
+    """Show a part on every ticket's page of `part.page` (from an AppConfig.ready)."""
+    if part not in _parts:
+        _parts.append(part)
+    return part
+
+
+def parts_for(page: str, request, ticket: Ticket) -> list[tuple[str, dict[str, Any]]]:
+    """(template, part) of each part with something to show on this ticket's page."""
+    shown = []
+    for part in _parts:
+        if part.page == page and (found := part.context(request, ticket)) is not None:
+            shown.append((part.template, found))
+    return shown
+
+
+# What apps other than the processes add to the demo history, after the processes'
+# steps: each (desk, rng, now, days) -> rows written (e.g. the survey answers).
+_demo_steps: list[Callable[..., int]] = []
+
+
+def add_demo_step(step: Callable[..., int]) -> None:
+    if step not in _demo_steps:
+        _demo_steps.append(step)
+
+
+def demo_steps() -> list[Callable[..., int]]:
+    return list(_demo_steps)
+
+
 class AlreadyRegistered(Exception):
     pass
 

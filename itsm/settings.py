@@ -338,6 +338,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # waits after a write, so that a burst of writes costs one recompute.
 KPI_RECOMPUTE_DAYS = env_int("KPI_RECOMPUTE_DAYS", 40)
 KPI_REFRESH_DELAY = env_int("KPI_REFRESH_DELAY", 5)
+# Satisfaction surveys: how many days after a ticket's resolution its requester may
+# answer (a later answer within them replaces the earlier one).
+CSAT_SURVEY_DAYS = env_int("CSAT_SURVEY_DAYS", 14)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sla-scan": {"task": "itsm.tasks.sla_scan_task", "schedule": 60.0},

@@ -161,6 +161,9 @@ def sentences(entry: Entry, ticket: Ticket, viewer) -> list[SafeString]:
         return [format_html("{}", _("%(who)s wrote:") % {"who": who})]
     lines = []
     for event in entry.events:
+        if event.kind == EventKind.FEEDBACK:
+            lines.append(format_html("{}", _("%(who)s rated how it was handled: %(rating)s of "
+                                             "5.") % {"who": who, "rating": event.new_value}))
         if event.kind == EventKind.ATTACHMENT:
             lines.append(format_html("{}", _("%(who)s attached %(name)s.")
                                      % {"who": who, "name": event.new_value}))

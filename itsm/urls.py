@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("itsm.api.urls")),
     path("catalog/", include("catalog.api.urls")),
     path("metrics/", include("metrics.api.urls")),
+    path("surveys/", include("metrics.api.survey_urls")),
     *(path(f"{process.url_namespace}/", include(process.api_urls))
       for process in registry.processes() if process.api_urls),
 ]
@@ -29,6 +30,7 @@ urlpatterns = [
     path("outages/", include("itsm.outage_urls")),
     *(path(f"{process.url_namespace}/", include(process.urls)) for process in registry.processes()),
     path("portal/", include("itsm.portal_urls")),
+    path("surveys/", include("metrics.survey_urls")),
     path("tickets/", include("itsm.ticket_urls")),
     path("lookup/", include("itsm.lookup_urls")),
     path("api/v1/", include(api_v1)),

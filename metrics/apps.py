@@ -3,15 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class MetricsConfig(AppConfig):
-    """The KPI engine (definitions, computation, stored values) and its API."""
+    """The KPI engine (definitions, computation, stored values) and its API, and the
+    satisfaction surveys that feed it."""
 
     name = "metrics"
     verbose_name = _("Metrics")
 
     def ready(self) -> None:
-        from itsm import effort, facts, outages
+        from itsm import effort, facts, outages, registry
 
-        from . import receivers
+        from . import demo, receivers, survey_views
 
         facts.ticket_changed.connect(receivers.ticket_changed,
                                      dispatch_uid="metrics.ticket_changed")
@@ -21,3 +22,8 @@ class MetricsConfig(AppConfig):
                                        dispatch_uid="metrics.outage_changed")
         effort.effort_logged.connect(receivers.effort_logged,
                                      dispatch_uid="metrics.effort_logged")
+        facts.ticket_changed.connect(receivers.ask_satisfaction,
+                                     dispatch_uid="metrics.ask_satisfaction")
+        registry.add_part(survey_views.PORTAL_PART)
+        registry.add_part(survey_views.DESK_PART)
+        registry.add_demo_step(demo.survey_answers)

@@ -60,6 +60,7 @@ from .definitions import (
     Family,
     Granularity,
     Kpi,
+    Unit,
     computed,
     kinds_of,
     of_family,
@@ -70,7 +71,8 @@ Part = KpiMark.Part
 DAY = Granularity.DAY
 ROLLED_UP = (Granularity.WEEK, Granularity.MONTH)  # counted from the stored days
 WINDOW = 31  # days a recompute reads and writes at a time
-EVENT_FAMILIES = (Family.CREATED, Family.RESPONDED, Family.RESOLVED)
+EVENT_FAMILIES = (Family.CREATED, Family.RESPONDED, Family.RESOLVED, Family.SURVEYED,
+                  Family.ANSWERED)
 # The families of each part of the figures a mark names.
 PART_FAMILIES = {Part.EVENTS: EVENT_FAMILIES, Part.LEVELS: (Family.LEVEL,),
                  Part.AVAILABILITY: (Family.AVAILABILITY,), Part.EFFORT: (Family.EFFORT,)}
@@ -197,7 +199,7 @@ def _figure(kpi: Kpi, period_start: date, key: str, row: dict[str, Any], prefix:
     denominator = row.get(f"{prefix}{kpi.key}__den")
     if (denominator if kpi.aggregation != Aggregation.COUNT else numerator) == 0:
         return None  # nothing counted: no value
-    if kpi.aggregation == Aggregation.MEAN:
+    if kpi.unit == Unit.HOURS:  # durations are stored in seconds
         numerator /= HOUR
     return Figure(kpi, period_start, key, float(numerator),
                   None if denominator is None else float(denominator))

@@ -7,9 +7,9 @@ API serves the dictionary at `/api/v1/metrics/definitions/`. The formulas are
 DESIGN.md §4's.
 
 A KPI belongs to a *family*: the moment that places a ticket in a period (created,
-responded, resolved), or "level" for what is open at the end of a period. A KPI with
-no family is defined here and fed by another part of the desk (surveys, changes,
-routines) once that exists.
+responded, resolved, its requester asked or answering how satisfied they are), or
+"level" for what is open at the end of a period. A KPI with no family is defined here
+and fed by another part of the desk (changes, routines) once that exists.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ class Family(StrEnum):
     CREATED = "created"
     RESPONDED = "responded"
     RESOLVED = "resolved"
+    SURVEYED = "surveyed"  # the requester was asked how satisfied they are
+    ANSWERED = "answered"  # ... and answered
     LEVEL = "level"
     AVAILABILITY = "availability"  # service hours less outages, not ticket moments
     EFFORT = "effort"  # time logged, in the period of the day worked
@@ -60,7 +62,8 @@ class Family(StrEnum):
 
 # The moment that places a ticket of each event family in a period.
 FAMILY_MOMENT = {Family.CREATED: "created_at", Family.RESPONDED: "responded_at",
-                 Family.RESOLVED: "resolved_at"}
+                 Family.RESOLVED: "resolved_at", Family.SURVEYED: "survey_sent_at",
+                 Family.ANSWERED: "survey_answered_at"}
 
 INCIDENTS = (TicketKind.INCIDENT,)
 EVERY_KIND = tuple(TicketKind.values)
@@ -198,17 +201,18 @@ KPIS: tuple[Kpi, ...] = (
         Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, (TicketKind.TASK,),
         fed_by=_("routines")),
     Kpi("csat", _("Customer satisfaction"),
-        _("Mean rating (1–5) of the survey answers received in the period."),
-        Unit.SCORE, Direction.HIGHER, Aggregation.MEAN, REQUESTED_WORK,
-        fed_by=_("satisfaction surveys")),
+        _("Mean rating (1–5) of the survey answers received in the period; a ticket "
+          "counts once, with its latest answer."),
+        Unit.SCORE, Direction.HIGHER, Aggregation.MEAN, REQUESTED_WORK, Family.ANSWERED,
+        measure="survey_rating"),
     Kpi("csat_satisfied", _("Satisfied customers"),
         _("Share of the survey answers received in the period rating 4 or 5."),
-        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, REQUESTED_WORK,
-        fed_by=_("satisfaction surveys")),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, REQUESTED_WORK, Family.ANSWERED,
+        condition=Q(survey_rating__gte=4)),
     Kpi("survey_response_rate", _("Survey response rate"),
         _("Share of the surveys sent in the period that were answered."),
-        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, REQUESTED_WORK,
-        fed_by=_("satisfaction surveys")),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, REQUESTED_WORK, Family.SURVEYED,
+        condition=Q(survey_answered_at__isnull=False)),
 )
 
 BY_KEY = {kpi.key: kpi for kpi in KPIS}

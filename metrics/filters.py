@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from .models import DIMENSION_CHOICES, GRANULARITY_CHOICES, KPI_CHOICES, KpiValue
+from .models import DIMENSION_CHOICES, GRANULARITY_CHOICES, KPI_CHOICES, KpiValue, Survey
 
 
 class KpiValueFilterSet(django_filters.FilterSet):
@@ -34,3 +34,27 @@ class KpiValueFilterSet(django_filters.FilterSet):
 # filters are declared under other names and renamed here (each names its field).
 for _outer, _inner in (("from", "period_from"), ("to", "period_to")):
     KpiValueFilterSet.base_filters[_outer] = KpiValueFilterSet.base_filters.pop(_inner)
+
+
+class SurveyFilterSet(django_filters.FilterSet):
+    """`?answered=true&rating_max=2&service=3&team=2&ticket=INC0000042&answered_after=…`."""
+
+    answered = django_filters.BooleanFilter(field_name="answered_at", lookup_expr="isnull",
+                                            exclude=True, label=_("Answered"))
+    rating = django_filters.NumberFilter(label=_("Rating"))
+    rating_max = django_filters.NumberFilter(field_name="rating", lookup_expr="lte",
+                                             label=_("Rating at most"))
+    ticket = django_filters.CharFilter(field_name="ticket__number", label=_("Ticket"))
+    service = django_filters.NumberFilter(field_name="ticket__service", label=_("Service"))
+    team = django_filters.NumberFilter(field_name="ticket__assignment_team", label=_("Team"))
+    customer = django_filters.NumberFilter(field_name="ticket__customer", label=_("Customer"))
+    answered_after = django_filters.IsoDateTimeFilter(field_name="answered_at",
+                                                      lookup_expr="gte",
+                                                      label=_("Answered from"))
+    answered_before = django_filters.IsoDateTimeFilter(field_name="answered_at",
+                                                       lookup_expr="lt",
+                                                       label=_("Answered before"))
+
+    class Meta:
+        model = Survey
+        fields: list[str] = []

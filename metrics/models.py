@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -14,6 +15,9 @@ from .definitions import DIMENSION_LABELS, GRANULARITY_LABELS, KPIS
 KPI_CHOICES = [(kpi.key, kpi.name) for kpi in KPIS]
 GRANULARITY_CHOICES = list(GRANULARITY_LABELS.items())
 DIMENSION_CHOICES = list(DIMENSION_LABELS.items())
+RATINGS = [(1, _("1 - Very dissatisfied")), (2, _("2 - Dissatisfied")), (3, _("3 - Neutral")),
+           (4, _("4 - Satisfied")), (5, _("5 - Very satisfied"))]
+LOW_RATING = 2  # at most this tells the team lead
 
 
 class KpiValueQuerySet(models.QuerySet):
@@ -126,3 +130,65 @@ class KpiTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi}: {self.target}"
+
+
+class SurveyQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SurveyQuerySet:
+        """The desk reads every survey; anyone else only those they were asked."""
+        if roles.is_staff_reader(user):
+            return self
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(requester=user)
+
+    def answered(self) -> SurveyQuerySet:
+        return self.filter(answered_at__isnull=False)
+
+
+class Survey(models.Model):
+    """A requester asked, once, how satisfied they are with a resolved ticket; their
+    answer (the latest, while the survey is open). Written only by `metrics.surveys`,
+    which keeps the ticket's satisfaction facts (what the KPIs count) in step."""
+
+    ticket = models.OneToOneField("itsm.Ticket", verbose_name=_("ticket"),
+                                  on_delete=models.CASCADE, related_name="survey")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked"),
+                                  on_delete=models.CASCADE, related_name="surveys")
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("open until"))
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True,
+                                              choices=RATINGS)
+    comment = models.TextField(_("comment"), blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        indexes = [
+            # A requester's open surveys (the portal), and the newest answers (the
+            # dashboards' low ratings).
+            models.Index(fields=["requester", "-sent_at"], name="metrics_survey_requester"),
+            models.Index(fields=["-answered_at"], name="metrics_survey_answered",
+                         condition=Q(answered_at__isnull=False)),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__isnull=True)
+                                   | Q(rating__gte=1, rating__lte=5),
+                                   name="metrics_survey_rating_range"),
+            models.CheckConstraint(condition=Q(rating__isnull=True, answered_at__isnull=True)
+                                   | Q(rating__isnull=False, answered_at__isnull=False),
+                                   name="metrics_survey_answer_whole"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.rating or '—'}"
+
+    def is_open(self, now=None) -> bool:
+        return (now or timezone.now()) < self.expires_at
+
+    @property
+    def is_low(self) -> bool:
+        return self.rating is not None and self.rating <= LOW_RATING

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import functools
+
+from django.db import transaction
+
 from itsm.facts import snapshot, writing_history
 
-from . import compute, tasks
+from . import compute, surveys, tasks
 
 
 def ticket_changed(sender, *, ticket, before, **kwargs) -> None:
@@ -37,3 +41,11 @@ def _mark(marks) -> None:
     recomputed whole at its end instead."""
     if not writing_history() and compute.save_marks(marks):
         tasks.queue_refresh()
+
+
+def ask_satisfaction(sender, *, ticket, before, **kwargs) -> None:
+    """A ticket resolved for the first time asks its requester how satisfied they are,
+    once the resolution is committed (a survey is no part of the resolution's write,
+    and a resolution rolled back asks nobody); `surveys.ask` asks once per ticket."""
+    if before is not None and before["resolved_at"] is None and ticket.resolved_at is not None:
+        transaction.on_commit(functools.partial(surveys.ask_resolved, ticket.pk))

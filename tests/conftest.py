@@ -198,6 +198,18 @@ def persona(request):
 
 
 @pytest.fixture
+def eager(settings):
+    """Tasks run in-process when queued (the Celery app read its settings already)."""
+    from itsm.celery import app as celery_app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def api():
     return APIClient()
 

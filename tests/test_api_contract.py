@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from itsm.models import Attachment, Comment, Ticket, TicketEvent
 from itsm.task_kind import add_task
+from metrics import surveys
 
 from .factories import ConfigurationItemFactory
 
@@ -42,6 +43,7 @@ class World:
     service_id: int
     team_id: int
     ci_id: int
+    survey_id: int
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,14 @@ CASES = [
          expect(403, **KPI_READERS)),
     Case("metrics/definitions", "list", "get", const("/api/v1/metrics/definitions/"),
          expect(403, **KPI_READERS)),
+    # surveys: the desk reads every one, a requester their own; only they answer
+    Case("surveys", "list", "get", const("/api/v1/surveys/"), expect(200)),
+    Case("surveys", "detail", "get", lambda w: f"/api/v1/surveys/{w.survey_id}/",
+         expect(200, other_requester=404)),
+    Case("surveys", "answer", "patch", lambda w: f"/api/v1/surveys/{w.survey_id}/",
+         expect(403, requester=200, other_requester=404), body=lambda w: {"rating": 4}),
+    Case("surveys", "delete", "delete", lambda w: f"/api/v1/surveys/{w.survey_id}/",
+         expect(405)),
 ]
 
 
@@ -222,8 +232,9 @@ def world(incident, customer, service, team, other_requester, other_team_agent, 
           change_manager, manager, admin) -> World:
     ci = ConfigurationItemFactory(name="mail-01", owner_team=team)
     task = add_task(incident, actor=team_lead, title="Call the mail supplier", team=team)
+    survey = surveys.ask(incident)  # as if it had been resolved
     return World(incident=incident, task=task, customer_id=customer.pk, service_id=service.pk,
-                 team_id=team.pk, ci_id=ci.pk)
+                 team_id=team.pk, ci_id=ci.pk, survey_id=survey.pk)
 
 
 def snapshot(w: World) -> tuple:

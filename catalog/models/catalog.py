@@ -247,6 +247,10 @@ class Service(models.Model):
         blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)
+    asks_satisfaction = models.BooleanField(
+        _("asks for satisfaction"), default=True,
+        help_text=_("Ask the requester how satisfied they are when a ticket about this "
+                    "service is resolved."))
     imported = models.BooleanField(
         _("imported"), default=False, editable=False,
         help_text=_("Created by a ticket import; the ownership report lists it until "

@@ -94,6 +94,7 @@ class TicketPage:
     template: str
     namespace: str  # of the page's URLs: "<namespace>:<page_name>", "<namespace>:comment" …
     page_name = "detail"
+    audience = "desk"  # which parts other apps add to it (`registry.parts_for`)
 
     def __init__(self, request: HttpRequest, number: str, kind: str | None = None) -> None:
         self.request, self.number = request, number
@@ -164,6 +165,7 @@ class TicketPage:
             .filter(ticket=ticket).select_related("uploaded_by"),
             "max_upload": settings.ATTACHMENT_MAX_BYTES,
             "urls": self.urls(),
+            "parts": registry.parts_for(self.audience, self.request, ticket),
         }
 
     def render(self, ticket: Ticket, *, status: int = 200, bound: forms.Form | None = None,

@@ -84,6 +84,7 @@ class PortalPage(TicketPage):
     template = "itsm/portal/ticket.html"
     namespace = "portal"
     page_name = "ticket"
+    audience = "portal"
 
     def may_offer(self, transition: workflow.Transition) -> bool:
         return transition.requester_may

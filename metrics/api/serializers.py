@@ -1,4 +1,5 @@
-"""What the KPI API returns: stored values with their target, and the dictionary."""
+"""What the metrics API returns: stored KPI values with their target, the dictionary,
+and the satisfaction surveys."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from catalog.api.serializers import BriefServiceSerializer, BriefTeamSerializer
 from catalog.models import ServiceLevelAgreement
+from itsm.base.api.fields import BriefUserSerializer
 
 from ..definitions import DIMENSIONS, Granularity, Kpi
-from ..models import KpiTarget, KpiValue
+from ..models import KpiTarget, KpiValue, Survey
+from ..surveys import COMMENT_MAX
 
 
 def targets() -> dict[tuple[str, int | None], float]:
@@ -77,3 +81,32 @@ class KpiDefinitionSerializer(serializers.Serializer):
             "granularities": [str(g) for g in Granularity],
             "dimensions": list(DIMENSIONS),
         }
+
+
+class SurveySerializer(serializers.ModelSerializer):
+    """A satisfaction survey: which ticket, who was asked, and their answer."""
+
+    ticket = serializers.CharField(source="ticket.number", read_only=True)
+    ticket_title = serializers.CharField(source="ticket.title", read_only=True)
+    service = BriefServiceSerializer(source="ticket.service", read_only=True, allow_null=True)
+    team = BriefTeamSerializer(source="ticket.assignment_team", read_only=True,
+                               allow_null=True)
+    requester = BriefUserSerializer(read_only=True)
+    is_open = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Survey
+        fields = ("id", "ticket", "ticket_title", "service", "team", "requester", "sent_at",
+                  "expires_at", "is_open", "rating", "comment", "answered_at")
+        read_only_fields = fields
+
+    def get_is_open(self, survey: Survey) -> bool:
+        return survey.is_open()
+
+
+class SurveyAnswerSerializer(serializers.Serializer):
+    """The requester's answer: a rating from 1 to 5, and an optional comment."""
+
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=COMMENT_MAX, trim_whitespace=True)

@@ -1,7 +1,8 @@
-"""`/api/v1/metrics/`: stored KPI values, the tickets behind one, and the dictionary.
+"""`/api/v1/metrics/`: stored KPI values, the tickets behind one, and the dictionary;
+`/api/v1/surveys/`: the satisfaction surveys that feed them.
 
-Managers, team leads and administrators read; anyone else gets 403. Nothing here
-computes a KPI: the values are `metrics.compute`'s, read as stored.
+Managers, team leads and administrators read the KPIs; anyone else gets 403. Nothing
+here computes a KPI: the values are `metrics.compute`'s, read as stored.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,11 +21,17 @@ from itsm.api.serializers import TicketSerializer
 from itsm.api.views import ERROR_RESPONSES
 from itsm.models import Ticket
 
-from .. import compute
+from .. import compute, surveys
 from ..definitions import BY_KEY, DIMENSIONS, KPIS, Granularity
-from ..filters import KpiValueFilterSet
-from ..models import DIMENSION_CHOICES, GRANULARITY_CHOICES, may_read_kpis
-from .serializers import KpiDefinitionSerializer, KpiValueSerializer, targets
+from ..filters import KpiValueFilterSet, SurveyFilterSet
+from ..models import DIMENSION_CHOICES, GRANULARITY_CHOICES, Survey, may_read_kpis
+from .serializers import (
+    KpiDefinitionSerializer,
+    KpiValueSerializer,
+    SurveyAnswerSerializer,
+    SurveySerializer,
+    targets,
+)
 
 
 class KpiReaders(BasePermission):
@@ -107,3 +115,32 @@ class KpiDefinitionsView(APIView):
     @extend_schema(responses={200: KpiDefinitionSerializer(many=True), **ERROR_RESPONSES})
     def get(self, request: Request) -> Response:
         return Response(KpiDefinitionSerializer(KPIS, many=True).data)
+
+
+class SurveyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Satisfaction surveys (`/api/v1/surveys/`): the desk reads every one, a requester
+    their own. `PATCH {"rating": 1–5, "comment": "…"}` answers (the survey's requester
+    only, while it is open; a later answer replaces the earlier)."""
+
+    permission_classes = (IsAuthenticated,)
+    serializer_class = SurveySerializer
+    filterset_class = SurveyFilterSet
+    ordering_fields = ("sent_at", "answered_at", "rating")
+    ordering = ("-sent_at", "-id")
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (Survey.objects.visible_to(self.request.user)
+                .select_related("ticket__service", "ticket__assignment_team", "requester"))
+
+    @extend_schema(request=SurveyAnswerSerializer,
+                   responses={200: SurveySerializer, **ERROR_RESPONSES})
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        survey = self.get_object()
+        if survey.requester_id != request.user.pk:
+            raise PermissionDenied(_("Only the requester who was asked answers a survey."))
+        answer = SurveyAnswerSerializer(data=request.data)
+        answer.is_valid(raise_exception=True)
+        survey = surveys.answer(survey, **answer.validated_data)
+        return Response(SurveySerializer(self.get_queryset().get(pk=survey.pk),
+                                         context=self.get_serializer_context()).data)

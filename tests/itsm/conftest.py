@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from itsm.celery import app as celery_app
 from tests.factories import berlin, log, make_sla
 
 
@@ -15,12 +14,3 @@ def late(agent, requester, service, office):
     make_sla(service, office)
     return log(agent, requester, service, berlin(2026, 3, 2, 17))
 
-
-@pytest.fixture
-def eager(settings):
-    """Tasks run in-process when queued (the Celery app read its settings already)."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before

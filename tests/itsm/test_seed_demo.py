@@ -201,3 +201,17 @@ def test_unknown_country_skips_holidays():
     out = seed(days=1, seed=1, country="XX")
     assert "No public holidays" in out
     assert not Calendar.objects.get(name="Office hours").holidays.exists()
+
+
+def test_requesters_answered_surveys_with_a_spread_the_kpis_measure(seeded):
+    from metrics.models import KpiValue, Survey
+
+    resolved = Incident.objects.filter(resolved_at__isnull=False)
+    asked = Survey.objects.filter(ticket__in=resolved)
+    assert asked.count() == resolved.count()  # each asked once, at its resolution
+    answered = asked.filter(answered_at__isnull=False)
+    assert 0 < answered.count() < asked.count()
+    assert len(set(answered.values_list("rating", flat=True))) >= 3
+    assert TicketEvent.objects.filter(kind=EventKind.FEEDBACK).count() == answered.count()
+    assert KpiValue.objects.filter(kpi="csat", granularity="week").exists()
+    assert KpiValue.objects.filter(kpi="survey_response_rate", dimension="team").exists()

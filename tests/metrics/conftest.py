@@ -1,5 +1,5 @@
-"""The KPI fixture: six incidents whose every figure is worked out by hand in
-test_compute's docstring."""
+"""The KPI fixture: six incidents (and their satisfaction surveys) whose every figure
+is worked out by hand in test_compute's docstring."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from incidents.choices import IncidentStatus as S
 from incidents.choices import OnHoldReason, ResolutionCode
 from itsm import facts, sla
 from itsm.workflow import assign, transition
+from metrics import surveys
 from metrics.models import KpiMark
 from tests.factories import ServiceFactory, log, make_sla
 
@@ -70,6 +71,13 @@ def desk(settings, agent, requester, service, office, other_team, other_team_age
                when=b(2026, 3, 10, 10))
         resolve(t4, other_team_agent, b(2026, 3, 10, 12))
         sla.flag_history(NOW)
+        surveys.write_history([
+            (t6, b(2026, 3, 5, 9), 2, "Slow.", b(2026, 3, 6, 10)),
+            (t1, b(2026, 3, 3, 12), 3, "", b(2026, 4, 1, 8)),
+            (t2, b(2026, 3, 29, 12), None, "", None),
+            (t3, b(2026, 3, 4, 14), 4, "", b(2026, 3, 4, 18)),
+            (t4, b(2026, 3, 10, 12), 5, "Quick!", b(2026, 3, 10, 15)),
+        ])
     assert not KpiMark.objects.exists()
     return {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "t5": t5, "t6": t6, "office": service,
             "printing": printing, "other_team": other_team}

@@ -116,8 +116,10 @@ def test_the_dictionary_defines_every_kpi(client):
     assert entries["mttr"]["unit"] == "hours"
     assert entries["mttr"]["direction"] == "lower"
     assert entries["fcr"]["unit"] == "percent"
-    assert entries["csat"]["computed"] is False
-    assert entries["csat"]["fed_by"]
+    assert entries["csat"]["computed"] is True
+    assert entries["csat"]["unit"] == "score"
+    assert entries["change_success_rate"]["computed"] is False
+    assert entries["change_success_rate"]["fed_by"]
 
 
 def test_a_services_availability_target_is_its_slas(client, desk, agent):

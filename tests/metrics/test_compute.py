@@ -18,19 +18,22 @@ T3  office,   created Wed 03-04 10:00, started 10:30, resolved 14:00, reopened F
     resolution), 29 days less the lost hour = 695 h wall; reopened.
 T4  office,   created Tue 03-10 09:00, started 09:30, moved to another team 10:00,
     resolved 12:00: 3 h, within its SLA, not resolved by its first team.
+
+Their requesters were asked at the first resolution: T6 answered 2 on 03-06, T1 3 on
+04-01, T3 4 on 03-04, T4 5 on 03-10; T2 never answered; T5 was never asked.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 
 from itsm.services import update_ticket
-from metrics import compute
+from metrics import compute, surveys
 from metrics.definitions import BY_KEY, Granularity
-from metrics.models import KpiMark, KpiValue
+from metrics.models import KpiMark, KpiValue, Survey
 
 from .conftest import NOW, b, resolve, start
 
@@ -136,8 +139,41 @@ def test_values_by_service_and_by_week(desk):
 
 
 @pytest.mark.django_db
+def test_satisfaction_counts_answers_in_the_month_received_and_surveys_in_the_month_sent(
+        desk):
+    # Answered in March: T6 2, T3 4, T4 5 = 11 over 3; T1's April answer is April's.
+    assert value("csat", MAR) == (3.666667, 11.0, 3.0)
+    assert value("csat", APR) == (3.0, 3.0, 1.0)
+    # Rated 4 or 5 in March: T3 and T4 of the three.
+    assert value("csat_satisfied", MAR) == (66.666667, 2.0, 3.0)
+    assert value("csat_satisfied", APR) == (0.0, 0.0, 1.0)
+    # Sent in March: T6, T1, T2, T3, T4; answered (whenever): all but T2.
+    assert value("survey_response_rate", MAR) == (80.0, 4.0, 5.0)
+    assert value("survey_response_rate", APR) is None  # none sent
+    # By team: T4 was resolved by the other team.
+    other = desk["other_team"].pk
+    assert value("csat", MAR, "team", other) == (5.0, 5.0, 1.0)
+
+
+@pytest.mark.django_db
+def test_an_answer_marks_its_days_and_the_refresh_equals_a_recompute(desk):
+    with time_machine.travel(NOW, tick=False):
+        survey = Survey.objects.get(ticket=desk["t2"])
+        # Reopened for answers: the fixture's surveys closed long ago.
+        Survey.objects.filter(pk=survey.pk).update(expires_at=NOW + timedelta(days=1))
+        surveys.answer(survey, rating=1, comment="Never fixed.")
+    overall = KpiMark.objects.filter(dimension="overall", part="events")
+    # The day it was sent (its response rate) and today's (its answer), and the days
+    # of its other moments (a value of the ticket changed).
+    assert {date(2026, 3, 29), NOW.date()} <= set(overall.values_list("day", flat=True))
+    assert_refresh_equals_recompute()
+    assert value("survey_response_rate", MAR) == (100.0, 5.0, 5.0)
+    assert value("csat", JUN) == (1.0, 1.0, 1.0)
+
+
+@pytest.mark.django_db
 def test_kpis_fed_elsewhere_have_no_values_yet(desk):
-    for key in ("csat", "change_success_rate", "routine_completion"):
+    for key in ("change_success_rate", "routine_completion"):
         assert not BY_KEY[key].computed
         assert not KpiValue.objects.filter(kpi=key).exists()
 

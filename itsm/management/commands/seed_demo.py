@@ -84,6 +84,8 @@ class Command(BaseCommand):
                     written[process] = process.demo(
                         desk, rng, now, days=options["days"], per_day=options["per_day"],
                         progress=self._progress)
+            for step in registry.demo_steps():
+                step(desk, rng, now, days=options["days"])
             flags, escalated, flagged_now = demo.settle(now)
         self.stdout.write(_("SLA history: %(e)d warnings and breaches flagged, %(x)d "
                             "escalated; the scan now flagged %(n)d more.")

@@ -1,0 +1,46 @@
+"""The demo's satisfaction history: how the requesters of the resolved demo tickets
+answered, with a believable spread (most are content; slow or breached tickets fare
+worse; about a third answer at all). Written through `metrics.surveys`."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from itsm.models import Ticket
+
+from . import surveys
+
+RESPONSE_RATE = 0.35
+# Chances of ratings 1–5: for a ticket resolved within its SLA, and one that breached.
+RATINGS = (1, 2, 3, 4, 5)
+WITHIN_SLA = (0.03, 0.05, 0.12, 0.35, 0.45)
+BREACHED = (0.15, 0.25, 0.25, 0.25, 0.10)
+COMMENTS = {
+    1: ("Took far too long and nobody told me what was going on.",
+        "The problem came back the next day."),
+    2: ("Fixed in the end, but I had to chase it twice.",
+        "I was asked the same questions three times."),
+    3: ("It works now.", ""),
+    4: ("Thanks, quick and friendly.", ""),
+    5: ("Excellent service, thank you!", "Sorted within the hour, great job.", ""),
+}
+
+
+def survey_answers(desk, rng: random.Random, now: datetime, *, days: int) -> int:
+    """Ask the requester of every resolved demo ticket, as the desk would have, and
+    answer some of the surveys."""
+    tickets = (Ticket.objects.filter(kind__in=surveys.ASKED_KINDS, resolved_at__isnull=False)
+               .select_related("requester", "service").order_by("resolved_at", "pk"))
+    answers = []
+    for ticket in tickets.iterator(chunk_size=1000):
+        sent = ticket.resolved_at
+        answered_at = sent + timedelta(hours=rng.expovariate(1 / 20))
+        if rng.random() < RESPONSE_RATE and answered_at < now:
+            chances = BREACHED if ticket.is_breached else WITHIN_SLA
+            rating = rng.choices(RATINGS, weights=chances)[0]
+            comment = rng.choice(COMMENTS[rating])
+        else:
+            rating, comment = None, ""
+        answers.append((ticket, sent, rating, comment, answered_at))
+    return surveys.write_history(answers)
