@@ -93,6 +93,7 @@ class TicketFilterSet(django_filters.FilterSet):
                                       label=_("Customer"))
     is_open = StrictBooleanFilter(method="filter_open", label=_("Open"))
     breached = StrictBooleanFilter(method="filter_breached", label=_("Breached"))
+    at_risk = StrictBooleanFilter(method="filter_at_risk", label=_("At SLA risk"))
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte",
                                                      label=_("Created after"))
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt",
@@ -146,6 +147,19 @@ class TicketFilterSet(django_filters.FilterSet):
             return queryset
         breached = Q(response_breached=True) | Q(resolution_breached=True)
         return queryset.filter(breached) if value else queryset.exclude(breached)
+
+
+    def filter_at_risk(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        """Open tickets warned of a clock that has not yet breached."""
+        if value is None:
+            return queryset
+        return queryset.filter(AT_RISK) if value else queryset.exclude(AT_RISK)
+
+
+# Warned of a running clock, not yet breached: what the desk can still save.
+AT_RISK = Q(resolved_at__isnull=True, closed_at__isnull=True) & (
+    Q(responded_at__isnull=True, response_warned=True, response_breached=False)
+    | Q(resolution_warned=True, resolution_breached=False))
 
 
 class TaskFilterSet(TicketFilterSet):

@@ -261,7 +261,7 @@ class Ticket(models.Model):
             models.Index(fields=["kind", "-created_at", "-id"], name="itsm_ticket_kind_open",
                          condition=Q(resolved_at__isnull=True, closed_at__isnull=True),
                          include=["service", "assignment_team", "customer", "priority",
-                                  "channel"]),
+                                  "channel", "configuration_item"]),
             models.Index(fields=["kind", "-created_at", "-id"], name="itsm_ticket_kind"),
             # The SLA scan's four questions, each over open, not-yet-flagged tickets only:
             # a minute's scan never reads closed history.

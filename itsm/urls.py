@@ -31,6 +31,7 @@ urlpatterns = [
     *(path(f"{process.url_namespace}/", include(process.urls)) for process in registry.processes()),
     path("portal/", include("itsm.portal_urls")),
     path("surveys/", include("metrics.survey_urls")),
+    path("metrics/", include("metrics.urls")),
     path("tickets/", include("itsm.ticket_urls")),
     path("lookup/", include("itsm.lookup_urls")),
     path("api/v1/", include(api_v1)),

@@ -26,4 +26,5 @@ class MetricsConfig(AppConfig):
                                      dispatch_uid="metrics.ask_satisfaction")
         registry.add_part(survey_views.PORTAL_PART)
         registry.add_part(survey_views.DESK_PART)
+        registry.add_demo_step(demo.reporting)
         registry.add_demo_step(demo.survey_answers)

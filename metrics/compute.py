@@ -773,12 +773,19 @@ def tickets_behind(kpi: Kpi, granularity: str, period_start: date, dimension: st
     """The tickets a stored value counts (for a share: all it was taken over; for a
     level: those open at the period's end; for effort: those worked on), by the same
     filters as the figure."""
-    tz = organisation_tz()
     start = periods.start_of(period_start, granularity)
-    hi = periods.next_start(start, granularity)
+    return tickets_between(kpi, start, periods.next_start(start, granularity), dimension,
+                           key, now=now)
+
+
+def tickets_between(kpi: Kpi, start: date, hi: date, dimension: str, key: str = "", *,
+                    now: datetime | None = None) -> models.QuerySet:
+    """The tickets the KPI counts over the days [start, hi) (a span of periods): for a
+    level, those open at its end (or now)."""
+    tz = organisation_tz()
     column = DIMENSIONS[dimension]
     if kpi.family == Family.LEVEL:
-        end = min(periods.bounds(start, granularity, tz)[1], now or timezone.now())
+        end = min(periods.midnight(hi, tz), now or timezone.now())
         still_open, ended_since = _open_at(end)
         tickets = still_open | ended_since
     elif kpi.family == Family.AVAILABILITY:

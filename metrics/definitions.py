@@ -239,10 +239,12 @@ DIMENSIONS: dict[str, str | None] = {
     "priority": "priority",
     "channel": "channel",
     "kind": "kind",
+    "ci": "configuration_item_id",
 }
 DIMENSION_LABELS = {"overall": _("Overall"), "service": _("Service"), "team": _("Team"),
                     "customer": _("Customer"), "priority": _("Priority"),
-                    "channel": _("Channel"), "kind": _("Kind")}
+                    "channel": _("Channel"), "kind": _("Kind"),
+                    "ci": _("Configuration item")}
 
 
 def of_family(family: Family) -> list[Kpi]:

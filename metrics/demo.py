@@ -1,15 +1,20 @@
-"""The demo's satisfaction history: how the requesters of the resolved demo tickets
-answered, with a believable spread (most are content; slow or breached tickets fare
-worse; about a third answer at all). Written through `metrics.surveys`."""
+"""The demo's KPI targets, its customer contact, and its satisfaction history: how
+the requesters of the resolved demo tickets answered, with a believable spread (most
+are content; slow or breached tickets fare worse; about a third answer at all),
+written through `metrics.surveys`."""
 
 from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
 
-from itsm.models import Ticket
+from django.contrib.auth.models import Permission
+
+from itsm.models import Ticket, User
 
 from . import surveys
+from .access import REPORT_PERMISSION
+from .models import KpiTarget
 
 RESPONSE_RATE = 0.35
 # Chances of ratings 1–5: for a ticket resolved within its SLA, and one that breached.
@@ -25,6 +30,32 @@ COMMENTS = {
     4: ("Thanks, quick and friendly.", ""),
     5: ("Excellent service, thank you!", "Sorted within the hour, great job.", ""),
 }
+
+
+# The organisation's targets (the services' SLAs set their own availability and
+# compliance targets): (KPI, target, warning level).
+TARGETS = (("mttr", 48, 72), ("response_time", 4, 8), ("sla_compliance_resolution", 90, 80),
+           ("sla_compliance_response", 95, 85), ("fcr", 70, 60), ("reopen_rate", 5, 8),
+           ("reassignment_share", 25, 35), ("csat", 4.0, 3.5), ("survey_response_rate", 30, 20),
+           ("availability", 99.5, 99.0))
+
+
+# The demo requester is also their customer's contact: they read its service report.
+REPORT_READER = "requester"
+
+
+def reporting(desk, rng: random.Random, now: datetime, *, days: int) -> int:
+    """The organisation's KPI targets, as a service manager would set them, and the
+    customer contact who reads the customer's page."""
+    written = KpiTarget.objects.bulk_create(
+        [KpiTarget(kpi=kpi, target=target, warning=warning) for kpi, target, warning in TARGETS],
+        ignore_conflicts=True)
+    reader = User.objects.filter(username=REPORT_READER, customer__isnull=False).first()
+    if reader is not None:
+        app, codename = REPORT_PERMISSION.split(".")
+        reader.user_permissions.add(Permission.objects.get(content_type__app_label=app,
+                                                           codename=codename))
+    return len(written)
 
 
 def survey_answers(desk, rng: random.Random, now: datetime, *, days: int) -> int:

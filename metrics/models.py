@@ -53,6 +53,9 @@ class KpiValue(models.Model):
         ordering = ["kpi", "granularity", "dimension", "key", "period_start"]
         verbose_name = _("KPI value")
         verbose_name_plural = _("KPI values")
+        # Given to a customer's contact (a requester): their customer's page of the
+        # dashboards (`metrics.access`).
+        permissions = [("view_customer_report", _("Can read their customer's service report"))]
         constraints = [
             # Also the index of every read: one KPI's series for a slice, by period.
             models.UniqueConstraint(

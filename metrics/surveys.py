@@ -39,16 +39,20 @@ ASKED_KINDS = frozenset(BY_KEY["csat"].kinds)
 
 
 def token_of(survey: Survey) -> str:
-    return signing.dumps(survey.pk, salt=SALT)
+    """The survey's id, signed: the same link every time it is shown; the survey's own
+    window says how long it works."""
+    return signing.Signer(salt=SALT).sign(str(survey.pk))
 
 
 def from_token(token: str) -> Survey | None:
     """The survey a link names; None for a link that was not ours or was altered."""
     try:
-        pk = signing.loads(token, salt=SALT)
+        pk = signing.Signer(salt=SALT).unsign(token)
     except signing.BadSignature:
         return None
-    return Survey.objects.select_related("ticket").filter(pk=pk).first()
+    if not pk.isdigit():
+        return None
+    return Survey.objects.select_related("ticket").filter(pk=int(pk)).first()
 
 
 def answer_url(survey: Survey) -> str:

@@ -9,30 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from catalog.api.serializers import BriefServiceSerializer, BriefTeamSerializer
-from catalog.models import ServiceLevelAgreement
 from itsm.base.api.fields import BriefUserSerializer
 
 from ..definitions import DIMENSIONS, Granularity, Kpi
-from ..models import KpiTarget, KpiValue, Survey
+from ..models import KpiValue, Survey
 from ..surveys import COMMENT_MAX
-
-
-def targets() -> dict[tuple[str, int | None], float]:
-    """Every target, by (KPI, service id or None for the organisation's), read once per
-    response: those set in the admin, and each service's availability and compliance
-    targets from its SLA (the agreement is the target, unless a KPI target says
-    otherwise)."""
-    found: dict[tuple[str, int | None], float] = {}
-    for service, availability, compliance in (
-            ServiceLevelAgreement.objects.filter(is_active=True, customer__isnull=True,
-                                                 service__isnull=False)
-            .values_list("service_id", "availability_target", "compliance_target")):
-        found[("availability", service)] = float(availability)
-        found[("sla_compliance_resolution", service)] = float(compliance)
-        found[("sla_compliance_response", service)] = float(compliance)
-    found.update(((kpi, service), target) for kpi, service, target in
-                 KpiTarget.objects.values_list("kpi", "service_id", "target"))
-    return found
 
 
 class KpiValueSerializer(serializers.ModelSerializer):
@@ -48,12 +29,9 @@ class KpiValueSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_target(self, value: KpiValue) -> float | None:
-        found = self.context["targets"]
-        if value.dimension == "service" and value.key.isdigit():
-            own = found.get((value.kpi, int(value.key)))
-            if own is not None:
-                return own
-        return found.get((value.kpi, None))
+        service = int(value.key) if value.dimension == "service" and value.key.isdigit() else None
+        found = self.context["targets"].of(value.kpi, service)
+        return None if found is None else found.target
 
 
 class KpiDefinitionSerializer(serializers.Serializer):

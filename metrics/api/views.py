@@ -25,12 +25,12 @@ from .. import compute, surveys
 from ..definitions import BY_KEY, DIMENSIONS, KPIS, Granularity
 from ..filters import KpiValueFilterSet, SurveyFilterSet
 from ..models import DIMENSION_CHOICES, GRANULARITY_CHOICES, Survey, may_read_kpis
+from ..targets import Targets
 from .serializers import (
     KpiDefinitionSerializer,
     KpiValueSerializer,
     SurveyAnswerSerializer,
     SurveySerializer,
-    targets,
 )
 
 
@@ -55,7 +55,7 @@ class KpiValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return KpiValueSerializer.Meta.model.objects.visible_to(self.request.user)
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "targets": targets()}
+        return {**super().get_serializer_context(), "targets": Targets()}
 
     @extend_schema(responses={200: KpiValueSerializer(many=True), **ERROR_RESPONSES})
     def list(self, request: Request, *args, **kwargs) -> Response:

@@ -1,0 +1,536 @@
+"""The dashboards: IT operations (`/metrics/`), each service and each customer
+(`/metrics/services/…`, `/metrics/customers/…`), the wallboard, and the tickets behind
+any figure (`/metrics/tickets/`).
+
+Pages read stored values (`metrics.readings`) and indexed counts of now
+(`metrics.live`); they never compute a KPI. Every figure carries its formula, the
+span it covers and a link to the tickets it counts; every chart's data downloads as
+CSV (`?export=<chart>`). Who reads what is `metrics.access`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalog.models import ConfigurationItem, Customer, Service, Team
+from incidents.models import Incident
+from itsm.base import roles
+from itsm.base.templatetags.ui import priority_label
+
+from . import compute, live, periods, readings
+from .access import Access, access_of
+from .charts import Chart, Series, csv_response, find
+from .definitions import (
+    AVAILABILITY_DIMENSIONS,
+    BY_KEY,
+    DIMENSION_LABELS,
+    DIMENSIONS,
+    REQUESTED_WORK,
+    Unit,
+)
+from .models import Survey
+from .readings import SPAN_LABELS, Reading, Span
+from .targets import Targets
+
+# --- the period selector ------------------------------------------------------------------
+
+
+class SpanForm(forms.Form):
+    """`?span=last_month`, or `?span=custom&from=2026-01-01&to=2026-03-31`; on the IT
+    dashboard also `&team=<id>`."""
+
+    span = forms.ChoiceField(label=gettext_lazy("Period"), required=False,
+                             choices=list(SPAN_LABELS.items()))
+
+    def __init__(self, data, *, default_span: str, teams: Iterable[Team] | None = None,
+                 team_required: bool = False) -> None:
+        super().__init__(data)
+        self.default_span = default_span
+        self.fields["span"].initial = default_span
+        self.fields["from"] = forms.DateField(label=gettext_lazy("From"), required=False)
+        self.fields["to"] = forms.DateField(label=gettext_lazy("To"), required=False)
+        if teams is not None:
+            teams = sorted(teams, key=lambda team: team.name)
+            self.fields["team"] = forms.ModelChoiceField(
+                label=gettext_lazy("Team"), queryset=Team.objects.filter(
+                    pk__in=[team.pk for team in teams]).order_by("name"),
+                required=False, empty_label=None if team_required else gettext_lazy("All teams"),
+                initial=teams[0].pk if team_required and teams else None)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        name = cleaned.get("span") or self.default_span
+        try:
+            cleaned["period"] = readings.span_of(name, timezone.localdate(), cleaned.get("from"),
+                                                 cleaned.get("to"))
+        except ValueError as exc:
+            self.add_error("from" if name == "custom" else "span", str(exc))
+        return cleaned
+
+    def chosen(self) -> Span:
+        """The span asked for, or the default one for a form with errors."""
+        if self.is_valid():
+            return self.cleaned_data["period"]
+        return readings.span_of(self.default_span, timezone.localdate())
+
+
+# --- figures as the pages show them --------------------------------------------------------
+
+
+def shown(kpi: str, value: float | None) -> str:
+    """A figure with its unit, in the reader's number format."""
+    if value is None:
+        return "—"
+    unit = BY_KEY[kpi].unit
+    if unit == Unit.COUNT:
+        return formats.number_format(round(value), use_l10n=True, force_grouping=True)
+    if unit == Unit.PERCENT:
+        return _("%(value)s %%") % {"value": formats.number_format(value, 1, use_l10n=True)}
+    if unit == Unit.HOURS:
+        return _("%(value)s h") % {"value": formats.number_format(value, 1, use_l10n=True)}
+    if unit == Unit.SCORE:
+        return _("%(value)s / 5") % {"value": formats.number_format(value, 2, use_l10n=True)}
+    return formats.number_format(value, 2, use_l10n=True, force_grouping=True)
+
+
+def drill(kpi: str, first: date, last: date, dimension: str = "overall", key: str = "") -> str:
+    """The page of the tickets a figure counts."""
+    query = {"kpi": kpi, "from": first.isoformat(), "to": last.isoformat()}
+    if dimension != "overall":
+        query |= {"dimension": dimension, "key": key}
+    return f"{reverse('metrics:tickets')}?{urlencode(query)}"
+
+
+def period_last(start: date, span: Span) -> date:
+    """The last day of the series period starting at `start`, within the span."""
+    return min(periods.next_start(start, span.granularity) - timedelta(days=1), span.last)
+
+
+def period_label(start: date, span: Span) -> str:
+    if span.granularity == readings.MONTH:
+        return formats.date_format(start, "YEAR_MONTH_FORMAT")
+    if span.granularity == readings.WEEK:
+        return _("Week of %(date)s") % {"date": formats.date_format(start, "SHORT_DATE_FORMAT")}
+    return formats.date_format(start, "SHORT_DATE_FORMAT")
+
+
+@dataclass
+class Tile:
+    """One big figure: what it is, its value against its target, where its tickets are."""
+
+    label: str | Promise
+    value: str
+    link: str | None = None
+    standing: str | None = None
+    formula: str | Promise = ""
+    target: str = ""
+    note: str | Promise = ""
+
+
+def kpi_tile(kpi: str, reading: Reading, span: Span, targets: Targets, *,
+             dimension: str = "overall", key: str = "", service_id: int | None = None) -> Tile:
+    definition = BY_KEY[kpi]
+    target = targets.of(kpi, service_id)
+    return Tile(
+        label=definition.name, value=shown(kpi, reading.value),
+        link=drill(kpi, span.first, span.last, dimension, key)
+        if reading.value is not None and definition.computed else None,
+        standing=targets.judge(kpi, reading.value, service_id), formula=definition.formula,
+        target=shown(kpi, target.target) if target else "",
+        note="" if definition.computed else _("Measured once %(source)s feed it.")
+        % {"source": definition.fed_by})
+
+
+def trend(chart_id: str, title: str | Promise, kpis: list[str], span: Span, *,
+          dimension: str = "overall", key: str = "", kind: str = "line",
+          targets: Targets | None = None, service_id: int | None = None) -> Chart:
+    """The KPIs by period over the span (one query each), each point linked to its
+    tickets; a target (of the first KPI) drawn as a reference line."""
+    series = []
+    labels: list[str] = []
+    for kpi in kpis:
+        points = readings.series(kpi, span, dimension, key)
+        labels = [period_label(start, span) for start, _reading in points]
+        series.append(Series(
+            BY_KEY[kpi].name, [reading.value for _start, reading in points],
+            [drill(kpi, max(start, span.first), period_last(start, span), dimension, key)
+             if reading.value is not None else None for start, reading in points]))
+    target = targets.of(kpis[0], service_id) if targets else None
+    if target is not None:
+        series.append(Series(_("Target"), [target.target] * len(labels), reference=True))
+    units = {str(BY_KEY[kpi].unit) for kpi in kpis}
+    return Chart(chart_id, title, kind, labels, series, unit=units.pop() if len(units) == 1
+                 else "", formula=" ".join(str(BY_KEY[k].formula) for k in kpis),
+                 period=span.label, label_title=_("Period"))
+
+
+def ranking(chart_id: str, title: str | Promise, kpi: str, span: Span, dimension: str,
+            names: dict[str, str], *, keys: Iterable[str] | None = None, limit: int = 10
+            ) -> Chart:
+    """A KPI over the span per slice, as horizontal bars (highest first)."""
+    ranked = readings.ranked(kpi, span, dimension, limit=limit, keys=keys)
+    return Chart(chart_id, title, "hbar", [names.get(key, key) for key, _r in ranked],
+                 [Series(BY_KEY[kpi].name, [reading.value for _k, reading in ranked],
+                         [drill(kpi, span.first, span.last, dimension, key)
+                          for key, _r in ranked])],
+                 unit=BY_KEY[kpi].unit, formula=BY_KEY[kpi].formula, period=span.label,
+                 label_title=DIMENSION_LABELS[dimension])
+
+
+def page(request: HttpRequest, template: str, context: dict[str, Any], charts: list[Chart],
+         form: SpanForm, access: Access) -> HttpResponse:
+    """The page, or the CSV of one chart (`?export=<id>`)."""
+    wanted = request.GET.get("export")
+    if wanted:
+        chart = find(charts, wanted)
+        if chart is None:
+            raise Http404
+        return csv_response(chart)
+    query = request.GET.copy()
+    query.pop("export", None)
+    return render(request, template, {
+        **context, "charts": {chart.id: chart for chart in charts}, "form": form,
+        "access": access,
+        "span": form.chosen(), "query": query.urlencode()},
+        status=200 if form.is_bound and form.is_valid() or not request.GET else 400)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("Your role does not read this dashboard."))
+
+
+def queue_link(**filters: Any) -> str:
+    query = [("queue", "open"), *(("kind", kind) for kind in REQUESTED_WORK)]
+    query += [(name, value) for name, value in filters.items() if value is not None]
+    return f"{reverse('work')}?{urlencode(query)}"
+
+
+# --- IT operations -------------------------------------------------------------------------
+
+IT_TILES = ("mttr", "response_time", "sla_compliance_resolution", "sla_compliance_response",
+            "fcr", "reassignment_share", "reopen_rate", "csat", "survey_response_rate",
+            "volume_created", "volume_resolved")
+
+
+@login_required
+def it_dashboard(request: HttpRequest) -> HttpResponse:
+    """Open work now, and how the desk did over the span: for the whole desk, or one
+    team (a team lead's or an agent's own view)."""
+    access = access_of(request.user)
+    require(access.reads_it)
+    teams = list(Team.objects.all() if access.whole_desk
+                 else Team.objects.filter(pk__in=access.teams))
+    form = SpanForm(request.GET or None, default_span="last_90_days", teams=teams,
+                    team_required=not access.whole_desk)
+    span = form.chosen()
+    team = form.cleaned_data.get("team") if form.is_valid() else None
+    if team is None and not access.whole_desk:
+        team = min(teams, key=lambda t: t.name)  # their own view: one of their teams
+    scope = None if team is None else [team.pk]
+    dimension, key = ("team", str(team.pk)) if team else ("overall", "")
+    targets = Targets()
+    now = timezone.now()
+
+    current = live.now(scope)
+    team_filter = team.name if team else None
+    now_tiles = [
+        Tile(_("Open"), shown("backlog", current.open), queue_link(team=team_filter),
+             formula=BY_KEY["backlog"].formula),
+        Tile(_("Unassigned"), shown("backlog", current.unassigned),
+             queue_link(team=team_filter, queue=None) + "&queue=unassigned"),
+        Tile(_("At SLA risk"), shown("backlog", current.at_risk),
+             queue_link(team=team_filter, at_risk="true"),
+             standing="amber" if current.at_risk else None,
+             formula=_("Open tickets warned of a response or resolution due soon, not yet "
+                       "breached.")),
+        Tile(_("Breached"), shown("backlog", current.breached),
+             queue_link(team=team_filter, breached="true"),
+             standing="red" if current.breached else None,
+             formula=_("Open tickets whose response or resolution target has passed.")),
+    ]
+    names = {str(t.pk): t.name for t in Team.objects.all()}
+    by_team = live.by_team_and_priority(scope)
+    team_keys = sorted(by_team, key=lambda pk: names.get(str(pk), "~"))
+    backlog = Chart(
+        "backlog", _("Open backlog by team and priority"), "stacked",
+        [names.get(str(pk), _("No team")) for pk in team_keys],
+        [Series(priority_label(p), [by_team[pk].get(p, 0) for pk in team_keys],
+                [queue_link(team=names.get(str(pk)), priority=p) if pk else None
+                 for pk in team_keys]) for p in (1, 2, 3, 4)],
+        unit=Unit.COUNT, period=_("Now"), label_title=_("Team"),
+        formula=_("Open incidents and requests, by the team that has them and priority."))
+    bucket_labels = {"day": _("Under a day"), "days_3": _("1–3 days"),
+                     "week": _("3–7 days"), "month": _("1–4 weeks"), "older": _("Over 30 days")}
+    buckets = live.age_buckets(now, scope)
+    ages = Chart("ages", _("Age of the open backlog"), "bar",
+                 [str(bucket_labels[name]) for name, _n in buckets],
+                 [Series(_("Open tickets"), [n for _name, n in buckets])], unit=Unit.COUNT,
+                 period=_("Now"), label_title=_("Age"),
+                 formula=_("Open incidents and requests by the time since they were logged."))
+
+    tiles = readings.figures(IT_TILES, span, dimension, key)
+    span_tiles = [kpi_tile(kpi, tiles[kpi], span, targets, dimension=dimension, key=key)
+                  for kpi in IT_TILES]
+    compliance_keys = None if access.whole_desk and team is None else (
+        [key] if team else [str(pk) for pk in access.teams])
+    charts = [
+        trend("flow", _("Created and resolved"), ["volume_created", "volume_resolved"], span,
+              dimension=dimension, key=key, kind="bar"),
+        trend("speed", _("Time to resolve and to respond"), ["mttr", "response_time"], span,
+              dimension=dimension, key=key, targets=targets),
+        backlog, ages,
+        ranking("compliance", _("SLA compliance (resolution) by team"),
+                "sla_compliance_resolution", span, "team", names, keys=compliance_keys,
+                limit=50),
+        trend("quality", _("First contact resolution and reassignment share"),
+              ["fcr", "reassignment_share"], span, dimension=dimension, key=key),
+        trend("satisfaction", _("Customer satisfaction"), ["csat"], span, dimension=dimension,
+              key=key, targets=targets),
+        ranking("services", _("Top services by tickets created"), "volume_created", span,
+                "service", {str(pk): name for pk, name in
+                            Service.objects.values_list("pk", "name")}, limit=10),
+        ranking("cis", _("Top configuration items by tickets created"), "volume_created",
+                span, "ci", {}, limit=10),
+    ]
+    _name_cis(charts[-1], span)
+    majors = Incident.objects.open().filter(is_major=True).select_related(
+        "service", "assignment_team").order_by("-created_at")
+    low = (Survey.objects.filter(rating__lte=2, answered_at__date__gte=span.first)
+           .select_related("ticket__service", "ticket__assignment_team")
+           .order_by("-answered_at"))
+    if scope is not None:
+        majors = majors.filter(assignment_team_id__in=scope)
+        low = low.filter(ticket__assignment_team_id__in=scope)
+    return page(request, "metrics/it.html", {
+        "team": team, "now_tiles": now_tiles, "span_tiles": span_tiles,
+        "today": live.today(now, scope), "majors": majors[:10], "low_ratings": low[:10]},
+        charts, form, access)
+
+
+def _name_cis(chart: Chart, span: Span) -> None:
+    """The CI ranking's labels are ids until named: one query for the ten."""
+    found = dict(ConfigurationItem.objects.filter(pk__in=[k for k in chart.labels if k.isdigit()])
+                 .values_list("pk", "name"))
+    chart.labels = [found.get(int(k), k) if k.isdigit() else k for k in chart.labels]
+
+
+# --- services and customers ----------------------------------------------------------------
+
+OWNER_KPIS = ("availability", "sla_compliance_resolution", "csat", "volume_created",
+              "mttr", "change_success_rate", "routine_completion")
+
+
+def owner_kpis(dimension: str) -> tuple[str, ...]:
+    """What a service's or customer's page shows (availability is a service's)."""
+    return tuple(kpi for kpi in OWNER_KPIS
+                 if kpi != "availability" or dimension in AVAILABILITY_DIMENSIONS)
+TREND_SETS = (
+    ("availability", _("Availability"), ["availability"]),
+    ("compliance", _("SLA compliance"), ["sla_compliance_resolution", "sla_compliance_response"]),
+    ("satisfaction", _("Customer satisfaction"), ["csat"]),
+    ("volume", _("Tickets created and resolved"), ["volume_created", "volume_resolved"]),
+    ("speed", _("Time to resolve"), ["mttr"]),
+)
+
+
+def _slice_table(dimension: str, items: list[tuple[int, str]], span: Span,
+                 targets: Targets) -> list[dict[str, Any]]:
+    """One row per service or customer: each owner KPI over the span, with its
+    standing (one query per KPI for all of them)."""
+    kpis = owner_kpis(dimension)
+    figures = readings.by_key(kpis, span, dimension, [str(pk) for pk, _n in items])
+    majors = dict(Incident.objects.filter(
+        is_major=True, created_at__date__gte=span.first,
+        **{f"{DIMENSIONS[dimension]}__in": [pk for pk, _n in items]})
+        .values_list(DIMENSIONS[dimension]).annotate(n=Count("pk")).order_by())
+    rows = []
+    for pk, name in items:
+        found = figures.get(str(pk), {})
+        service_id = pk if dimension == "service" else None
+        rows.append({"pk": pk, "name": name, "majors": majors.get(pk, 0), "tiles": [
+            kpi_tile(kpi, found.get(kpi, Reading(BY_KEY[kpi], None)), span, targets,
+                     dimension=dimension, key=str(pk), service_id=service_id)
+            for kpi in kpis]})
+    return rows
+
+
+def owner_page(request: HttpRequest, dimension: str, pk: int, access: Access) -> HttpResponse:
+    model = Service if dimension == "service" else Customer
+    subject = get_object_or_404(model, pk=pk)
+    form = SpanForm(request.GET or None, default_span="last_12_months")
+    span = form.chosen()
+    targets = Targets()
+    service_id = pk if dimension == "service" else None
+    key = str(pk)
+    kpis = owner_kpis(dimension)
+    figures = readings.figures(kpis, span, dimension, key)
+    tiles = [kpi_tile(kpi, figures[kpi], span, targets, dimension=dimension, key=key,
+                      service_id=service_id) for kpi in kpis]
+    year = readings.span_of("last_12_months", timezone.localdate()) if span.name not in (
+        "last_12_months", "custom") else span
+    charts = [trend(chart_id, title, kpis, year, dimension=dimension, key=key,
+                    targets=targets, service_id=service_id)
+              for chart_id, title, kpis in TREND_SETS
+              if "availability" not in kpis or dimension in AVAILABILITY_DIMENSIONS]
+    majors = (Incident.objects.filter(is_major=True, **{DIMENSIONS[dimension]: pk},
+                                      created_at__date__gte=span.first)
+              .select_related("assignment_team").order_by("-created_at"))
+    staff = roles.is_staff_reader(request.user)
+    if not staff:  # a customer's contact reads the figures, not the desk's tickets
+        for tile in tiles:
+            tile.link = None
+        for chart in charts:
+            for line in chart.series:
+                line.links = []
+    return page(request, "metrics/owner.html", {
+        "subject": subject, "dimension": dimension, "tiles": tiles, "year": year,
+        "majors": majors[:10], "drills": staff}, charts, form, access)
+
+
+@login_required
+def services(request: HttpRequest) -> HttpResponse:
+    access = access_of(request.user)
+    require(access.reads_services)
+    form = SpanForm(request.GET or None, default_span="last_12_months")
+    shown_services = Service.objects.filter(is_active=True).order_by("name")
+    if not access.whole_desk:
+        shown_services = shown_services.filter(pk__in=access.services)
+    rows = _slice_table("service", list(shown_services.values_list("pk", "name")),
+                        form.chosen(), Targets())
+    return page(request, "metrics/owners.html", {
+        "rows": rows, "dimension": "service", "heading": _("Services"),
+        "kpis": [BY_KEY[k] for k in owner_kpis("service")]}, [], form, access)
+
+
+@login_required
+def service(request: HttpRequest, pk: int) -> HttpResponse:
+    access = access_of(request.user)
+    require(access.reads_service(pk))
+    return owner_page(request, "service", pk, access)
+
+
+@login_required
+def customers(request: HttpRequest) -> HttpResponse:
+    access = access_of(request.user)
+    require(access.whole_desk)
+    form = SpanForm(request.GET or None, default_span="last_12_months")
+    rows = _slice_table("customer", list(Customer.objects.filter(is_active=True)
+                                         .order_by("name").values_list("pk", "name")),
+                        form.chosen(), Targets())
+    return page(request, "metrics/owners.html", {
+        "rows": rows, "dimension": "customer", "heading": _("Customers"),
+        "kpis": [BY_KEY[k] for k in owner_kpis("customer")]}, [], form, access)
+
+
+@login_required
+def customer(request: HttpRequest, pk: int) -> HttpResponse:
+    access = access_of(request.user)
+    require(access.reads_customer(pk))
+    return owner_page(request, "customer", pk, access)
+
+
+# --- the wallboard -------------------------------------------------------------------------
+
+
+@login_required
+def wallboard(request: HttpRequest) -> HttpResponse:
+    """Big live numbers for the service desk's screen; the page reloads its figures
+    every 30 seconds (`?team=` narrows it to one team)."""
+    access = access_of(request.user)
+    require(access.reads_it)
+    team = None
+    if request.GET.get("team"):
+        team = Team.objects.filter(pk=request.GET["team"]).first() if request.GET[
+            "team"].isdigit() else None
+        if team is None or not access.reads_team(team.pk):
+            raise Http404
+    elif not access.whole_desk:
+        team = Team.objects.filter(pk__in=access.teams).order_by("name").first()
+    scope = None if team is None else [team.pk]
+    now = timezone.now()
+    current, today = live.now(scope), live.today(now, scope)
+    context = {"team": team, "now": current, "today": today, "at": now}
+    template = ("metrics/_wallboard_figures.html" if request.headers.get("HX-Request")
+                else "metrics/wallboard.html")
+    return render(request, template, context)
+
+
+# --- the tickets behind a figure -----------------------------------------------------------
+
+
+class DrillForm(forms.Form):
+    kpi = forms.ChoiceField(choices=[(k, k) for k in BY_KEY])
+    dimension = forms.ChoiceField(choices=[(d, d) for d in DIMENSIONS], required=False)
+    key = forms.CharField(required=False, max_length=40)
+
+    def __init__(self, data) -> None:
+        super().__init__(data)
+        self.fields["from"] = forms.DateField()
+        self.fields["to"] = forms.DateField()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        dimension = cleaned.get("dimension") or "overall"
+        cleaned["dimension"] = dimension
+        if dimension != "overall" and not cleaned.get("key"):
+            self.add_error("key", _("Give the key of the slice."))
+        first, last = cleaned.get("from"), cleaned.get("to")
+        if first and last and (last < first or (last - first).days > readings.LONGEST_SPAN_DAYS):
+            self.add_error("to", _("The span ends before it starts or is over three years."))
+        kpi = cleaned.get("kpi")
+        if kpi and not BY_KEY[kpi].computed:
+            self.add_error("kpi", _("This KPI is not measured yet."))
+        return cleaned
+
+
+def _may_drill(access: Access, dimension: str, key: str) -> bool:
+    if access.whole_desk:
+        return True
+    if dimension == "team":
+        return key.isdigit() and int(key) in access.teams
+    # The IT dashboard ranks every service and CI, for every reader of it.
+    return dimension in ("service", "ci") and (access.reads_it or (
+        key.isdigit() and int(key) in access.services))
+
+
+@login_required
+def tickets(request: HttpRequest) -> HttpResponse:
+    """The tickets a figure counts: the KPI, its span and slice, as the engine counts
+    them."""
+    access = access_of(request.user)
+    require(roles.is_staff_reader(request.user) and access.reads_anything)
+    form = DrillForm(request.GET)
+    if not form.is_valid():
+        return render(request, "metrics/tickets.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    kpi, dimension, key = BY_KEY[data["kpi"]], data["dimension"], data.get("key", "")
+    require(_may_drill(access, dimension, key))
+    # Only the desk drills down, and the desk reads every ticket.
+    found = (compute.tickets_between(kpi, data["from"], data["to"] + timedelta(days=1),
+                                     dimension, key)
+             .select_related("service", "assignment_team", "assignee")
+             .order_by("-created_at", "-id"))
+    paged = Paginator(found, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "metrics/tickets.html", {
+        "form": form, "kpi": kpi, "page": paged, "first": data["from"], "last": data["to"],
+        "dimension": dimension, "key": key, "query": query.urlencode()})
