@@ -354,6 +354,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.recompute_recent_kpis_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Each morning, the digests of periods that ended (weekly ones on Mondays, monthly
+    # on the 1st; a missed morning catches up the next).
+    "email-digests": {"task": "metrics.tasks.send_digests_task",
+                      "schedule": crontab(hour=6, minute=30)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -63,6 +63,7 @@ from .definitions import (
     Unit,
     computed,
     kinds_of,
+    measured_in,
     of_family,
 )
 from .models import KpiMark, KpiValue
@@ -554,6 +555,8 @@ class Slice:
 
     def rows(self, figures: Iterable[Figure], computed_at: datetime) -> Iterator[KpiValue]:
         for figure in figures:
+            if not measured_in(figure.kpi, self.dimension):
+                continue  # counted with its family, not kept in this dimension
             value = figure.kpi.value(figure.numerator, figure.denominator)
             if value is not None:
                 yield KpiValue(kpi=figure.kpi.key, granularity=self.granularity,
@@ -689,21 +692,21 @@ def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
             return _store_windows(figures, windows, kpis=kpis, granularity=DAY,
                                   dimension=dimension) if kpis else 0
 
+        kept = [kpi for kpi in chosen if measured_in(kpi, dimension)]
         for family in EVENT_FAMILIES:
-            family_kpis = [kpi for kpi in chosen if kpi.family == family]
+            family_kpis = [kpi for kpi in kept if kpi.family == family]
             if family_kpis:
                 written += days(family_kpis, event_figures(family, dimension, lo, hi,
                                                            kpis=family_kpis))
-        if levels := kpis_of(Part.LEVELS, chosen):
+        if levels := kpis_of(Part.LEVELS, kept):
             written += days(levels, level_figures(dimension, lo, today, now=now))
-        if dimension in AVAILABILITY_DIMENSIONS and (uptime := kpis_of(Part.AVAILABILITY,
-                                                                       chosen)):
+        if uptime := kpis_of(Part.AVAILABILITY, kept):
             written += days(uptime, availability_figures(DAY, dimension, lo, hi, now=now))
-        effort = kpis_of(Part.EFFORT, chosen)
+        effort = kpis_of(Part.EFFORT, kept)
         if effort:
             written += days(effort, effort_figures(DAY, dimension, lo, hi))
         # Sums and levels apart: each comes in period order.
-        summed = [[kpi for kpi in chosen if kpi.family not in (Family.EFFORT, Family.LEVEL)],
+        summed = [[kpi for kpi in kept if kpi.family not in (Family.EFFORT, Family.LEVEL)],
                   levels]
         for granularity in ROLLED_UP:
             span = list(periods.windows(lo, today, granularity, WINDOW))
@@ -863,6 +866,11 @@ def marks_for(before: dict[str, Any] | None, after: dict[str, Any], now: datetim
     return found
 
 
+def _kept(part: str, dimension: str) -> bool:
+    """Whether the dimension keeps any KPI of the part (a CI keeps only its volume)."""
+    return any(measured_in(kpi, dimension) for kpi in kpis_of(part))
+
+
 def outage_marks(services: Iterable[int], moments: list[datetime]) -> set[Mark]:
     """The days an outage change touched (from its earliest moment to its latest), for
     its services and overall (pure)."""
@@ -881,7 +889,9 @@ def mark(before: dict[str, Any] | None, after: dict[str, Any], now: datetime | N
 
 
 def save_marks(marks: set[Mark]) -> int:
-    """Write (part, day, dimension, key) marks; ones already there stay."""
+    """Write (part, day, dimension, key) marks, but of parts the dimension keeps;
+    ones already there stay."""
+    marks = {mark for mark in marks if _kept(mark[0], mark[2])}
     KpiMark.objects.bulk_create(
         [KpiMark(part=part, day=day, dimension=dimension, key=key)
          for part, day, dimension, key in marks], ignore_conflicts=True)

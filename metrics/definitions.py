@@ -247,6 +247,20 @@ DIMENSION_LABELS = {"overall": _("Overall"), "service": _("Service"), "team": _(
                     "ci": _("Configuration item")}
 
 
+# A dimension of many keys holds only the KPIs read per key: a CI's ticket volume (its
+# place among the CIs with most tickets), not every figure of every CI every day.
+NARROW_DIMENSIONS: dict[str, frozenset[str]] = {
+    "ci": frozenset({"volume_created", "volume_resolved"}),
+}
+
+
+def measured_in(kpi: Kpi, dimension: str) -> bool:
+    """Whether the engine keeps the KPI's values broken down by `dimension`."""
+    if kpi.family == Family.AVAILABILITY and dimension not in AVAILABILITY_DIMENSIONS:
+        return False
+    return kpi.key in NARROW_DIMENSIONS.get(dimension, (kpi.key,))
+
+
 def of_family(family: Family) -> list[Kpi]:
     return [kpi for kpi in KPIS if kpi.family == family]
 

@@ -195,3 +195,57 @@ class Survey(models.Model):
     @property
     def is_low(self) -> bool:
         return self.rating is not None and self.rating <= LOW_RATING
+
+
+class Digest(models.Model):
+    """A manager's or team lead's subscription to a weekly or monthly email of one
+    dashboard's key figures: the IT view (of one team, or the whole desk), a service's
+    or a customer's. Sent by `metrics.digests`, once per period (`last_period`)."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+
+    class View(models.TextChoices):
+        IT = "it", _("IT operations")
+        SERVICE = "service", _("Service")
+        CUSTOMER = "customer", _("Customer")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("subscriber"),
+                             on_delete=models.CASCADE, related_name="digests")
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency)
+    view = models.CharField(_("dashboard"), max_length=10, choices=View)
+    team = models.ForeignKey("catalog.Team", verbose_name=_("team"), on_delete=models.CASCADE,
+                             null=True, blank=True, related_name="+",
+                             help_text=_("The IT view of one team; empty: the whole desk."))
+    service = models.ForeignKey("catalog.Service", verbose_name=_("service"),
+                                on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="+")
+    customer = models.ForeignKey("catalog.Customer", verbose_name=_("customer"),
+                                 on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="+")
+    # The start of the last period sent: a second run in the same period sends nothing.
+    last_period = models.DateField(_("last sent for"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["user", "frequency", "view", "id"]
+        verbose_name = _("email digest")
+        verbose_name_plural = _("email digests")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(view="it", service__isnull=True, customer__isnull=True)
+                           | Q(view="service", service__isnull=False, team__isnull=True,
+                               customer__isnull=True)
+                           | Q(view="customer", customer__isnull=False, team__isnull=True,
+                               service__isnull=True)),
+                name="metrics_digest_names_its_view"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.frequency} {self.view}"
+
+    @property
+    def subject(self):
+        """The team, service or customer the digest is of (None: the whole desk)."""
+        return self.service or self.customer or self.team

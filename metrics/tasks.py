@@ -30,6 +30,15 @@ def recompute_recent_kpis_task() -> int:
     return compute.recompute(since=since)
 
 
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def send_digests_task() -> int:
+    """Email the digests of the periods that ended; once per period per subscriber,
+    however often it runs."""
+    from . import digests  # draws charts: loaded by the worker that sends, only
+
+    return digests.send_due()
+
+
 def queue_refresh() -> None:
     """Send the refresh once the writer's transaction commits; a broker that is down
     loses nothing (the marks wait for the every-minute run)."""

@@ -14,4 +14,6 @@ urlpatterns = [
     path("customers/<int:pk>/", views.customer, name="customer"),
     path("wallboard/", views.wallboard, name="wallboard"),
     path("tickets/", views.tickets, name="tickets"),
+    path("digests/", views.digests_page, name="digests"),
+    path("digests/<int:pk>/delete/", views.digest_delete, name="digest-delete"),
 ]

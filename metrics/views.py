@@ -11,41 +11,42 @@ CSV (`?export=<chart>`). Who reads what is `metrics.access`'s.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from catalog.models import ConfigurationItem, Customer, Service, Team
 from incidents.models import Incident
 from itsm.base import roles
 from itsm.base.templatetags.ui import priority_label
 
-from . import compute, live, periods, readings
+from . import compute, digests, live, readings
 from .access import Access, access_of
 from .charts import Chart, Series, csv_response, find
 from .definitions import (
     AVAILABILITY_DIMENSIONS,
     BY_KEY,
-    DIMENSION_LABELS,
     DIMENSIONS,
     REQUESTED_WORK,
     Unit,
 )
-from .models import Survey
+from .figures import Tile, kpi_tile, ranking, shown, trend
+from .forms import DigestForm
+from .models import Digest, Survey
 from .readings import SPAN_LABELS, Reading, Span
 from .targets import Targets
 
@@ -91,109 +92,6 @@ class SpanForm(forms.Form):
         return readings.span_of(self.default_span, timezone.localdate())
 
 
-# --- figures as the pages show them --------------------------------------------------------
-
-
-def shown(kpi: str, value: float | None) -> str:
-    """A figure with its unit, in the reader's number format."""
-    if value is None:
-        return "—"
-    unit = BY_KEY[kpi].unit
-    if unit == Unit.COUNT:
-        return formats.number_format(round(value), use_l10n=True, force_grouping=True)
-    if unit == Unit.PERCENT:
-        return _("%(value)s %%") % {"value": formats.number_format(value, 1, use_l10n=True)}
-    if unit == Unit.HOURS:
-        return _("%(value)s h") % {"value": formats.number_format(value, 1, use_l10n=True)}
-    if unit == Unit.SCORE:
-        return _("%(value)s / 5") % {"value": formats.number_format(value, 2, use_l10n=True)}
-    return formats.number_format(value, 2, use_l10n=True, force_grouping=True)
-
-
-def drill(kpi: str, first: date, last: date, dimension: str = "overall", key: str = "") -> str:
-    """The page of the tickets a figure counts."""
-    query = {"kpi": kpi, "from": first.isoformat(), "to": last.isoformat()}
-    if dimension != "overall":
-        query |= {"dimension": dimension, "key": key}
-    return f"{reverse('metrics:tickets')}?{urlencode(query)}"
-
-
-def period_last(start: date, span: Span) -> date:
-    """The last day of the series period starting at `start`, within the span."""
-    return min(periods.next_start(start, span.granularity) - timedelta(days=1), span.last)
-
-
-def period_label(start: date, span: Span) -> str:
-    if span.granularity == readings.MONTH:
-        return formats.date_format(start, "YEAR_MONTH_FORMAT")
-    if span.granularity == readings.WEEK:
-        return _("Week of %(date)s") % {"date": formats.date_format(start, "SHORT_DATE_FORMAT")}
-    return formats.date_format(start, "SHORT_DATE_FORMAT")
-
-
-@dataclass
-class Tile:
-    """One big figure: what it is, its value against its target, where its tickets are."""
-
-    label: str | Promise
-    value: str
-    link: str | None = None
-    standing: str | None = None
-    formula: str | Promise = ""
-    target: str = ""
-    note: str | Promise = ""
-
-
-def kpi_tile(kpi: str, reading: Reading, span: Span, targets: Targets, *,
-             dimension: str = "overall", key: str = "", service_id: int | None = None) -> Tile:
-    definition = BY_KEY[kpi]
-    target = targets.of(kpi, service_id)
-    return Tile(
-        label=definition.name, value=shown(kpi, reading.value),
-        link=drill(kpi, span.first, span.last, dimension, key)
-        if reading.value is not None and definition.computed else None,
-        standing=targets.judge(kpi, reading.value, service_id), formula=definition.formula,
-        target=shown(kpi, target.target) if target else "",
-        note="" if definition.computed else _("Measured once %(source)s feed it.")
-        % {"source": definition.fed_by})
-
-
-def trend(chart_id: str, title: str | Promise, kpis: list[str], span: Span, *,
-          dimension: str = "overall", key: str = "", kind: str = "line",
-          targets: Targets | None = None, service_id: int | None = None) -> Chart:
-    """The KPIs by period over the span (one query each), each point linked to its
-    tickets; a target (of the first KPI) drawn as a reference line."""
-    series = []
-    labels: list[str] = []
-    for kpi in kpis:
-        points = readings.series(kpi, span, dimension, key)
-        labels = [period_label(start, span) for start, _reading in points]
-        series.append(Series(
-            BY_KEY[kpi].name, [reading.value for _start, reading in points],
-            [drill(kpi, max(start, span.first), period_last(start, span), dimension, key)
-             if reading.value is not None else None for start, reading in points]))
-    target = targets.of(kpis[0], service_id) if targets else None
-    if target is not None:
-        series.append(Series(_("Target"), [target.target] * len(labels), reference=True))
-    units = {str(BY_KEY[kpi].unit) for kpi in kpis}
-    return Chart(chart_id, title, kind, labels, series, unit=units.pop() if len(units) == 1
-                 else "", formula=" ".join(str(BY_KEY[k].formula) for k in kpis),
-                 period=span.label, label_title=_("Period"))
-
-
-def ranking(chart_id: str, title: str | Promise, kpi: str, span: Span, dimension: str,
-            names: dict[str, str], *, keys: Iterable[str] | None = None, limit: int = 10
-            ) -> Chart:
-    """A KPI over the span per slice, as horizontal bars (highest first)."""
-    ranked = readings.ranked(kpi, span, dimension, limit=limit, keys=keys)
-    return Chart(chart_id, title, "hbar", [names.get(key, key) for key, _r in ranked],
-                 [Series(BY_KEY[kpi].name, [reading.value for _k, reading in ranked],
-                         [drill(kpi, span.first, span.last, dimension, key)
-                          for key, _r in ranked])],
-                 unit=BY_KEY[kpi].unit, formula=BY_KEY[kpi].formula, period=span.label,
-                 label_title=DIMENSION_LABELS[dimension])
-
-
 def page(request: HttpRequest, template: str, context: dict[str, Any], charts: list[Chart],
          form: SpanForm, access: Access) -> HttpResponse:
     """The page, or the CSV of one chart (`?export=<id>`)."""
@@ -207,7 +105,7 @@ def page(request: HttpRequest, template: str, context: dict[str, Any], charts: l
     query.pop("export", None)
     return render(request, template, {
         **context, "charts": {chart.id: chart for chart in charts}, "form": form,
-        "access": access,
+        "access": access, "may_subscribe": digests.may_subscribe(request.user),
         "span": form.chosen(), "query": query.urlencode()},
         status=200 if form.is_bound and form.is_valid() or not request.GET else 400)
 
@@ -343,11 +241,13 @@ def owner_kpis(dimension: str) -> tuple[str, ...]:
     return tuple(kpi for kpi in OWNER_KPIS
                  if kpi != "availability" or dimension in AVAILABILITY_DIMENSIONS)
 TREND_SETS = (
-    ("availability", _("Availability"), ["availability"]),
-    ("compliance", _("SLA compliance"), ["sla_compliance_resolution", "sla_compliance_response"]),
-    ("satisfaction", _("Customer satisfaction"), ["csat"]),
-    ("volume", _("Tickets created and resolved"), ["volume_created", "volume_resolved"]),
-    ("speed", _("Time to resolve"), ["mttr"]),
+    ("availability", gettext_lazy("Availability"), ["availability"]),
+    ("compliance", gettext_lazy("SLA compliance"),
+     ["sla_compliance_resolution", "sla_compliance_response"]),
+    ("satisfaction", gettext_lazy("Customer satisfaction"), ["csat"]),
+    ("volume", gettext_lazy("Tickets created and resolved"),
+     ["volume_created", "volume_resolved"]),
+    ("speed", gettext_lazy("Time to resolve"), ["mttr"]),
 )
 
 
@@ -534,3 +434,35 @@ def tickets(request: HttpRequest) -> HttpResponse:
     return render(request, "metrics/tickets.html", {
         "form": form, "kpi": kpi, "page": paged, "first": data["from"], "last": data["to"],
         "dimension": dimension, "key": key, "query": query.urlencode()})
+
+
+# --- email digests ----------------------------------------------------------------------
+
+
+@login_required
+def digests_page(request: HttpRequest) -> HttpResponse:
+    """A manager's or team lead's digests, and a form to subscribe to another."""
+    require(digests.may_subscribe(request.user))
+    access = access_of(request.user)
+    form = DigestForm(request.POST or None, access=access)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        digests.subscribe(request.user, frequency=data["frequency"], view=data["view"],
+                          team=data.get("team"), service=data.get("service"),
+                          customer=data.get("customer"))
+        messages.success(request, _("Subscribed. The first digest comes after the period "
+                                    "ends."))
+        return redirect("metrics:digests")
+    mine = (Digest.objects.filter(user=request.user)
+            .select_related("team", "service", "customer"))
+    return render(request, "metrics/digests.html", {"digests": mine, "form": form},
+                  status=400 if form.is_bound else 200)
+
+
+@require_POST
+@login_required
+def digest_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    if not digests.unsubscribe(request.user, pk):
+        raise Http404
+    messages.success(request, _("Unsubscribed."))
+    return redirect("metrics:digests")
