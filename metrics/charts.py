@@ -40,13 +40,16 @@ class Series:
 class Chart:
     id: str
     title: str | Promise
-    kind: str  # "line", "bar", "stacked" (bars), "hbar" (horizontal bars)
+    kind: str  # "line", "bar", "stacked" (bars), "hbar" (horizontal bars), "gauge"
     labels: list[str]
     series: list[Series]
     unit: str | Promise = ""
     formula: str | Promise = ""  # shown on hover of the title
     period: str = ""  # the span it covers, e.g. "Last 12 months"
     label_title: str | Promise = ""  # the heading of the labels' column
+    # A gauge's dial starts here (it ends at 100): below the value and its target.
+    floor: float | None = None
+    caption: str = ""  # a gauge's value, as the page writes it
 
     @property
     def is_empty(self) -> bool:
@@ -69,7 +72,7 @@ class Chart:
                 "reference": s.reference,
             })
         return {"kind": self.kind, "labels": self.labels, "datasets": datasets,
-                "unit": str(self.unit)}
+                "unit": str(self.unit), "floor": self.floor, "caption": self.caption}
 
     def rows(self) -> list[list[Any]]:
         """The table: a header, then one row per label."""

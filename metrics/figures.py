@@ -120,3 +120,21 @@ def ranking(chart_id: str, title: str | Promise, kpi: str, span: Span, dimension
                           for key, _r in ranked])],
                  unit=BY_KEY[kpi].unit, formula=BY_KEY[kpi].formula, period=span.label,
                  label_title=DIMENSION_LABELS[dimension])
+
+
+def gauge(chart_id: str, kpi: str, reading: Reading, span: Span, targets: Targets, *,
+          service_id: int | None = None) -> Chart | None:
+    """A share over the span against its target, as a half dial from a floor below
+    both (so 99.5 % and 99.9 % look apart) to 100 %; None without a value."""
+    if reading.value is None:
+        return None
+    definition = BY_KEY[kpi]
+    target = targets.of(kpi, service_id)
+    lowest = min(reading.value, target.target if target else reading.value)
+    floor = max(0.0, float(int(100 - 2 * (100 - lowest))))
+    series = [Series(definition.name, [reading.value])]
+    if target is not None:
+        series.append(Series(_("Target"), [target.target], reference=True))
+    return Chart(chart_id, definition.name, "gauge", [span.label], series,
+                 unit=definition.unit, formula=definition.formula, period=span.label,
+                 label_title=_("Period"), floor=floor, caption=shown(kpi, reading.value))

@@ -44,7 +44,7 @@ from .definitions import (
     REQUESTED_WORK,
     Unit,
 )
-from .figures import Tile, kpi_tile, ranking, shown, trend
+from .figures import Tile, gauge, kpi_tile, ranking, shown, trend
 from .forms import DigestForm
 from .models import Digest, Survey
 from .readings import SPAN_LABELS, Reading, Span
@@ -286,6 +286,8 @@ def owner_page(request: HttpRequest, dimension: str, pk: int, access: Access) ->
                       service_id=service_id) for kpi in kpis]
     year = readings.span_of("last_12_months", timezone.localdate()) if span.name not in (
         "last_12_months", "custom") else span
+    dials = [gauge(f"gauge-{kpi}", kpi, figures[kpi], span, targets, service_id=service_id)
+             for kpi in ("availability", "sla_compliance_resolution") if kpi in kpis]
     charts = [trend(chart_id, title, kpis, year, dimension=dimension, key=key,
                     targets=targets, service_id=service_id)
               for chart_id, title, kpis in TREND_SETS
@@ -300,9 +302,11 @@ def owner_page(request: HttpRequest, dimension: str, pk: int, access: Access) ->
         for chart in charts:
             for line in chart.series:
                 line.links = []
+    dials = [dial for dial in dials if dial is not None]
     return page(request, "metrics/owner.html", {
         "subject": subject, "dimension": dimension, "tiles": tiles, "year": year,
-        "majors": majors[:10], "drills": staff}, charts, form, access)
+        "majors": majors[:10], "drills": staff, "dials": dials}, charts + dials, form,
+        access)
 
 
 @login_required

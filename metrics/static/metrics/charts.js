@@ -14,10 +14,60 @@
     return { percent: " %", hours: " h", score: " / 5" }[unit] || "";
   }
 
+  // A share against its target as a half dial from `floor` to 100, the target a tick.
+  function drawGauge(canvas, spec) {
+    const value = spec.datasets[0].data[0];
+    const target = spec.datasets.length > 1 ? spec.datasets[1].data[0] : null;
+    const floor = spec.floor || 0;
+    const shown = Math.max(0, value - floor);
+    const marks = {
+      id: "gaugeMarks",
+      afterDraw: function (chart) {
+        const arc = chart.getDatasetMeta(0).data[0];
+        if (!arc) return;
+        const ctx = chart.ctx;
+        const x = arc.x, y = arc.y, outer = arc.outerRadius, inner = arc.innerRadius;
+        ctx.save();
+        ctx.fillStyle = "#1d2330";
+        ctx.textAlign = "center";
+        ctx.font = "600 22px " + Chart.defaults.font.family;
+        ctx.fillText(spec.caption || String(value), x, y - 6);
+        ctx.font = "11px " + Chart.defaults.font.family;
+        ctx.fillStyle = "#5d6677";
+        ctx.fillText(floor + unitText(spec.unit), x - (outer + inner) / 2, y + 14);
+        ctx.fillText("100" + unitText(spec.unit), x + (outer + inner) / 2, y + 14);
+        if (target !== null) {
+          const angle = Math.PI + Math.PI * Math.min(1, Math.max(0, (target - floor) / (100 - floor)));
+          ctx.strokeStyle = "#1d2330";
+          ctx.lineWidth = 3;
+          ctx.beginPath();
+          ctx.moveTo(x + Math.cos(angle) * (inner - 4), y + Math.sin(angle) * (inner - 4));
+          ctx.lineTo(x + Math.cos(angle) * (outer + 4), y + Math.sin(angle) * (outer + 4));
+          ctx.stroke();
+        }
+        ctx.restore();
+      },
+    };
+    charts.push(new Chart(canvas, {
+      type: "doughnut",
+      data: { labels: [spec.datasets[0].label, ""], datasets: [{
+        data: [shown, Math.max(0, 100 - value)], backgroundColor: [spec.datasets[0].borderColor, "#e3e6eb"],
+        borderWidth: 0,
+      }] },
+      options: {
+        rotation: -90, circumference: 180, cutout: "68%", responsive: true,
+        maintainAspectRatio: false, layout: { padding: { bottom: 18 } },
+        plugins: { legend: { display: false }, tooltip: { enabled: false } },
+      },
+      plugins: [marks],
+    }));
+  }
+
   function draw(canvas) {
     const source = document.getElementById(canvas.dataset.chart);
     if (!source) return;
     const spec = JSON.parse(source.textContent);
+    if (spec.kind === "gauge") return drawGauge(canvas, spec);
     const horizontal = spec.kind === "hbar";
     const stacked = spec.kind === "stacked";
     const type = spec.kind === "line" ? "line" : "bar";
