@@ -341,6 +341,10 @@ KPI_REFRESH_DELAY = env_int("KPI_REFRESH_DELAY", 5)
 # Satisfaction surveys: how many days after a ticket's resolution its requester may
 # answer (a later answer within them replaces the earlier one).
 CSAT_SURVEY_DAYS = env_int("CSAT_SURVEY_DAYS", 14)
+# Dashboards: how long the figures of now are kept, and how long a page's stored-value
+# part is reused at most (in a shared cache a new value ends it at once).
+DASHBOARD_NOW_SECONDS = env_int("DASHBOARD_NOW_SECONDS", 30)
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sla-scan": {"task": "itsm.tasks.sla_scan_task", "schedule": 60.0},

@@ -49,7 +49,7 @@ from itsm.base.business_time import working_intervals
 from itsm.facts import MOMENTS, VALUES
 from itsm.models import Outage, Ticket, TimeEntry
 
-from . import availability, periods
+from . import availability, caching, periods
 from .definitions import (
     AVAILABILITY_DIMENSIONS,
     BY_KEY,
@@ -587,6 +587,7 @@ def store_slices(pairs: list[tuple[Slice, Iterable[Figure]]]) -> int:
         KpiValue.objects.bulk_create(rows.values(), batch_size=2000, update_conflicts=True,
                                      unique_fields=UNIQUE_FIELDS, update_fields=VALUE_FIELDS)
         _delete_stale([part for part, _figures in pairs], now)
+        transaction.on_commit(caching.values_changed)
     return len(rows)
 
 

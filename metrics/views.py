@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -34,7 +35,7 @@ from incidents.models import Incident
 from itsm.base import roles
 from itsm.base.templatetags.ui import priority_label
 
-from . import compute, digests, live, readings
+from . import caching, compute, digests, live, readings
 from .access import Access, access_of
 from .charts import Chart, Series, csv_response, find
 from .definitions import (
@@ -92,22 +93,23 @@ class SpanForm(forms.Form):
         return readings.span_of(self.default_span, timezone.localdate())
 
 
-def page(request: HttpRequest, template: str, context: dict[str, Any], charts: list[Chart],
-         form: SpanForm, access: Access) -> HttpResponse:
-    """The page, or the CSV of one chart (`?export=<id>`)."""
-    wanted = request.GET.get("export")
-    if wanted:
-        chart = find(charts, wanted)
-        if chart is None:
-            raise Http404
-        return csv_response(chart)
+def page(request: HttpRequest, template: str, context: dict[str, Any], form: SpanForm,
+         access: Access) -> HttpResponse:
     query = request.GET.copy()
     query.pop("export", None)
     return render(request, template, {
-        **context, "charts": {chart.id: chart for chart in charts}, "form": form,
-        "access": access, "may_subscribe": digests.may_subscribe(request.user),
-        "span": form.chosen(), "query": query.urlencode()},
+        **context, "form": form, "access": access, "span": form.chosen(),
+        "may_subscribe": digests.may_subscribe(request.user), "query": query.urlencode(),
+        "cache_seconds": settings.DASHBOARD_CACHE_SECONDS},
         status=200 if form.is_bound and form.is_valid() or not request.GET else 400)
+
+
+def export(request: HttpRequest, charts: list[Chart]) -> HttpResponse:
+    """One chart's data as CSV (`?export=<id>`)."""
+    chart = find(charts, request.GET["export"])
+    if chart is None:
+        raise Http404
+    return csv_response(chart)
 
 
 def require(allowed: bool) -> None:
@@ -142,11 +144,23 @@ def it_dashboard(request: HttpRequest) -> HttpResponse:
     team = form.cleaned_data.get("team") if form.is_valid() else None
     if team is None and not access.whole_desk:
         team = min(teams, key=lambda t: t.name)  # their own view: one of their teams
-    scope = None if team is None else [team.pk]
-    dimension, key = ("team", str(team.pk)) if team else ("overall", "")
-    targets = Targets()
-    now = timezone.now()
+    names = {str(t.pk): t.name for t in (teams if not access.whole_desk
+                                         else Team.objects.all())}
+    scope_key = team.pk if team else "all"
+    now_part = caching.recent(f"it-now:{scope_key}", lambda: _it_now(team, names))
+    history = caching.Deferred(lambda: _it_history(access, team, span, names))
+    if request.GET.get("export"):
+        return export(request, now_part["charts"] + history["charts"])
+    return page(request, "metrics/it.html", {
+        "team": team, "live": now_part, "history": history,
+        "fragment": caching.fragment_key("it", scope_key, request)}, form, access)
 
+
+def _it_now(team: Team | None, names: dict[str, str]) -> dict[str, Any]:
+    """The open work now (tiles, by team and priority, by age), today's counts and the
+    open major incidents, of one team or all."""
+    scope = None if team is None else [team.pk]
+    now = timezone.now()
     current = live.now(scope)
     team_filter = team.name if team else None
     now_tiles = [
@@ -164,7 +178,6 @@ def it_dashboard(request: HttpRequest) -> HttpResponse:
              standing="red" if current.breached else None,
              formula=_("Open tickets whose response or resolution target has passed.")),
     ]
-    names = {str(t.pk): t.name for t in Team.objects.all()}
     by_team = live.by_team_and_priority(scope)
     team_keys = sorted(by_team, key=lambda pk: names.get(str(pk), "~"))
     backlog = Chart(
@@ -183,7 +196,20 @@ def it_dashboard(request: HttpRequest) -> HttpResponse:
                  [Series(_("Open tickets"), [n for _name, n in buckets])], unit=Unit.COUNT,
                  period=_("Now"), label_title=_("Age"),
                  formula=_("Open incidents and requests by the time since they were logged."))
+    majors = Incident.objects.open().filter(is_major=True).select_related(
+        "service", "assignment_team").order_by("-created_at")
+    if scope is not None:
+        majors = majors.filter(assignment_team_id__in=scope)
+    return {"tiles": now_tiles, "charts": [backlog, ages],
+            "chart": {"backlog": backlog, "ages": ages}, "today": live.today(now, scope),
+            "majors": list(majors[:10]), "at": now}
 
+
+def _it_history(access: Access, team: Team | None, span: Span, names: dict[str, str]
+                ) -> dict[str, Any]:
+    """How the desk (or the team) did over the span, from the stored values."""
+    dimension, key = ("team", str(team.pk)) if team else ("overall", "")
+    targets = Targets()
     tiles = readings.figures(IT_TILES, span, dimension, key)
     span_tiles = [kpi_tile(kpi, tiles[kpi], span, targets, dimension=dimension, key=key)
                   for kpi in IT_TILES]
@@ -194,7 +220,6 @@ def it_dashboard(request: HttpRequest) -> HttpResponse:
               dimension=dimension, key=key, kind="bar"),
         trend("speed", _("Time to resolve and to respond"), ["mttr", "response_time"], span,
               dimension=dimension, key=key, targets=targets),
-        backlog, ages,
         ranking("compliance", _("SLA compliance (resolution) by team"),
                 "sla_compliance_resolution", span, "team", names, keys=compliance_keys,
                 limit=50),
@@ -209,18 +234,13 @@ def it_dashboard(request: HttpRequest) -> HttpResponse:
                 span, "ci", {}, limit=10),
     ]
     _name_cis(charts[-1], span)
-    majors = Incident.objects.open().filter(is_major=True).select_related(
-        "service", "assignment_team").order_by("-created_at")
     low = (Survey.objects.filter(rating__lte=2, answered_at__date__gte=span.first)
            .select_related("ticket__service", "ticket__assignment_team")
            .order_by("-answered_at"))
-    if scope is not None:
-        majors = majors.filter(assignment_team_id__in=scope)
-        low = low.filter(ticket__assignment_team_id__in=scope)
-    return page(request, "metrics/it.html", {
-        "team": team, "now_tiles": now_tiles, "span_tiles": span_tiles,
-        "today": live.today(now, scope), "majors": majors[:10], "low_ratings": low[:10]},
-        charts, form, access)
+    if team is not None:
+        low = low.filter(ticket__assignment_team=team)
+    return {"tiles": span_tiles, "charts": charts,
+            "chart": {chart.id: chart for chart in charts}, "low_ratings": list(low[:10])}
 
 
 def _name_cis(chart: Chart, span: Span) -> None:
@@ -277,6 +297,20 @@ def owner_page(request: HttpRequest, dimension: str, pk: int, access: Access) ->
     subject = get_object_or_404(model, pk=pk)
     form = SpanForm(request.GET or None, default_span="last_12_months")
     span = form.chosen()
+    staff = roles.is_staff_reader(request.user)
+    history = caching.Deferred(lambda: _owner_history(dimension, pk, span, staff=staff))
+    if request.GET.get("export"):
+        return export(request, history["charts"] + history["dials"])
+    return page(request, "metrics/owner.html", {
+        "subject": subject, "dimension": dimension, "history": history, "drills": staff,
+        "fragment": caching.fragment_key(f"{dimension}-{pk}-{int(staff)}", "", request)},
+        form, access)
+
+
+def _owner_history(dimension: str, pk: int, span: Span, *, staff: bool) -> dict[str, Any]:
+    """A service's or customer's figures over the span, its gauges, its twelve-month
+    trends and its major incidents; without links to the desk's tickets for a
+    customer's contact."""
     targets = Targets()
     service_id = pk if dimension == "service" else None
     key = str(pk)
@@ -286,8 +320,9 @@ def owner_page(request: HttpRequest, dimension: str, pk: int, access: Access) ->
                       service_id=service_id) for kpi in kpis]
     year = readings.span_of("last_12_months", timezone.localdate()) if span.name not in (
         "last_12_months", "custom") else span
-    dials = [gauge(f"gauge-{kpi}", kpi, figures[kpi], span, targets, service_id=service_id)
-             for kpi in ("availability", "sla_compliance_resolution") if kpi in kpis]
+    dials = [dial for kpi in ("availability", "sla_compliance_resolution") if kpi in kpis
+             for dial in [gauge(f"gauge-{kpi}", kpi, figures[kpi], span, targets,
+                                service_id=service_id)] if dial is not None]
     charts = [trend(chart_id, title, kpis, year, dimension=dimension, key=key,
                     targets=targets, service_id=service_id)
               for chart_id, title, kpis in TREND_SETS
@@ -295,18 +330,14 @@ def owner_page(request: HttpRequest, dimension: str, pk: int, access: Access) ->
     majors = (Incident.objects.filter(is_major=True, **{DIMENSIONS[dimension]: pk},
                                       created_at__date__gte=span.first)
               .select_related("assignment_team").order_by("-created_at"))
-    staff = roles.is_staff_reader(request.user)
     if not staff:  # a customer's contact reads the figures, not the desk's tickets
         for tile in tiles:
             tile.link = None
         for chart in charts:
             for line in chart.series:
                 line.links = []
-    dials = [dial for dial in dials if dial is not None]
-    return page(request, "metrics/owner.html", {
-        "subject": subject, "dimension": dimension, "tiles": tiles, "year": year,
-        "majors": majors[:10], "drills": staff, "dials": dials}, charts + dials, form,
-        access)
+    return {"tiles": tiles, "year": year, "dials": dials, "charts": charts,
+            "majors": list(majors[:10])}
 
 
 @login_required
@@ -317,11 +348,15 @@ def services(request: HttpRequest) -> HttpResponse:
     shown_services = Service.objects.filter(is_active=True).order_by("name")
     if not access.whole_desk:
         shown_services = shown_services.filter(pk__in=access.services)
-    rows = _slice_table("service", list(shown_services.values_list("pk", "name")),
-                        form.chosen(), Targets())
+    span = form.chosen()
+    rows = caching.Deferred(lambda: {"rows": _slice_table(
+        "service", list(shown_services.values_list("pk", "name")), span, Targets())})
     return page(request, "metrics/owners.html", {
-        "rows": rows, "dimension": "service", "heading": _("Services"),
-        "kpis": [BY_KEY[k] for k in owner_kpis("service")]}, [], form, access)
+        "history": rows, "dimension": "service", "heading": _("Services"),
+        "kpis": [BY_KEY[k] for k in owner_kpis("service")],
+        "fragment": caching.fragment_key("services", "all" if access.whole_desk
+                                         else sorted(access.services), request)},
+        form, access)
 
 
 @login_required
@@ -336,12 +371,14 @@ def customers(request: HttpRequest) -> HttpResponse:
     access = access_of(request.user)
     require(access.whole_desk)
     form = SpanForm(request.GET or None, default_span="last_12_months")
-    rows = _slice_table("customer", list(Customer.objects.filter(is_active=True)
-                                         .order_by("name").values_list("pk", "name")),
-                        form.chosen(), Targets())
+    span = form.chosen()
+    rows = caching.Deferred(lambda: {"rows": _slice_table(
+        "customer", list(Customer.objects.filter(is_active=True).order_by("name")
+                         .values_list("pk", "name")), span, Targets())})
     return page(request, "metrics/owners.html", {
-        "rows": rows, "dimension": "customer", "heading": _("Customers"),
-        "kpis": [BY_KEY[k] for k in owner_kpis("customer")]}, [], form, access)
+        "history": rows, "dimension": "customer", "heading": _("Customers"),
+        "kpis": [BY_KEY[k] for k in owner_kpis("customer")],
+        "fragment": caching.fragment_key("customers", "all", request)}, form, access)
 
 
 @login_required
@@ -369,9 +406,12 @@ def wallboard(request: HttpRequest) -> HttpResponse:
     elif not access.whole_desk:
         team = Team.objects.filter(pk__in=access.teams).order_by("name").first()
     scope = None if team is None else [team.pk]
-    now = timezone.now()
-    current, today = live.now(scope), live.today(now, scope)
-    context = {"team": team, "now": current, "today": today, "at": now}
+
+    def figures() -> dict[str, Any]:
+        now = timezone.now()
+        return {"now": live.now(scope), "today": live.today(now, scope), "at": now}
+
+    context = {"team": team, **caching.recent(f"wall:{team.pk if team else 'all'}", figures)}
     template = ("metrics/_wallboard_figures.html" if request.headers.get("HX-Request")
                 else "metrics/wallboard.html")
     return render(request, template, context)
