@@ -59,17 +59,25 @@ def by_team_and_priority(teams: Iterable[int] | None = None
     return found
 
 
-def age_buckets(now_: datetime, teams: Iterable[int] | None = None) -> list[tuple[str, int]]:
-    """How many open tickets are under a day old, one to three days, … over a month:
-    one query."""
+def age_buckets(now_: datetime, teams: Iterable[int] | None = None
+                ) -> list[tuple[str, int, datetime | None, datetime | None]]:
+    """How many open tickets are under a day old, one to three days, … over a month,
+    each with the span of creation times it counts, [from, before) as the queue
+    filters them (None: unbounded): one query."""
     bounds = [now_ - timedelta(days=days) for _name, days in AGE_BUCKETS]
+    spans = [(bounds[at + 1] if at + 1 < len(bounds) else None, bounds[at] if at else None)
+             for at in range(len(AGE_BUCKETS))]
     counts = {}
-    for at, (name, _days) in enumerate(AGE_BUCKETS):
-        newest = Q(created_at__lte=bounds[at])
-        older = Q(created_at__gt=bounds[at + 1]) if at + 1 < len(bounds) else Q()
-        counts[name] = Count("pk", filter=newest & older)
+    for (name, _days), (after, before) in zip(AGE_BUCKETS, spans, strict=True):
+        within = Q()
+        if after is not None:
+            within &= Q(created_at__gte=after)
+        if before is not None:
+            within &= Q(created_at__lt=before)
+        counts[name] = Count("pk", filter=within)
     found = open_work(teams).aggregate(**counts)
-    return [(name, found[name]) for name, _days in AGE_BUCKETS]
+    return [(name, found[name], after, before)
+            for (name, _days), (after, before) in zip(AGE_BUCKETS, spans, strict=True)]
 
 
 @dataclass(frozen=True)

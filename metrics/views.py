@@ -192,8 +192,12 @@ def _it_now(team: Team | None, names: dict[str, str]) -> dict[str, Any]:
                      "week": _("3–7 days"), "month": _("1–4 weeks"), "older": _("Over 30 days")}
     buckets = live.age_buckets(now, scope)
     ages = Chart("ages", _("Age of the open backlog"), "bar",
-                 [str(bucket_labels[name]) for name, _n in buckets],
-                 [Series(_("Open tickets"), [n for _name, n in buckets])], unit=Unit.COUNT,
+                 [str(bucket_labels[name]) for name, *_rest in buckets],
+                 [Series(_("Open tickets"), [n for _name, n, *_span in buckets],
+                         [queue_link(team=team_filter,
+                                     created_after=after and after.isoformat(),
+                                     created_before=before and before.isoformat())
+                          for _name, _n, after, before in buckets])], unit=Unit.COUNT,
                  period=_("Now"), label_title=_("Age"),
                  formula=_("Open incidents and requests by the time since they were logged."))
     majors = Incident.objects.open().filter(is_major=True).select_related(
@@ -340,23 +344,30 @@ def _owner_history(dimension: str, pk: int, span: Span, *, staff: bool) -> dict[
             "majors": list(majors[:10])}
 
 
+def owners_page(request: HttpRequest, dimension: str, subjects, scope: Any,
+                access: Access) -> HttpResponse:
+    """The list of services or customers, each with its figures over the span."""
+    form = SpanForm(request.GET or None, default_span="last_12_months")
+    span = form.chosen()
+    rows = caching.Deferred(lambda: {"rows": _slice_table(
+        dimension, list(subjects.order_by("name").values_list("pk", "name")), span,
+        Targets())})
+    return page(request, "metrics/owners.html", {
+        "history": rows, "dimension": dimension,
+        "heading": _("Services") if dimension == "service" else _("Customers"),
+        "kpis": [BY_KEY[k] for k in owner_kpis(dimension)],
+        "fragment": caching.fragment_key(f"{dimension}-list", scope, request)}, form, access)
+
+
 @login_required
 def services(request: HttpRequest) -> HttpResponse:
     access = access_of(request.user)
     require(access.reads_services)
-    form = SpanForm(request.GET or None, default_span="last_12_months")
-    shown_services = Service.objects.filter(is_active=True).order_by("name")
+    shown_services = Service.objects.filter(is_active=True)
     if not access.whole_desk:
         shown_services = shown_services.filter(pk__in=access.services)
-    span = form.chosen()
-    rows = caching.Deferred(lambda: {"rows": _slice_table(
-        "service", list(shown_services.values_list("pk", "name")), span, Targets())})
-    return page(request, "metrics/owners.html", {
-        "history": rows, "dimension": "service", "heading": _("Services"),
-        "kpis": [BY_KEY[k] for k in owner_kpis("service")],
-        "fragment": caching.fragment_key("services", "all" if access.whole_desk
-                                         else sorted(access.services), request)},
-        form, access)
+    return owners_page(request, "service", shown_services,
+                       "all" if access.whole_desk else sorted(access.services), access)
 
 
 @login_required
@@ -370,15 +381,8 @@ def service(request: HttpRequest, pk: int) -> HttpResponse:
 def customers(request: HttpRequest) -> HttpResponse:
     access = access_of(request.user)
     require(access.whole_desk)
-    form = SpanForm(request.GET or None, default_span="last_12_months")
-    span = form.chosen()
-    rows = caching.Deferred(lambda: {"rows": _slice_table(
-        "customer", list(Customer.objects.filter(is_active=True).order_by("name")
-                         .values_list("pk", "name")), span, Targets())})
-    return page(request, "metrics/owners.html", {
-        "history": rows, "dimension": "customer", "heading": _("Customers"),
-        "kpis": [BY_KEY[k] for k in owner_kpis("customer")],
-        "fragment": caching.fragment_key("customers", "all", request)}, form, access)
+    return owners_page(request, "customer", Customer.objects.filter(is_active=True), "all",
+                       access)
 
 
 @login_required

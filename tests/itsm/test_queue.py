@@ -265,3 +265,21 @@ def test_the_queue_runs_a_fixed_number_of_queries(client, agent, requester, team
     add(6)
     many = count_queries(client, WORK)
     assert few == many
+
+
+def test_the_at_risk_filter_lists_open_tickets_warned_but_not_breached(client, agent, incident,
+                                                                       requester, service):
+    from itsm.models import Ticket
+
+    warned = make_incident(actor=agent, requester=requester, service=service, title="Warned")
+    breached = make_incident(actor=agent, requester=requester, service=service, title="Late")
+    Ticket.objects.filter(pk=warned.pk).update(resolution_warned=True)
+    Ticket.objects.filter(pk=breached.pk).update(resolution_warned=True,
+                                                 resolution_breached=True)
+    client.force_login(agent)
+    assert numbers(client.get(WORK, {"at_risk": "true"})) == [warned.number]
+    assert warned.number not in numbers(client.get(WORK, {"at_risk": "false"}))
+    api = client.get("/api/v1/tickets/", {"at_risk": "maybe"})
+    assert api.status_code == 400 and "at_risk" in api.json()
+    assert [t["number"] for t in client.get("/api/v1/tickets/", {"at_risk": "true"}).json()[
+        "results"]] == [warned.number]

@@ -317,3 +317,25 @@ def test_the_demo_roles_match_the_rules(team_lead, team, service):
     lead = access_of(team_lead)
     assert lead.reads_it and lead.reads_services and not lead.reads_customers
     assert access_of(UserFactory(username="zed", roles=[roles.MANAGER])).whole_desk
+
+
+def test_the_figures_of_now_lead_to_the_queue_rows_they_count(client, manager, agent,
+                                                              requester, service):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import make_incident
+
+    now = timezone.now()
+    for days in (0.1, 2, 5, 10, 40, 40):
+        make_incident(actor=agent, requester=requester, service=service,
+                      when=now - timedelta(days=days))
+    client.force_login(manager)
+    live = client.get("/metrics/").context["live"]
+    ages = live["chart"]["ages"].series[0]
+    assert ages.values == [1, 1, 1, 1, 2]
+    for value, link in zip(ages.values, ages.links, strict=True):
+        assert client.get(link).context["page_obj"].paginator.count == value
+    for tile in live["tiles"][:2]:  # open, unassigned
+        assert client.get(tile.link).context["page_obj"].paginator.count == int(tile.value)
