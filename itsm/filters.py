@@ -98,6 +98,9 @@ class TicketFilterSet(django_filters.FilterSet):
                                                      label=_("Created after"))
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt",
                                                       label=_("Created before"))
+    responded_after = django_filters.IsoDateTimeFilter(field_name="responded_at",
+                                                       lookup_expr="gte",
+                                                       label=_("Responded after"))
     resolved_after = django_filters.IsoDateTimeFilter(field_name="resolved_at",
                                                       lookup_expr="gte", label=_("Resolved after"))
     resolved_before = django_filters.IsoDateTimeFilter(field_name="resolved_at",

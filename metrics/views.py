@@ -35,7 +35,7 @@ from incidents.models import Incident
 from itsm.base import roles
 from itsm.base.templatetags.ui import priority_label
 
-from . import caching, compute, digests, live, readings
+from . import caching, compute, digests, live, periods, readings
 from .access import Access, access_of
 from .charts import Chart, Series, csv_response, find
 from .definitions import (
@@ -117,8 +117,11 @@ def require(allowed: bool) -> None:
         raise PermissionDenied(_("Your role does not read this dashboard."))
 
 
-def queue_link(**filters: Any) -> str:
-    query = [("queue", "open"), *(("kind", kind) for kind in REQUESTED_WORK)]
+def queue_link(*, open_only: bool = True, **filters: Any) -> str:
+    """The queue of incidents and requests (open ones, unless not `open_only`) that
+    `filters` pick."""
+    filters = {"queue": "open" if open_only else "", **filters}  # "queue=": every ticket
+    query = [("kind", kind) for kind in REQUESTED_WORK]
     query += [(name, value) for name, value in filters.items() if value is not None]
     return f"{reverse('work')}?{urlencode(query)}"
 
@@ -167,7 +170,7 @@ def _it_now(team: Team | None, names: dict[str, str]) -> dict[str, Any]:
         Tile(_("Open"), shown("backlog", current.open), queue_link(team=team_filter),
              formula=BY_KEY["backlog"].formula),
         Tile(_("Unassigned"), shown("backlog", current.unassigned),
-             queue_link(team=team_filter, queue=None) + "&queue=unassigned"),
+             queue_link(team=team_filter, queue="unassigned")),
         Tile(_("At SLA risk"), shown("backlog", current.at_risk),
              queue_link(team=team_filter, at_risk="true"),
              standing="amber" if current.at_risk else None,
@@ -206,7 +209,20 @@ def _it_now(team: Team | None, names: dict[str, str]) -> dict[str, Any]:
         majors = majors.filter(assignment_team_id__in=scope)
     return {"tiles": now_tiles, "charts": [backlog, ages],
             "chart": {"backlog": backlog, "ages": ages}, "today": live.today(now, scope),
-            "majors": list(majors[:10]), "at": now}
+            "today_links": today_links(team_filter), "majors": list(majors[:10]), "at": now}
+
+
+def today_links(team: str | None) -> dict[str, str]:
+    """Where today's counts are listed: created, answered, resolved today (in the
+    organisation's time zone), and the open tickets breached."""
+    midnight = periods.midnight(timezone.localdate(), compute.organisation_tz()).isoformat()
+    return {"created": queue_link(open_only=False, team=team, created_after=midnight),
+            "answered": queue_link(open_only=False, team=team, responded_after=midnight),
+            "resolved": queue_link(open_only=False, team=team, resolved_after=midnight),
+            "breached": queue_link(team=team, breached="true"),
+            "open": queue_link(team=team),
+            "unassigned": queue_link(team=team, queue="unassigned"),
+            "at_risk": queue_link(team=team, at_risk="true")}
 
 
 def _it_history(access: Access, team: Team | None, span: Span, names: dict[str, str]
@@ -413,7 +429,8 @@ def wallboard(request: HttpRequest) -> HttpResponse:
 
     def figures() -> dict[str, Any]:
         now = timezone.now()
-        return {"now": live.now(scope), "today": live.today(now, scope), "at": now}
+        return {"now": live.now(scope), "today": live.today(now, scope), "at": now,
+                "links": today_links(team.name if team else None)}
 
     context = {"team": team, **caching.recent(f"wall:{team.pk if team else 'all'}", figures)}
     template = ("metrics/_wallboard_figures.html" if request.headers.get("HX-Request")

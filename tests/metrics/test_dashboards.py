@@ -339,3 +339,31 @@ def test_the_figures_of_now_lead_to_the_queue_rows_they_count(client, manager, a
         assert client.get(link).context["page_obj"].paginator.count == value
     for tile in live["tiles"][:2]:  # open, unassigned
         assert client.get(tile.link).context["page_obj"].paginator.count == int(tile.value)
+
+
+def test_todays_counts_lead_to_the_tickets_they_count(client, manager, agent, requester,
+                                                      service):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from itsm.workflow import transition
+    from tests.factories import make_incident
+
+    from .test_surveys import resolve
+
+    make_incident(actor=agent, requester=requester, service=service,
+                  when=timezone.now() - timedelta(days=3))
+    today = make_incident(actor=agent, requester=requester, service=service)
+    worked = make_incident(actor=agent, requester=requester, service=service)
+    transition(worked, "in_progress", actor=agent)
+    resolve(today, agent)
+    client.force_login(manager)
+    for path in ("/metrics/", "/metrics/wallboard/"):
+        context = client.get(path).context
+        counts = context["live"]["today"] if "live" in context else context["today"]
+        links = context["live"]["today_links"] if "live" in context else context["links"]
+        for name in ("created", "answered", "resolved"):
+            listed = client.get(links[name]).context["page_obj"].paginator.count
+            assert listed == getattr(counts, name), name
+    assert (counts.created, counts.answered, counts.resolved) == (2, 2, 1)
