@@ -95,6 +95,8 @@ class SpanForm(forms.Form):
 
 def page(request: HttpRequest, template: str, context: dict[str, Any], form: SpanForm,
          access: Access) -> HttpResponse:
+    """A dashboard; a 400 (with the default period) when its selector was given bad
+    input."""
     query = request.GET.copy()
     query.pop("export", None)
     return render(request, template, {
@@ -170,7 +172,8 @@ def _it_now(team: Team | None, names: dict[str, str]) -> dict[str, Any]:
         Tile(_("Open"), shown("backlog", current.open), queue_link(team=team_filter),
              formula=BY_KEY["backlog"].formula),
         Tile(_("Unassigned"), shown("backlog", current.unassigned),
-             queue_link(team=team_filter, queue="unassigned")),
+             queue_link(team=team_filter, queue="unassigned"),
+             formula=_("Open incidents and requests no one has been assigned yet.")),
         Tile(_("At SLA risk"), shown("backlog", current.at_risk),
              queue_link(team=team_filter, at_risk="true"),
              standing="amber" if current.at_risk else None,
