@@ -33,7 +33,7 @@ def grant_report(user):
 # --- who reads what -----------------------------------------------------------------------
 
 PAGES = ("it", "services", "service", "other_service", "customers", "customer",
-         "other_customer", "wallboard", "drill_overall", "drill_team")
+         "other_customer", "wallboard", "drill_overall", "drill_team", "digests")
 EVERYTHING = dict.fromkeys(PAGES, 200)
 NOTHING = dict.fromkeys(PAGES, 403)
 EXPECTED = {
@@ -41,7 +41,7 @@ EXPECTED = {
     "admin": EVERYTHING,
     # Leads "Service desk", which owns "Email"; reads no customer.
     "team_lead": NOTHING | {"it": 200, "services": 200, "service": 200, "wallboard": 200,
-                            "drill_team": 200},
+                            "drill_team": 200, "digests": 200},
     # A member of "Service desk".
     "agent": NOTHING | {"it": 200, "wallboard": 200, "drill_team": 200},
     # A member of "Network operations" only: not Service desk's figures.
@@ -64,6 +64,7 @@ def pages(service, team, other_team, customer, other_customer):
         "other_customer": f"/metrics/customers/{other_customer.pk}/",
         "wallboard": "/metrics/wallboard/", "drill_overall": drill,
         "drill_team": f"{drill}&dimension=team&key={team.pk}",
+        "digests": "/metrics/digests/",
     }
 
 
