@@ -173,37 +173,56 @@ def _of_slice(dimension: str, key: str) -> Q:
 # --- events: tickets counted in the period of one of their moments ---------------------
 
 
-def _aggregates(kpis: list[Kpi], within: Q | None = None, prefix: str = ""
-                ) -> dict[str, Any]:
-    """Numerator and denominator of each KPI, as conditional aggregates of one query
-    of the tickets of their kinds (of those `within` picks)."""
-    found: dict[str, Any] = {}
-    every_kind = kinds_of(kpis)
-    for kpi in kpis:
-        counted = ((within or Q()) & (Q() if set(kpi.kinds) == every_kind else
-                                      Q(kind__in=kpi.kinds)) & (kpi.among or Q()))
+class Aggregates:
+    """Each KPI's numerator and denominator as conditional aggregates of one query:
+    one per distinct (function, column, condition), so KPIs that count the same
+    tickets the same way (the resolved requests behind volume, reopen rate and
+    reassignment share, say) share one."""
+
+    def __init__(self) -> None:
+        self.expressions: dict[str, Any] = {}  # what the query annotates
+        self._aliases: dict[str, str] = {}  # "<prefix><kpi>__num" → its expression
+        self._by_signature: dict[tuple, str] = {}
+
+    def add(self, kpis: list[Kpi], within: Q | None = None, prefix: str = "") -> Aggregates:
+        """The numerator and denominator of each KPI over the tickets of its kinds (of
+        those `within` picks)."""
+        every_kind = kinds_of(kpis)
+        for kpi in kpis:
+            counted = ((within or Q()) & (Q() if set(kpi.kinds) == every_kind else
+                                          Q(kind__in=kpi.kinds)) & (kpi.among or Q()))
+            name = f"{prefix}{kpi.key}"
+            if kpi.aggregation == Aggregation.MEAN:
+                self._add(f"{name}__num", Sum, kpi.measure, counted)
+                self._add(f"{name}__den", Count, kpi.measure, counted)
+            elif kpi.aggregation == Aggregation.SHARE:
+                self._add(f"{name}__num", Count, "pk", counted & kpi.condition)
+                self._add(f"{name}__den", Count, "pk", counted)
+            else:
+                self._add(f"{name}__num", Count, "pk", counted)
+        return self
+
+    def _add(self, name: str, function: type, column: str, condition: Q) -> None:
+        signature = (function.__name__, column, condition)
+        alias = self._by_signature.get(signature)
+        if alias is None:
+            alias = self._by_signature[signature] = f"agg{len(self._by_signature)}"
+            self.expressions[alias] = function(column, filter=condition)
+        self._aliases[name] = alias
+
+    def figure(self, kpi: Kpi, period_start: date, key: str, row: dict[str, Any],
+               prefix: str = "") -> Figure | None:
+        """The KPI's figure from a row of the query (None: nothing counted)."""
         name = f"{prefix}{kpi.key}"
-        if kpi.aggregation == Aggregation.MEAN:
-            found[f"{name}__num"] = Sum(kpi.measure, filter=counted)
-            found[f"{name}__den"] = Count(kpi.measure, filter=counted)
-        elif kpi.aggregation == Aggregation.SHARE:
-            found[f"{name}__num"] = Count("pk", filter=counted & kpi.condition)
-            found[f"{name}__den"] = Count("pk", filter=counted)
-        else:
-            found[f"{name}__num"] = Count("pk", filter=counted)
-    return found
-
-
-def _figure(kpi: Kpi, period_start: date, key: str, row: dict[str, Any], prefix: str = ""
-            ) -> Figure | None:
-    numerator = row[f"{prefix}{kpi.key}__num"] or 0
-    denominator = row.get(f"{prefix}{kpi.key}__den")
-    if (denominator if kpi.aggregation != Aggregation.COUNT else numerator) == 0:
-        return None  # nothing counted: no value
-    if kpi.unit == Unit.HOURS:  # durations are stored in seconds
-        numerator /= HOUR
-    return Figure(kpi, period_start, key, float(numerator),
-                  None if denominator is None else float(denominator))
+        numerator = row[self._aliases[f"{name}__num"]] or 0
+        denominator = (row[self._aliases[f"{name}__den"]] if f"{name}__den" in self._aliases
+                       else None)
+        if (denominator if kpi.aggregation != Aggregation.COUNT else numerator) == 0:
+            return None  # nothing counted: no value
+        if kpi.unit == Unit.HOURS:  # durations are stored in seconds
+            numerator /= HOUR
+        return Figure(kpi, period_start, key, float(numerator),
+                      None if denominator is None else float(denominator))
 
 
 def _happened(family: Family, runs: Iterable[tuple[date, date]], kinds: Iterable[str]
@@ -228,13 +247,14 @@ def event_figures(family: Family, dimension: str, lo: date, hi: date,
     (or `keys`), in day order: one streamed grouped query."""
     kpis = kpis or of_family(family)
     column = DIMENSIONS[dimension]
+    aggregates = Aggregates().add(kpis)
     rows = (_happened(family, [(lo, hi)], kinds_of(kpis)).filter(_slice_filter(dimension, keys))
             .annotate(period=_by_day(family)).values("period", *([column] if column else []))
-            .annotate(**_aggregates(kpis)).order_by("period"))
+            .annotate(**aggregates.expressions).order_by("period"))
     for row in rows.iterator():
         key = _key(row[column]) if column else ""
         for kpi in kpis:
-            figure = _figure(kpi, row["period"], key, row)
+            figure = aggregates.figure(kpi, row["period"], key, row)
             if figure is not None:
                 yield figure
 
@@ -247,14 +267,14 @@ def slice_event_figures(family: Family, days: Iterable[date], slices: list[tuple
     runs = _day_runs(days)
     tickets = _happened(family, runs, kinds_of(kpis)).annotate(period=_by_day(family))
     for chunk in _chunks(slices):
-        aggregates: dict[str, Any] = {}
+        aggregates = Aggregates()
         for at, (dimension, key) in enumerate(chunk):
-            aggregates |= _aggregates(kpis, _of_slice(dimension, key), prefix=f"s{at}_")
-        for row in (tickets.filter(_only(chunk)).values("period").annotate(**aggregates)
-                    .order_by("period")):
+            aggregates.add(kpis, _of_slice(dimension, key), prefix=f"s{at}_")
+        for row in (tickets.filter(_only(chunk)).values("period")
+                    .annotate(**aggregates.expressions).order_by("period")):
             for at, (dimension, key) in enumerate(chunk):
                 for kpi in kpis:
-                    figure = _figure(kpi, row["period"], key, row, prefix=f"s{at}_")
+                    figure = aggregates.figure(kpi, row["period"], key, row, prefix=f"s{at}_")
                     if figure is not None:
                         yield dimension, figure
 
