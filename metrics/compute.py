@@ -74,8 +74,16 @@ ROLLED_UP = (Granularity.WEEK, Granularity.MONTH)  # counted from the stored day
 WINDOW = 31  # days a recompute reads and writes at a time
 EVENT_FAMILIES = (Family.CREATED, Family.RESPONDED, Family.RESOLVED, Family.SURVEYED,
                   Family.ANSWERED)
+# The part of the figures that holds each event family alone (its marks name the days
+# of that family's moment only).
+FAMILY_PART = {Family.CREATED: Part.CREATED, Family.RESPONDED: Part.RESPONDED,
+               Family.RESOLVED: Part.RESOLVED, Family.SURVEYED: Part.SURVEYED,
+               Family.ANSWERED: Part.ANSWERED}
+EVENT_PARTS = (Part.EVENTS, *FAMILY_PART.values())
 # The families of each part of the figures a mark names.
-PART_FAMILIES = {Part.EVENTS: EVENT_FAMILIES, Part.LEVELS: (Family.LEVEL,),
+PART_FAMILIES = {Part.EVENTS: EVENT_FAMILIES,
+                 **{part: (family,) for family, part in FAMILY_PART.items()},
+                 Part.LEVELS: (Family.LEVEL,),
                  Part.AVAILABILITY: (Family.AVAILABILITY,), Part.EFFORT: (Family.EFFORT,)}
 # Slices of one query's conditional aggregates (the rest: another query).
 SLICES_PER_QUERY = 8
@@ -839,13 +847,31 @@ Mark = tuple[str, date, str, str]  # (part, day, dimension, key)
 LEVEL_MOMENTS = ("created_at", "resolved_at", "closed_at")
 
 
+def _fields(condition: Q | None) -> set[str]:
+    """The ticket fields a condition reads (pure)."""
+    if condition is None:
+        return set()
+    found: set[str] = set()
+    for child in condition.children:
+        found |= _fields(child) if isinstance(child, Q) else {child[0].split("__")[0]}
+    return found
+
+
+# The moments each event family's figures read: its own, and those its KPIs'
+# conditions name (the response rate of the surveys sent counts those answered).
+FAMILY_READS = {family: {FAMILY_MOMENT[family]} | {
+    name for kpi in of_family(family)
+    for name in _fields(kpi.condition) | _fields(kpi.among) | {kpi.measure} if name in MOMENTS}
+    for family in EVENT_FAMILIES}
+
+
 def marks_for(before: dict[str, Any] | None, after: dict[str, Any], now: datetime
               ) -> set[Mark]:
     """The (part, day, dimension, key) whose figures a ticket write changed (pure).
 
-    Events: a changed moment moves the ticket between the days of its old and new
-    value; a changed value (a fact, a flag, a counter) changes the day of each of its
-    moments. Levels: a changed opening or ending moment changes every day's end from
+    Events, per family: a family counts the ticket on the day of its moment, so a
+    changed moment moves it between the old day and the new one, and a changed value
+    (a fact, a flag, a counter) changes each family's day. Levels: a changed opening or ending moment changes every day's end from
     it to today. A changed key moves the ticket, every day of its life and the time
     logged on it, from one slice to another."""
     before = before or dict.fromkeys(after)
@@ -862,20 +888,28 @@ def marks_for(before: dict[str, Any] | None, after: dict[str, Any], now: datetim
     every = [value for name in MOMENTS for value in (before[name], after[name])
              if value is not None]
     values_changed = any(before[name] != after[name] for name in VALUES)
+    # The families whose figures the write changed where the ticket stays in its
+    # slices: all, if a value changed; else those reading a changed moment.
+    touched = [family for family in EVENT_FAMILIES
+               if values_changed or any(before[m] != after[m] for m in FAMILY_READS[family])]
     found: set[Mark] = set()
     for dimension, field in DIMENSIONS.items():  # ticket columns, as the snapshot names them
         if field is not None and before[field] != after[field]:
             keys = {_key(value) for value in (before[field], after[field]) if value is not None}
-            events, levels_from = every, min(every, default=None)
+            families, levels_from = EVENT_FAMILIES, min(every, default=None)
             effort_from = None if dimension == "team" else levels_from  # an entry's team
         else:
             if field is not None and after[field] is None:
                 continue  # not in any slice of this dimension
             keys = {_key(after[field]) if field else ""}
-            events = every if values_changed else changed(MOMENTS)
+            families = touched
             levels_from, effort_from = min(changed(LEVEL_MOMENTS), default=None), None
+        # A family counts the ticket on the day of its moment alone: the old and new.
+        events = [(FAMILY_PART[family], moment) for family in families
+                  for name in [FAMILY_MOMENT[family]]
+                  for moment in (before[name], after[name]) if moment is not None]
         for key in keys:
-            found |= {(Part.EVENTS, day(moment), dimension, key) for moment in events}
+            found |= {(part, day(moment), dimension, key) for part, moment in events}
             if levels_from is not None:
                 found |= {(Part.LEVELS, each, dimension, key)
                           for each in _dates(min(day(levels_from), today),
@@ -969,17 +1003,19 @@ def _recounted_days(marked: Marked, *, now: datetime) -> list[tuple[Slice, Itera
         return Slice(tuple(kpis_of(part)), DAY, dimension, min(days),
                      max(days) + timedelta(days=1), frozenset(days), frozenset(keys))
 
-    if events := marked.get(Part.EVENTS):
+    for part in EVENT_PARTS:
+        if not (events := marked.get(part)):
+            continue
         every_day = set().union(*(days for days, _keys in events.values()))
         slices = [(dimension, key) for dimension, (_days, keys) in events.items()
                   for key in sorted(keys)]
-        for family in EVENT_FAMILIES:
+        for family in PART_FAMILIES[part]:
             for dimension, figure in slice_event_figures(family, every_day, slices,
                                                          of_family(family)):
-                found[(Part.EVENTS, dimension)].append(figure)
+                found[(part, dimension)].append(figure)
         # Every dimension was counted on every marked day: store them all.
-        events = {dimension: (every_day, keys) for dimension, (_days, keys) in events.items()}
-        marked[Part.EVENTS] = events
+        marked[part] = {dimension: (every_day, keys)
+                        for dimension, (_days, keys) in events.items()}
     if levels := marked.get(Part.LEVELS):
         direct: dict[date, list[tuple[str, str]]] = defaultdict(list)
         for dimension, (days, keys) in levels.items():
@@ -1022,7 +1058,7 @@ def _recounted_days(marked: Marked, *, now: datetime) -> list[tuple[Slice, Itera
 
 def _rolled_up_periods(marked: Marked, *, today: date) -> list[tuple[Slice, Iterable[Figure]]]:
     """The weeks and months holding the marked days, from the stored days."""
-    summed = [part for part in (Part.EVENTS, Part.LEVELS, Part.AVAILABILITY) if part in marked]
+    summed = [part for part in (*EVENT_PARTS, Part.LEVELS, Part.AVAILABILITY) if part in marked]
     rolled: list[tuple[Slice, Iterable[Figure]]] = []
     for granularity in ROLLED_UP:
         slices = [Slice(tuple(kpis_of(part)), granularity, dimension, min(starts),

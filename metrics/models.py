@@ -80,7 +80,13 @@ class KpiMark(models.Model):
     loses nothing; unique, so many writes on one day cost one recompute."""
 
     class Part(models.TextChoices):  # internal: no one reads the labels
-        EVENTS = "events"  # created, responded, resolved
+        EVENTS = "events"  # every event family at once
+        # One event family: the tickets counted on the day of that moment.
+        CREATED = "created"
+        RESPONDED = "responded"
+        RESOLVED = "resolved"
+        SURVEYED = "surveyed"
+        ANSWERED = "answered"
         LEVELS = "levels"  # backlog and its age at the day's end
         AVAILABILITY = "availability"
         EFFORT = "effort"

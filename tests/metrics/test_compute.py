@@ -162,10 +162,12 @@ def test_an_answer_marks_its_days_and_the_refresh_equals_a_recompute(desk):
         # Reopened for answers: the fixture's surveys closed long ago.
         Survey.objects.filter(pk=survey.pk).update(expires_at=NOW + timedelta(days=1))
         surveys.answer(survey, rating=1, comment="Never fixed.")
-    overall = KpiMark.objects.filter(dimension="overall", part="events")
-    # The day it was sent (its response rate) and today's (its answer), and the days
-    # of its other moments (a value of the ticket changed).
-    assert {date(2026, 3, 29), NOW.date()} <= set(overall.values_list("day", flat=True))
+    marked = set(KpiMark.objects.filter(dimension="overall").values_list("part", "day"))
+    # The day it was sent (its response rate) and today's (its answer); a value of the
+    # ticket changed, so each other family's day too, and no family on another's day.
+    assert {("surveyed", date(2026, 3, 29)), ("answered", NOW.date()),
+            ("resolved", date(2026, 3, 29)), ("created", date(2026, 3, 28))} <= marked
+    assert ("answered", date(2026, 3, 29)) not in marked
     assert_refresh_equals_recompute()
     assert value("survey_response_rate", MAR) == (100.0, 5.0, 5.0)
     assert value("csat", JUN) == (1.0, 1.0, 1.0)
@@ -216,8 +218,12 @@ def test_the_incremental_refresh_gives_what_a_full_recompute_gives(desk, agent):
     # time without an SLA) for the events, and June 10 to now (T5's resolution) for
     # the backlog; nothing else.
     overall = KpiMark.objects.filter(dimension="overall")
-    assert set(overall.filter(part="events").values_list("day", flat=True)) == {
+    assert set(overall.filter(part__in=compute.EVENT_PARTS).values_list("day", flat=True)) == {
         date(2026, 2, 20), date(2026, 3, 4), date(2026, 4, 2), date(2026, 6, 10)}
+    # Each family on the day of its own moment: T5 is created on 02-20 and resolved on
+    # 06-10, so its resolutions are not recounted on the day it was created.
+    assert overall.filter(part="created", day=date(2026, 2, 20)).exists()
+    assert not overall.filter(part="resolved", day=date(2026, 2, 20)).exists()
     assert set(overall.filter(part="levels").values_list("day", flat=True)) == {
         date(2026, 6, day) for day in range(10, 16)}
     # T3 left "office": every day of its life, from March 4th to now, for its levels.
@@ -249,7 +255,7 @@ def test_every_kind_of_write_refreshes_to_what_a_full_recompute_gives(desk, agen
                        ended_at=b(2026, 4, 7, 11))
     assert KpiMark.objects.filter(part="levels", dimension="overall",
                                   day=date(2026, 5, 20)).exists()
-    moved = KpiMark.objects.filter(dimension="priority", part="events", day=date(2026, 3, 10))
+    moved = KpiMark.objects.filter(dimension="priority", part="resolved", day=date(2026, 3, 10))
     assert set(moved.values_list("key", flat=True)) == {"1", "3"}  # T4: P3 → P1
     assert KpiMark.objects.filter(part="effort").exists()
     assert KpiMark.objects.filter(part="availability").exists()
