@@ -871,9 +871,10 @@ def marks_for(before: dict[str, Any] | None, after: dict[str, Any], now: datetim
 
     Events, per family: a family counts the ticket on the day of its moment, so a
     changed moment moves it between the old day and the new one, and a changed value
-    (a fact, a flag, a counter) changes each family's day. Levels: a changed opening or ending moment changes every day's end from
-    it to today. A changed key moves the ticket, every day of its life and the time
-    logged on it, from one slice to another."""
+    (a fact, a flag, a counter) changes each family's day. Levels: a changed opening
+    or ending moment changes every day's end from it to today. A changed key moves the
+    ticket, every day of its life and the time logged on it, from one slice to
+    another."""
     before = before or dict.fromkeys(after)
     tz = organisation_tz()
     today = now.astimezone(tz).date()
