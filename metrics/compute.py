@@ -620,9 +620,16 @@ def store_slices(pairs: list[tuple[Slice, Iterable[Figure]]]) -> int:
 
 
 def _delete_stale(slices: list[Slice], written_at: datetime) -> None:
-    """Delete the slices' values the upsert did not write: what is no longer there."""
-    KpiValue.objects.filter(reduce(or_, (part.scope() for part in slices)),
-                            computed_at__lt=written_at).delete()
+    """Delete the slices' values the upsert did not write: what is no longer there.
+    Slices that differ only in their KPIs (the event families of one day and slice)
+    are one condition of the DELETE."""
+    merged: dict[tuple, set[Kpi]] = defaultdict(set)
+    for part in slices:
+        merged[(part.granularity, part.dimension, part.lo, part.hi, part.starts,
+                part.keys)].update(part.kpis)
+    scopes = [Slice(tuple(sorted(kpis, key=lambda kpi: kpi.key)), *where).scope()
+              for where, kpis in merged.items()]
+    KpiValue.objects.filter(reduce(or_, scopes), computed_at__lt=written_at).delete()
 
 
 # --- weeks and months: their days added up ------------------------------------------------
