@@ -8,6 +8,7 @@ processes create tickets from them.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from itsm.base.roles import is_staff_reader
 
+from .. import order_forms
 from .catalog import CatalogQuerySet, Service, Team
 
 
@@ -44,6 +46,10 @@ class RequestItem(models.Model):
         _("fulfilment time (working days)"), null=True, blank=True,
         validators=[MinValueValidator(1)])
     is_active = models.BooleanField(_("active"), default=True)
+    order_form = models.JSONField(
+        _("order form"), default=list, blank=True,
+        help_text=_("The fields a requester fills in to order it: a list of fields, each "
+                    "with a name, label and kind (the README describes them)."))
 
     objects = OfferingQuerySet.as_manager()
 
@@ -60,6 +66,17 @@ class RequestItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            order_forms.parse(self.order_form)
+        except ValidationError as exc:
+            raise ValidationError({"order_form": exc.messages}) from exc
+
+    def order_fields(self) -> list[order_forms.FieldSpec]:
+        """The item's order form as it stands (a definition saved through `clean`)."""
+        return order_forms.parse(self.order_form)
 
 
 class ChangeRisk(models.TextChoices):
