@@ -142,7 +142,7 @@ class RequestItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = RequestItem
         fields = ("id", "name", "description", "service", "fulfilment_team",
-                  "requires_approval", "fulfilment_days", "is_active")
+                  "requires_approval", "fulfilment_days", "order_form", "is_active")
         read_only_fields = fields
         select_related = ("service", "fulfilment_team")
 

@@ -135,3 +135,20 @@ def test_an_items_form_is_checked_when_saved_and_old_answers_stay_as_they_were(s
     item.save()
     # What the request keeps reads as it did when ordered.
     assert answers[0]["label"] == "Model" and answers[0]["shown"] == "Standard"
+
+
+@pytest.mark.django_db
+def test_an_integration_reads_the_form_definition_and_the_admin_refuses_a_bad_one(
+        service, api_as, agent, admin, client):
+    item = RequestItem.objects.create(service=service, name="Laptop", order_form=LAPTOP)
+    listed = api_as(agent).get(f"/api/v1/catalog/items/{item.pk}/")
+    assert listed.status_code == 200 and listed.json()["order_form"] == LAPTOP
+    client.force_login(admin)
+    response = client.post(f"/admin/catalog/requestitem/{item.pk}/change/", {
+        "service": service.pk, "name": "Laptop", "order_form": '[{"name": "x"}]',
+        "is_active": "on"})
+    assert response.status_code == 200  # the form again, with the error
+    errors = response.context["adminform"].form.errors
+    assert errors["order_form"] == ["Field 1: give the label people see."]
+    item.refresh_from_db()
+    assert item.order_form == LAPTOP
