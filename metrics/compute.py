@@ -1039,14 +1039,12 @@ def _recounted_days(marked: Marked, *, now: datetime) -> list[tuple[Slice, Itera
             for dimension, figure in slice_level_figures(day, slices, now=now):
                 found[(Part.LEVELS, dimension)].append(figure)
     for dimension, (days, keys) in marked.get(Part.AVAILABILITY, {}).items():
-        if dimension in AVAILABILITY_DIMENSIONS:
-            for lo, hi in _day_runs(days):
-                found[(Part.AVAILABILITY, dimension)] += availability_figures(
-                    DAY, dimension, lo, hi, None if dimension == "overall" else keys, now=now)
+        for lo, hi in _day_runs(days):
+            found[(Part.AVAILABILITY, dimension)] += availability_figures(
+                DAY, dimension, lo, hi, None if dimension == "overall" else keys, now=now)
     for part, by_dimension in marked.items():
         for dimension, (days, keys) in by_dimension.items():
-            if part == Part.EFFORT or (part == Part.AVAILABILITY
-                                       and dimension not in AVAILABILITY_DIMENSIONS):
+            if part == Part.EFFORT or not _kept(part, dimension):
                 continue
             days_pairs.append((day_slice(part, dimension, days, keys),
                                found[(part, dimension)]))
@@ -1073,7 +1071,7 @@ def _rolled_up_periods(marked: Marked, *, today: date) -> list[tuple[Slice, Iter
                         periods.next_start(max(starts), granularity), frozenset(starts),
                         frozenset(keys))
                   for part in summed for dimension, (days, keys) in marked[part].items()
-                  if part != Part.AVAILABILITY or dimension in AVAILABILITY_DIMENSIONS
+                  if _kept(part, dimension)
                   for starts in [{periods.start_of(day, granularity) for day in days}]]
         if not slices:
             continue

@@ -136,28 +136,45 @@ def series(kpi: str, span: Span, dimension: str = "overall", key: str = ""
     return [(start, found.get(start, Reading(definition, None))) for start in span.starts()]
 
 
-def totals(kpi: str, span: Span, dimension: str = "overall",
-           keys: Iterable[str] | None = None) -> dict[str, Reading]:
-    """The KPI over the whole span for each key of the dimension (or `keys`): its
-    periods added up (a level: its last period's). One query."""
-    definition = BY_KEY[kpi]
+def _summed(kpis: Iterable[str], span: Span, dimension: str,
+            keys: Iterable[str] | None = None) -> dict[tuple[str, str], Reading]:
+    """{(kpi, key): the KPI over the whole span} for each key of the dimension (or
+    `keys`): its periods' numerators and denominators added up, on the coarsest
+    periods that tile the span; a level is its last period's. One query for the KPIs
+    that add up, one for the levels. Tickets per person-day (distinct tickets over
+    person-days) does not add up across periods: it has a figure for one day only."""
+    kpis = [BY_KEY[kpi] for kpi in kpis]
     granularity = span.whole
-    stored = _stored(kpi, granularity, dimension, span.first, span.last)
+    stored = KpiValue.objects.filter(
+        granularity=granularity, dimension=dimension,
+        period_start__gte=periods.start_of(span.first, granularity),
+        period_start__lte=span.last)
     if keys is not None:
         stored = stored.filter(key__in=list(keys))
-    if definition.aggregation == Aggregation.LEVEL:
+    levels = [kpi.key for kpi in kpis if kpi.aggregation == Aggregation.LEVEL]
+    added = [kpi.key for kpi in kpis if kpi.aggregation != Aggregation.LEVEL and (
+        kpi.aggregation != Aggregation.RATIO or span.first == span.last)]
+    found: dict[tuple[str, str], Reading] = {}
+    if added:
+        for row in (stored.filter(kpi__in=added).values("kpi", "key")
+                    .annotate(n=Sum("numerator"), d=Sum("denominator")).order_by()):
+            kpi = BY_KEY[row["kpi"]]
+            found[kpi.key, row["key"]] = Reading(kpi, kpi.value(row["n"], row["d"]),
+                                                 row["n"], row["d"])
+    if levels:
         last = periods.start_of(span.last, granularity)
-        return {key: Reading(definition, value, numerator, denominator)
-                for key, value, numerator, denominator in stored.filter(period_start=last)
-                .values_list("key", "value", "numerator", "denominator")}
-    if definition.aggregation == Aggregation.RATIO and span.first != span.last:
-        return {}  # distinct tickets over person-days do not add up across periods
-    found = {}
-    for row in stored.values("key").annotate(n=Sum("numerator"), d=Sum("denominator")
-                                             ).order_by():
-        found[row["key"]] = Reading(definition, definition.value(row["n"], row["d"]),
-                                    row["n"], row["d"])
+        for kpi, key, value, numerator, denominator in (
+                stored.filter(kpi__in=levels, period_start=last)
+                .values_list("kpi", "key", "value", "numerator", "denominator")):
+            found[kpi, key] = Reading(BY_KEY[kpi], value, numerator, denominator)
     return found
+
+
+def totals(kpi: str, span: Span, dimension: str = "overall",
+           keys: Iterable[str] | None = None) -> dict[str, Reading]:
+    """The KPI over the whole span for each key of the dimension (or `keys`)."""
+    return {key: reading for (_kpi, key), reading in _summed([kpi], span, dimension,
+                                                             keys).items()}
 
 
 def total(kpi: str, span: Span, dimension: str = "overall", key: str = "") -> Reading:
@@ -175,38 +192,16 @@ def ranked(kpi: str, span: Span, dimension: str, *, limit: int = 10,
 
 def by_key(kpis: Iterable[str], span: Span, dimension: str,
            keys: Iterable[str] | None = None) -> dict[str, dict[str, Reading]]:
-    """{key: {kpi: reading over the span}}: one query per KPI."""
+    """{key: {kpi: reading over the span}}."""
     found: dict[str, dict[str, Reading]] = defaultdict(dict)
-    keys = None if keys is None else list(keys)
-    for kpi in kpis:
-        for key, reading in totals(kpi, span, dimension, keys).items():
-            found[key][kpi] = reading
+    for (kpi, key), reading in _summed(kpis, span, dimension, keys).items():
+        found[key][kpi] = reading
     return found
 
 
 def figures(kpis: Iterable[str], span: Span, dimension: str = "overall", key: str = ""
             ) -> dict[str, Reading]:
-    """Several KPIs over the span for one slice: one query for those that add up,
-    one for the levels."""
+    """Several KPIs over the span for one slice (None where nothing was counted)."""
     kpis = list(kpis)
-    granularity = span.whole
-    levels = [k for k in kpis if BY_KEY[k].aggregation == Aggregation.LEVEL]
-    added = [k for k in kpis if BY_KEY[k].aggregation not in (Aggregation.LEVEL,
-                                                              Aggregation.RATIO)]
-    stored = KpiValue.objects.filter(
-        granularity=granularity, dimension=dimension, key=key,
-        period_start__gte=periods.start_of(span.first, granularity),
-        period_start__lte=span.last)
-    found = {k: Reading(BY_KEY[k], None) for k in kpis}
-    if added:
-        for row in (stored.filter(kpi__in=added).values("kpi")
-                    .annotate(n=Sum("numerator"), d=Sum("denominator")).order_by()):
-            kpi = BY_KEY[row["kpi"]]
-            found[kpi.key] = Reading(kpi, kpi.value(row["n"], row["d"]), row["n"], row["d"])
-    if levels:
-        for kpi, value, numerator, denominator in (
-                stored.filter(kpi__in=levels, period_start=periods.start_of(span.last,
-                                                                            granularity))
-                .values_list("kpi", "value", "numerator", "denominator")):
-            found[kpi] = Reading(BY_KEY[kpi], value, numerator, denominator)
-    return found
+    summed = _summed(kpis, span, dimension, [key])
+    return {kpi: summed.get((kpi, key), Reading(BY_KEY[kpi], None)) for kpi in kpis}

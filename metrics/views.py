@@ -149,8 +149,7 @@ def it_dashboard(request: HttpRequest) -> HttpResponse:
     team = form.cleaned_data.get("team") if form.is_valid() else None
     if team is None and not access.whole_desk:
         team = min(teams, key=lambda t: t.name)  # their own view: one of their teams
-    names = {str(t.pk): t.name for t in (teams if not access.whole_desk
-                                         else Team.objects.all())}
+    names = {str(t.pk): t.name for t in teams}
     scope_key = team.pk if team else "all"
     now_part = caching.recent(f"it-now:{scope_key}", lambda: _it_now(team, names))
     history = caching.Deferred(lambda: _it_history(access, team, span, names))
@@ -165,8 +164,8 @@ def _it_now(team: Team | None, names: dict[str, str]) -> dict[str, Any]:
     """The open work now (tiles, by team and priority, by age), today's counts and the
     open major incidents, of one team or all."""
     scope = None if team is None else [team.pk]
-    now = timezone.now()
-    current = live.now(scope)
+    counts = counts_now(team)
+    now, current = counts["at"], counts["now"]
     team_filter = team.name if team else None
     now_tiles = [
         Tile(_("Open"), shown("backlog", current.open), queue_link(team=team_filter),
@@ -211,8 +210,21 @@ def _it_now(team: Team | None, names: dict[str, str]) -> dict[str, Any]:
     if scope is not None:
         majors = majors.filter(assignment_team_id__in=scope)
     return {"tiles": now_tiles, "charts": [backlog, ages],
-            "chart": {"backlog": backlog, "ages": ages}, "today": live.today(now, scope),
-            "today_links": today_links(team_filter), "majors": list(majors[:10]), "at": now}
+            "chart": {"backlog": backlog, "ages": ages}, "today": counts["today"],
+            "today_links": counts["links"], "majors": list(majors[:10]), "at": now}
+
+
+def counts_now(team: Team | None) -> dict[str, Any]:
+    """The open work's counts and today's, with where each is listed: what the IT
+    dashboard and the wallboard both show, read once per DASHBOARD_NOW_SECONDS."""
+    scope = None if team is None else [team.pk]
+
+    def build() -> dict[str, Any]:
+        now = timezone.now()
+        return {"now": live.now(scope), "today": live.today(now, scope), "at": now,
+                "links": today_links(team.name if team else None)}
+
+    return caching.recent(f"counts:{team.pk if team else 'all'}", build)
 
 
 def today_links(team: str | None) -> dict[str, str]:
@@ -428,14 +440,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
             raise Http404
     elif not access.whole_desk:
         team = Team.objects.filter(pk__in=access.teams).order_by("name").first()
-    scope = None if team is None else [team.pk]
-
-    def figures() -> dict[str, Any]:
-        now = timezone.now()
-        return {"now": live.now(scope), "today": live.today(now, scope), "at": now,
-                "links": today_links(team.name if team else None)}
-
-    context = {"team": team, **caching.recent(f"wall:{team.pk if team else 'all'}", figures)}
+    context = {"team": team, **counts_now(team)}
     template = ("metrics/_wallboard_figures.html" if request.headers.get("HX-Request")
                 else "metrics/wallboard.html")
     return render(request, template, context)
