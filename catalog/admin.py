@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from itsm.base.admin import ReadOnlyAdminMixin
 
 from .models import (
+    ApprovalStep,
     Calendar,
     CIRelation,
     ConfigurationItem,
@@ -25,6 +26,7 @@ from .models import (
     StandardChange,
     Supplier,
     SupportLevel,
+    TaskTemplate,
     Team,
     TeamRate,
     UnderpinningContract,
@@ -105,14 +107,40 @@ class ServiceRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("service__name", "summary")
 
 
+class ApprovalStepInline(admin.StackedInline):
+    model = ApprovalStep
+    extra = 0
+    autocomplete_fields = ("team", "people")
+    fields = (("position", "name"), ("approvers", "team"), "people", ("rule", "needed"),
+              "due_hours")
+
+
+class TaskTemplateInline(admin.TabularInline):
+    model = TaskTemplate
+    extra = 0
+    autocomplete_fields = ("team",)
+    fields = ("position", "title", "instructions", "team", "parallel")
+
+
 @admin.register(RequestItem)
 class RequestItemAdmin(admin.ModelAdmin):
-    list_display = ("name", "service", "fulfilment_team", "requires_approval",
-                    "fulfilment_days", "is_active")
-    list_filter = ("requires_approval", "is_active", "service")
+    """Owners shape an item here: its form, who may order it, its approval steps and
+    fulfilment tasks; each save is a revision of the service's documentation."""
+
+    list_display = ("name", "service", "fulfilment_team", "fulfilment_days", "on_behalf",
+                    "is_active")
+    list_filter = ("is_active", "on_behalf", "service")
     list_select_related = ("service", "fulfilment_team")
     search_fields = ("name", "description", "service__name")
     autocomplete_fields = ("service", "fulfilment_team")
+    filter_horizontal = ("customers", "roles")
+    inlines = (ApprovalStepInline, TaskTemplateInline)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        record_revision(form.instance.service, request.user,
+                        str(_("Request item “%(item)s” edited in the admin"))
+                        % {"item": form.instance.name})
 
 
 @admin.register(StandardChange)

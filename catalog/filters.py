@@ -148,10 +148,16 @@ class RequestItemFilterSet(CatalogFilterSet):
     service = django_filters.ModelChoiceFilter(queryset=visible(Service), label=_("Service"))
     fulfilment_team = django_filters.ModelChoiceFilter(queryset=visible(Team),
                                                        label=_("Fulfilment team"))
+    requires_approval = django_filters.BooleanFilter(
+        method="filter_requires_approval", label=_("Requires approval"))
 
     class Meta:
         model = RequestItem
-        fields = ("requires_approval",)
+        fields: list[str] = []
+
+    def filter_requires_approval(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        """Items with approval steps (true) or without (false)."""
+        return queryset.filter(approval_steps__isnull=not value).distinct()
 
 
 class StandardChangeFilterSet(CatalogFilterSet):

@@ -32,6 +32,7 @@ DOSSIER_PARTS: dict[str, Any] = {
     "criticality": gettext_lazy("Criticality"),
     "lifecycle": gettext_lazy("Lifecycle state"),
     "owner_team": gettext_lazy("Owner team"),
+    "request_items": gettext_lazy("Request items"),
 }
 # What owners edit on the dossier page; the rest is configuration, edited in the admin.
 DOSSIER_TEXT = ("description", "operations_notes", "support_notes")
@@ -73,6 +74,31 @@ def support_path_lines(service: Service) -> list[str]:
             for level in levels]
 
 
+def request_item_lines(service: Service) -> list[str]:
+    """Each active request item as one line: who fulfils it, by when, its form, its
+    approval steps and fulfilment tasks (what a revision keeps of it)."""
+    lines = []
+    items = (service.request_items.filter(is_active=True).select_related("fulfilment_team")
+             .prefetch_related("approval_steps", "task_templates").order_by("name"))
+    for item in items:
+        parts = [item.name, str(item.fulfilment_team or service.owner_team or "")]
+        if item.fulfilment_days:
+            parts.append(_("%(days)d working days") % {"days": item.fulfilment_days})
+        fields = ", ".join(str(field.get("label", "")) for field in item.order_form
+                           if isinstance(field, dict))
+        if fields:
+            parts.append(_("form: %(fields)s") % {"fields": fields})
+        steps = ", ".join(f"{step.name} ({step.get_rule_display()})"
+                          for step in item.approval_steps.all())
+        if steps:
+            parts.append(_("approval: %(steps)s") % {"steps": steps})
+        tasks = ", ".join(task.title for task in item.task_templates.all())
+        if tasks:
+            parts.append(_("tasks: %(tasks)s") % {"tasks": tasks})
+        lines.append(" · ".join(part for part in parts if part))
+    return lines
+
+
 def snapshot(service: Service) -> dict[str, Any]:
     """The dossier as it stands, as plain values: names, not ids, so a revision still
     reads when a team is renamed or removed later."""
@@ -87,6 +113,7 @@ def snapshot(service: Service) -> dict[str, Any]:
         "criticality": service.get_criticality_display(),
         "lifecycle": service.get_lifecycle_display(),
         "owner_team": str(service.owner_team or ""),
+        "request_items": request_item_lines(service),
     }
 
 

@@ -100,7 +100,8 @@ def service_detail(request: HttpRequest, code: str) -> HttpResponse:
         "slas": slas,
         "support_path": service.support_levels.select_related("team__lead", "supplier"),
         "request_items": service.request_items.filter(is_active=True)
-                                 .select_related("fulfilment_team"),
+                                 .select_related("fulfilment_team")
+                                 .prefetch_related("approval_steps"),
         "standard_changes": service.standard_changes.filter(is_active=True),
         "contracts": contracts,
         "cis": service.configuration_items.filter(is_active=True).select_related("owner_team"),

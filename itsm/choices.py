@@ -41,3 +41,4 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment")
     SLA = "sla", _("SLA")
     FEEDBACK = "feedback", _("Feedback")
+    APPROVAL = "approval", _("Approval")

@@ -36,6 +36,18 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Who approves what this person orders, and who decides for them while they are away.
+    manager = models.ForeignKey(
+        "self", verbose_name=_("manager"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="reports",
+        help_text=_("Approves what this person orders where an item asks their manager."))
+    delegate = models.ForeignKey(
+        "self", verbose_name=_("approval delegate"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="delegators",
+        help_text=_("Decides this person's approvals while they are away."))
+    away_until = models.DateField(
+        _("away until"), null=True, blank=True,
+        help_text=_("Their delegate decides for them up to and including this day."))
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -43,6 +55,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return display_name(self.username, self.first_name, self.last_name)
+
+    def is_away(self, today=None) -> bool:
+        """Whether their delegate decides for them today."""
+        today = today or timezone.localdate()
+        return self.delegate_id is not None and bool(self.away_until) and today <= self.away_until
 
 
 class TicketSequence(models.Model):
@@ -577,6 +594,9 @@ class Notification(models.Model):
         RESOLVED = "resolved", _("Ticket resolved")
         SURVEY = "survey", _("Satisfaction survey")
         LOW_RATING = "low_rating", _("Low satisfaction rating")
+        APPROVAL = "approval", _("Approval requested")
+        APPROVAL_REMINDER = "approval_reminder", _("Approval reminder")
+        REJECTED = "rejected", _("Request rejected")
 
     # A person of the desk, or an outside party (a supplier) known only by address.
     user = models.ForeignKey(

@@ -79,7 +79,8 @@ def _people(people: Iterable[User | None], *, besides: User | None = None) -> li
     return list(chosen.values())
 
 
-def tell(people: Iterable[User], ticket: Ticket, kind: str, *, template: str | None = None,
+def tell(people: Iterable[User], ticket: Ticket, kind: str, *,
+         template: str | list[str] | None = None,
          **context) -> list[Notification]:
     """Write one notification per person, in their language, and queue the emails of
     those who take this kind by email. The text is the kind's template (or
@@ -156,8 +157,10 @@ def assigned(ticket: Ticket, actor, *, team_changed: bool, assignee_changed: boo
 @telling
 def resolved(ticket: Ticket, actor) -> list[Notification]:
     """The requester hears that their ticket is resolved, and how."""
-    return tell(_people([ticket.requester], besides=actor), ticket,
-                Notification.Kind.RESOLVED, actor=actor)
+    kind = Notification.Kind.RESOLVED
+    # A kind may word it its own way (a request is "fulfilled").
+    return tell(_people([ticket.requester], besides=actor), ticket, kind, actor=actor,
+                template=[f"itsm/email/resolved_{ticket.kind}.txt", TEMPLATES[kind]])
 
 
 def sla_recipients(ticket: Ticket, kind: str) -> list[User]:

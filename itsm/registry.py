@@ -84,6 +84,9 @@ class Process:
     desk_create: bool = True
     # Relations of the kind's own that its detail page shows (read one query each).
     detail_related: tuple[str, ...] = ()
+    # The kind's own requester pages, mounted under /portal/<url_namespace>/ (its portal
+    # offer may point there instead of at the core's form).
+    portal_urls: str | None = None
 
     # --- hooks ---------------------------------------------------------------------
 
@@ -110,7 +113,23 @@ class Process:
         """Marks for the queue rows of this kind with these ticket ids (one query)."""
         return {}
 
+    def task_settled(self, parent: Ticket, task: Ticket, *, actor, when) -> None:
+        """A task of one of this kind's tickets is done or cancelled (in the same
+        transaction); e.g. the next fulfilment task opens."""
+
+    def resolution_minutes(self, ticket: Ticket, calendar, minutes: float) -> float:
+        """The working minutes the ticket's resolution clock allows on `calendar`: the
+        SLA's target for its priority unless the kind's own terms say otherwise."""
+        return minutes
+
     demo: Callable[..., int] | None = None  # (desk, rng, now) -> tickets written
+
+    def create_view(self) -> Callable:
+        """The desk's page to log one (`new/`): the core's form unless the kind has its
+        own way in."""
+        from .views.pages import ticket_create
+
+        return ticket_create
 
     def get_create_form(self) -> type:
         """The desk's form to log one (`itsm.forms.TicketCreateForm` unless the kind
@@ -223,7 +242,8 @@ def desk_kinds() -> list[Process]:
 def portal_offers() -> list[tuple[Process, PortalOffer]]:
     """What the portal offers requesters to log, with the kind that takes it."""
     return [(process, process.portal_offer) for process in processes()
-            if process.portal_offer is not None and process.get_portal_form() is not None]
+            if process.portal_offer is not None
+            and (process.portal_urls or process.get_portal_form() is not None)]
 
 
 def process_for(ticket_or_kind: Ticket | str) -> Process:

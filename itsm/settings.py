@@ -311,6 +311,9 @@ SPECTACULAR_SETTINGS = {
         "LevelEnum": "itsm.api.serializers.LEVELS",
         "TaskStatusEnum": "itsm.models.TaskStatus",
         "IncidentStatusEnum": "incidents.choices.IncidentStatus",
+        "IncidentOnHoldReasonEnum": "incidents.choices.OnHoldReason",
+        "RequestStatusEnum": "service_requests.choices.RequestStatus",
+        "RequestOnHoldReasonEnum": "service_requests.choices.OnHoldReason",
     },
 }
 
@@ -341,6 +344,10 @@ KPI_REFRESH_DELAY = env_int("KPI_REFRESH_DELAY", 5)
 # Satisfaction surveys: how many days after a ticket's resolution its requester may
 # answer (a later answer within them replaces the earlier one).
 CSAT_SURVEY_DAYS = env_int("CSAT_SURVEY_DAYS", 14)
+# Approvals: how long an approval email's one-click link works, and how many hours
+# before a step falls due its approvers are reminded (once).
+APPROVAL_LINK_MAX_AGE_DAYS = env_int("APPROVAL_LINK_MAX_AGE_DAYS", 14)
+APPROVAL_REMINDER_HOURS = env_int("APPROVAL_REMINDER_HOURS", 4)
 # Dashboards: how long the figures of now are kept, and how long a page's stored-value
 # part is reused at most (in a shared cache a new value ends it at once).
 DASHBOARD_NOW_SECONDS = env_int("DASHBOARD_NOW_SECONDS", 30)
@@ -362,6 +369,8 @@ CELERY_BEAT_SCHEDULE = {
     # on the 1st; a missed morning catches up the next).
     "email-digests": {"task": "metrics.tasks.send_digests_task",
                       "schedule": crontab(hour=6, minute=30)},
+    "approval-reminders": {"task": "service_requests.tasks.remind_approvers_task",
+                           "schedule": crontab(minute="*/10")},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from catalog.models import clear_terms_cache, terms_for, working_calendar_of
 
+from . import registry
 from .base.business_time import add_business_minutes, business_minutes_between
 from .choices import EventKind
 from .models import Ticket, TicketEvent
@@ -54,8 +55,11 @@ def apply(ticket: Ticket) -> set[str]:
 
         ticket.response_due = after(target.response_minutes)
         ticket.response_warn_at = after(target.response_minutes * share)
-        ticket.resolution_due = after(target.resolution_minutes + paused)
-        ticket.resolution_warn_at = after(target.resolution_minutes * share + paused)
+        process = registry.find(ticket.kind)
+        resolution = (process.resolution_minutes(ticket, calendar, target.resolution_minutes)
+                      if process else target.resolution_minutes)
+        ticket.resolution_due = after(resolution + paused)
+        ticket.resolution_warn_at = after(resolution * share + paused)
     changed = {name for name in DUE_FIELDS
                if before[name] != getattr(ticket, name if name != "sla" else "sla_id")}
     # A warning moved into the future may be given again; breaches stay facts.

@@ -21,12 +21,24 @@ from .workflow import Transition, Workflow
 
 S = TaskStatus
 
+
+def _settled(task, transition, actor, when) -> None:
+    """A task that is done or cancelled tells its parent's process (the next task of a
+    request's fulfilment opens, say)."""
+    if transition.target in (S.DONE, S.CANCELLED):
+        parent_id = getattr(task, "parent_id", None) or (
+            Task.objects.filter(pk=task.pk).values_list("parent_id", flat=True).get())
+        parent = Ticket.objects.get(pk=parent_id)
+        registry.process_for(parent).task_settled(parent, task, actor=actor, when=when)
+
+
 TASK_WORKFLOW = Workflow(
     kind=TicketKind.TASK,
     statuses=TaskStatus,
     initial=S.OPEN,
     resolved=frozenset({S.DONE}),
     closed=frozenset({S.DONE, S.CANCELLED}),
+    after_transition=_settled,
     transitions=(
         Transition("start", gettext_lazy("Start work"), frozenset({S.OPEN}), S.IN_PROGRESS),
         Transition("complete", gettext_lazy("Complete"), frozenset({S.OPEN, S.IN_PROGRESS}),
@@ -88,13 +100,14 @@ class TaskProcess(registry.Process):
 
 
 def add_task(parent: Ticket, *, actor, title: str, description: str = "", team=None,
-             assignee=None, when=None) -> Task:
-    """Add a task to `parent`, for `team` (the parent's team by default)."""
+             assignee=None, when=None, requester=None) -> Task:
+    """Add a task to `parent`, for `team` (the parent's team by default), asked for by
+    `requester` (the actor by default; the system's tasks name the parent's)."""
     from .services import create_ticket
 
     if team is None and assignee is None:
         team = parent.assignment_team
-    return create_ticket(TicketKind.TASK, actor=actor, requester=actor, team=team,
+    return create_ticket(TicketKind.TASK, actor=actor, requester=requester or actor, team=team,
                          assignee=assignee, when=when, parent=parent, title=title,
                          description=description, impact=parent.impact,
                          urgency=parent.urgency)

@@ -15,9 +15,12 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from catalog.models import ApprovalStep, RequestItem
 from itsm.models import Attachment, Comment, Ticket, TicketEvent
 from itsm.task_kind import add_task
 from metrics import surveys
+from service_requests import ordering
+from service_requests.models import Approval
 
 from .factories import ConfigurationItemFactory
 
@@ -44,6 +47,9 @@ class World:
     team_id: int
     ci_id: int
     survey_id: int
+    order: Ticket
+    item_id: int
+    approval_id: int
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,10 @@ def ticket_url(w: World) -> str:
 
 def child(what: str) -> Callable[[World], str]:
     return lambda w: f"/api/v1/tickets/{w.incident.number}/{what}/"
+
+
+def order_url(w: World) -> str:
+    return f"/api/v1/requests/{w.order.number}/"
 
 
 def const(url: str) -> Callable[[World], str]:
@@ -224,6 +234,31 @@ CASES = [
          expect(403, requester=200, other_requester=404), body=lambda w: {"rating": 4}),
     Case("surveys", "delete", "delete", lambda w: f"/api/v1/surveys/{w.survey_id}/",
          expect(405)),
+    # requests: ordered by anyone who may order, a requester sees their own
+    Case("requests", "list", "get", const("/api/v1/requests/"), expect(200)),
+    Case("requests", "retrieve", "get", order_url, expect(200, **OWNER_ONLY)),
+    Case("requests", "create", "post", const("/api/v1/requests/"), expect(201, manager=403),
+         body=lambda w: {"item": w.item_id, "answers": {"reason": "New starter"}}),
+    Case("requests", "create-bad-answers", "post", const("/api/v1/requests/"),
+         expect(400, manager=403), body=lambda w: {"item": w.item_id, "answers": {}}),
+    Case("requests", "patch-cancel", "patch", order_url,
+         expect(200, other_requester=404, manager=403),
+         body=lambda w: {"version": w.order.version, "status": "cancelled", "note": "No"}),
+    Case("requests", "patch-fields", "patch", order_url,
+         expect(200, requester=403, other_requester=404, manager=403),
+         body=lambda w: {"version": w.order.version, "title": "Edited"}),
+    Case("requests", "delete", "delete", order_url, expect(405, manager=403)),
+    # approvals: each approver (here the requester's manager) decides their own
+    Case("requests/approvals", "list", "get", const("/api/v1/requests/approvals/"),
+         expect(200)),
+    Case("requests/approvals", "retrieve", "get",
+         lambda w: f"/api/v1/requests/approvals/{w.approval_id}/", expect(404, manager=200)),
+    Case("requests/approvals/approve", "post", "post",
+         lambda w: f"/api/v1/requests/approvals/{w.approval_id}/approve/",
+         expect(404, manager=200), body=lambda w: {"comment": "Fine"}),
+    Case("requests/approvals/reject", "post", "post",
+         lambda w: f"/api/v1/requests/approvals/{w.approval_id}/reject/",
+         expect(404, manager=200), body=lambda w: {"comment": "Not this year"}),
 ]
 
 
@@ -233,8 +268,16 @@ def world(incident, customer, service, team, other_requester, other_team_agent, 
     ci = ConfigurationItemFactory(name="mail-01", owner_team=team)
     task = add_task(incident, actor=team_lead, title="Call the mail supplier", team=team)
     survey = surveys.ask(incident)  # as if it had been resolved
+    item = RequestItem.objects.create(service=service, name="Laptop", order_form=[
+        {"name": "reason", "label": "Why", "kind": "text", "required": True}])
+    ApprovalStep.objects.create(item=item, name="Manager")
+    requester = incident.requester
+    requester.manager = manager
+    requester.save(update_fields=["manager"])
+    order = ordering.order(item, actor=requester, answers={"reason": "Old one broke"})
     return World(incident=incident, task=task, customer_id=customer.pk, service_id=service.pk,
-                 team_id=team.pk, ci_id=ci.pk, survey_id=survey.pk)
+                 team_id=team.pk, ci_id=ci.pk, survey_id=survey.pk, order=order,
+                 item_id=item.pk, approval_id=order.approvals.get().pk)
 
 
 def snapshot(w: World) -> tuple:
@@ -243,7 +286,8 @@ def snapshot(w: World) -> tuple:
     return (ticket.version, ticket.status, ticket.title, ticket.assignment_team_id,
             task.version, task.status,
             Ticket.objects.count(), TicketEvent.objects.count(), Comment.objects.count(),
-            Attachment.objects.count())
+            Attachment.objects.count(), Ticket.objects.get(pk=w.order.pk).version,
+            list(Approval.objects.values_list("decision", flat=True)))
 
 
 @pytest.mark.parametrize("role", ROLES)

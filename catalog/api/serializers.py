@@ -10,6 +10,7 @@ from itsm.base.api.fields import BriefUserSerializer
 from itsm.base.api.readers import PlainBriefMixin
 
 from ..models import (
+    ApprovalStep,
     Calendar,
     CIRelation,
     ConfigurationItem,
@@ -25,6 +26,7 @@ from ..models import (
     StandardChange,
     Supplier,
     SupportLevel,
+    TaskTemplate,
     Team,
     UnderpinningContract,
     WorkingPeriod,
@@ -135,16 +137,49 @@ class ServiceSerializer(serializers.ModelSerializer):
             "support_levels", SupportLevel.objects.select_related("team", "supplier")))
 
 
+class ApprovalStepSerializer(serializers.ModelSerializer):
+    team = BriefTeamSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ApprovalStep
+        fields = ("position", "name", "approvers", "team", "rule", "needed", "due_hours")
+        read_only_fields = fields
+
+
+class TaskTemplateSerializer(serializers.ModelSerializer):
+    team = BriefTeamSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = TaskTemplate
+        fields = ("position", "title", "instructions", "team", "parallel")
+        read_only_fields = fields
+
+
 class RequestItemSerializer(serializers.ModelSerializer):
+    """An item with its order form definition (an integration renders and submits the
+    form from it: `POST /api/v1/requests/` with `answers`), its approval steps and
+    fulfilment tasks."""
+
     service = BriefServiceSerializer(read_only=True)
     fulfilment_team = BriefTeamSerializer(read_only=True, allow_null=True)
+    requires_approval = serializers.BooleanField(read_only=True)
+    approval_steps = ApprovalStepSerializer(many=True, read_only=True)
+    task_templates = TaskTemplateSerializer(many=True, read_only=True)
+    customers = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    roles = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
     class Meta:
         model = RequestItem
         fields = ("id", "name", "description", "service", "fulfilment_team",
-                  "requires_approval", "fulfilment_days", "order_form", "is_active")
+                  "requires_approval", "fulfilment_days", "order_form", "on_behalf",
+                  "customers", "roles", "approval_steps", "task_templates", "is_active")
         read_only_fields = fields
         select_related = ("service", "fulfilment_team")
+        prefetch_related = ("customers", "roles",
+                            Prefetch("approval_steps",
+                                     ApprovalStep.objects.select_related("team")),
+                            Prefetch("task_templates",
+                                     TaskTemplate.objects.select_related("team")))
 
 
 class StandardChangeSerializer(serializers.ModelSerializer):

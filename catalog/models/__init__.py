@@ -23,7 +23,16 @@ from .catalog import (
     impacted_services,
 )
 from .dossier import ServiceRevision, SupportLevel
-from .offerings import ChangeRisk, OfferingQuerySet, RequestItem, StandardChange
+from .offerings import (
+    ApprovalRule,
+    ApprovalStep,
+    ApproverKind,
+    ChangeRisk,
+    OfferingQuerySet,
+    RequestItem,
+    StandardChange,
+    TaskTemplate,
+)
 from .sla import (
     TERMS_CACHE_SECONDS,
     Calendar,
@@ -50,5 +59,6 @@ __all__ = [
     "UnderpinningContract", "Weekday", "WorkingPeriod", "impacted_services", "sla_for",
     "spans_overlap", "validate_time_zone", "TERMS_CACHE_SECONDS", "clear_terms_cache",
     "terms_for", "working_calendar_of", "ServiceCategory", "ServiceRevision", "SupportLevel",
-    "ChangeRisk", "OfferingQuerySet", "RequestItem", "StandardChange",
+    "ChangeRisk", "OfferingQuerySet", "RequestItem", "StandardChange", "ApprovalRule",
+    "ApprovalStep", "ApproverKind", "TaskTemplate",
 ]

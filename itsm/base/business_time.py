@@ -37,6 +37,7 @@ __all__ = [
     "WorkingCalendar",
     "add_business_minutes",
     "business_minutes_between",
+    "end_of_working_days",
     "is_working_time",
     "next_working_moment",
     "working_intervals",
@@ -159,6 +160,28 @@ def business_minutes_between(cal: WorkingCalendar, start: datetime, end: datetim
             total += seg_end - seg_start
         cursor = chunk_end
     return total / timedelta(minutes=1)
+
+
+def end_of_working_days(cal: WorkingCalendar, start: datetime, days: int) -> datetime:
+    """When the ``days``-th working day after the local date of ``start`` ends (its last
+    working moment, in UTC): a delivery promised "within N working days" of an order.
+    A day counts when it has any working time; the day of the order itself does not."""
+    if days < 1:
+        raise ValueError(f"days must be at least 1, got {days!r}")
+    if not cal.has_working_hours:
+        raise ValueError("the calendar has no working hours on any weekday")
+    day = _as_utc(start, "start").astimezone(cal.tz).date()
+    counted = 0
+    for _step in range(_HORIZON.days + days):
+        day += _DAY
+        begins = datetime.combine(day, time(0), cal.tz).astimezone(UTC)
+        ends = datetime.combine(day + _DAY, time(0), cal.tz).astimezone(UTC)
+        intervals = _working_intervals(cal, begins, ends)
+        if intervals:
+            counted += 1
+            if counted == days:
+                return intervals[-1][1]
+    raise ValueError(f"no {days} working days within {_HORIZON.days} days of {start}")
 
 
 def working_intervals(cal: WorkingCalendar, start: datetime, end: datetime

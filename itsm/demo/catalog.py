@@ -9,6 +9,8 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from catalog.models import (
+    ApprovalStep,
+    ApproverKind,
     ChangeRisk,
     ContractTarget,
     MeetingCadence,
@@ -246,8 +248,11 @@ def document_catalog(services: dict[str, Service], teams: dict[str, Team], autho
                 service=service, position=len(path) + 1, supplier=supplier,
                 note=_("Contract %(ref)s") % {"ref": contract.reference} if contract else "")
         for name, text, approval, days in REQUEST_ITEMS.get(code, ()):
-            RequestItem.objects.create(service=service, name=name, description=text,
-                                       requires_approval=approval, fulfilment_days=days)
+            item = RequestItem.objects.create(service=service, name=name, description=text,
+                                              fulfilment_days=days)
+            if approval:
+                ApprovalStep.objects.create(item=item, name=_("Manager"),
+                                            approvers=ApproverKind.MANAGER)
         for name, text, plan, backout, risk in STANDARD_CHANGES.get(code, ()):
             StandardChange.objects.create(service=service, name=name, description=text,
                                           implementation_plan=plan, backout_plan=backout,

@@ -450,7 +450,7 @@ def ticket_urlpatterns(kind: str) -> list:
              name="transition"),
     ]
     if process.desk_create:
-        patterns.append(path("new/", ticket_create, k, name="create"))
+        patterns.append(path("new/", process.create_view(), k, name="create"))
     for action in ACTIONS:
         if action == "add_task" and not process.has_tasks:
             continue

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from .. import registry, services, timeline, workflow
 from ..base import roles
 from ..base.forms import PageForms, apply_errors
+from ..choices import TicketKind
 from ..forms import AttachmentForm, CommentForm
 from ..models import Ticket, TicketEvent
 from .pages import TicketPage
@@ -42,7 +43,8 @@ PORTAL_LABELS = {"close": gettext_lazy("Confirm resolution"), "reopen": gettext_
 def portal_home(request: HttpRequest) -> HttpResponse:
     """My tickets: the ones I can follow, newest activity first; and what I can ask for."""
     user = request.user
-    tickets = Ticket.objects.visible_to(user)
+    # A task shows on the page of the ticket it is part of.
+    tickets = Ticket.objects.visible_to(user).exclude(kind=TicketKind.TASK)
     if roles.is_staff_reader(user):
         tickets = tickets.filter(requester=user)  # the desk sees all; here, only mine
     show = "all" if request.GET.get("show") == "all" else "active"

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import (
+    ApprovalStep,
     RequestItem,
     ServiceCategory,
     StandardChange,
@@ -36,7 +37,7 @@ def documented(service, team):
     supplier = Supplier.objects.create(name="Mailsoft")
     SupportLevel.objects.create(service=service, position=1, team=team)
     SupportLevel.objects.create(service=service, position=2, supplier=supplier, note="24/7")
-    RequestItem.objects.create(service=service, name="Shared mailbox", requires_approval=True)
+    ApprovalStep.objects.create(item=RequestItem.objects.create(service=service, name="Shared mailbox"), name="Manager")
     RequestItem.objects.create(service=service, name="Old item", is_active=False)
     StandardChange.objects.create(service=service, name="Raise quota",
                                   implementation_plan="Set the quota.")

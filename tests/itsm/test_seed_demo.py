@@ -212,6 +212,9 @@ def test_requesters_answered_surveys_with_a_spread_the_kpis_measure(seeded):
     answered = asked.filter(answered_at__isnull=False)
     assert 0 < answered.count() < asked.count()
     assert len(set(answered.values_list("rating", flat=True))) >= 3
-    assert TicketEvent.objects.filter(kind=EventKind.FEEDBACK).count() == answered.count()
+    assert TicketEvent.objects.filter(kind=EventKind.FEEDBACK,
+                                      ticket__in=resolved).count() == answered.count()
+    # Fulfilled requests are asked too.
+    assert Survey.objects.filter(ticket__kind="service_request").exists()
     assert KpiValue.objects.filter(kpi="csat", granularity="week").exists()
     assert KpiValue.objects.filter(kpi="survey_response_rate", dimension="team").exists()

@@ -1,0 +1,283 @@
+"""Approvals of service requests: the one writer of `ApprovalStage` and `Approval`.
+
+An order of an item with approval steps waits in "awaiting approval" while its steps
+are decided in sequence. Each step's approvers are chosen when it opens: the
+requester's manager, named people, or a team's members (never the requester
+themself while anyone else can decide). A step is approved once it has the approvals
+its rule requires: any one, all, a number or a percentage of its approvers. Under
+"any one" the first decision decides the step either way; under the others a
+refusal rejects it as soon as the approvals still possible fall short. A rejected
+step rejects the request, with the reason told to the requester; the last approved
+step sends it to fulfilment. An approver's delegate decides for them while they are
+away, and every decision is recorded with who, when and the comment.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import ApprovalRule, ApproverKind, RequestItem
+from itsm import notifications, workflow
+from itsm.choices import EventKind
+from itsm.models import Notification, TicketEvent, User
+
+from .choices import Decision, RequestStatus, StageState
+from .models import Approval, ApprovalStage, ServiceRequest
+
+SALT = "service_requests.approval"
+
+
+# --- planning and opening steps -------------------------------------------------------
+
+
+def plan_stages(request: ServiceRequest, item: RequestItem) -> list[ApprovalStage]:
+    """Copy the item's approval steps onto the request, as they stand now."""
+    stages = [
+        ApprovalStage(request=request, position=position, name=step.name,
+                      approvers=step.approvers, people=[p.pk for p in step.people.all()],
+                      team=step.team, rule=step.rule, needed=step.needed,
+                      due_hours=step.due_hours)
+        for position, step in enumerate(item.approval_steps.prefetch_related("people")
+                                        .order_by("position"), start=1)
+    ]
+    return ApprovalStage.objects.bulk_create(stages)
+
+
+def submit(request: ServiceRequest, *, when=None) -> None:
+    """Send a new request to its first approval step."""
+    now = when or timezone.now()
+    first = request.approval_stages.order_by("position").first()
+    workflow.transition(request, RequestStatus.AWAITING_APPROVAL, actor=None, when=now,
+                        note=_("Waiting for approval: %(step)s.") % {"step": first.name})
+    open_stage(first, when=now)
+
+
+def approvers_of(stage: ApprovalStage) -> list[User]:
+    """Who decides a step, chosen as it opens; the requester decides nothing of their
+    own while someone else can."""
+    request = stage.request
+    if stage.approvers == ApproverKind.MANAGER:
+        manager = request.requester.manager
+        people = [manager] if manager is not None else []
+        if not people:  # nobody manages them: the service's owner team lead decides
+            owner = request.service.owner_team if request.service_id else None
+            people = [owner.lead] if owner is not None and owner.lead_id else []
+    elif stage.approvers == ApproverKind.TEAM:
+        people = list(stage.team.members.all()) if stage.team_id else []
+    else:
+        people = list(User.objects.filter(pk__in=stage.people))
+    people = sorted({p.pk: p for p in people if p.is_active}.values(), key=lambda p: p.pk)
+    others = [person for person in people if person.pk != request.requester_id]
+    return others or people
+
+
+def required_for(stage: ApprovalStage, count: int) -> int:
+    if stage.rule == ApprovalRule.ALL:
+        return count
+    if stage.rule == ApprovalRule.COUNT:
+        return min(stage.needed or 1, count)
+    if stage.rule == ApprovalRule.PERCENT:
+        return min(count, max(1, math.ceil(count * (stage.needed or 100) / 100)))
+    return 1
+
+
+def open_stage(stage: ApprovalStage, *, when) -> list[Approval]:
+    """Ask the step's approvers; a step nobody can decide is a ValidationError."""
+    people = approvers_of(stage)
+    if not people:
+        raise ValidationError({"request_item": _(
+            "Nobody can approve step “%(step)s” of this item; its owner team must name an "
+            "approver first.") % {"step": stage.name}})
+    stage.state = StageState.PENDING
+    stage.required = required_for(stage, len(people))
+    stage.started_at = when
+    stage.due_at = when + timedelta(hours=stage.due_hours)
+    stage.save(update_fields=["state", "required", "started_at", "due_at"])
+    asked = Approval.objects.bulk_create(
+        Approval(stage=stage, request=stage.request, approver=person, created_at=when)
+        for person in people)
+    for approval in asked:
+        approval.stage = stage
+        tell_approver(approval, Notification.Kind.APPROVAL)
+    return asked
+
+
+# --- deciding ---------------------------------------------------------------------------
+
+
+def may_decide(approval: Approval, user, today=None) -> bool:
+    """The approver, or their delegate while they are away."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if approval.approver_id == user.pk:
+        return True
+    approver = approval.approver
+    return approver.delegate_id == user.pk and approver.is_away(today)
+
+
+def decide(approval: Approval, *, user, approve: bool, comment: str = "",
+           when=None) -> Approval:
+    """Record `user`'s decision on `approval` and settle its step (and the request)
+    when the decision settles it. Deciding twice, or on a step already settled, is a
+    ValidationError; deciding for someone one may not is a PermissionDenied."""
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": _("Say why you refuse: the requester is told.")})
+    now = when or timezone.now()
+    with transaction.atomic():
+        # The request's row serialises decisions on it: two approvers deciding at once
+        # settle the step once.
+        request = ServiceRequest.objects.select_for_update().get(pk=approval.request_id)
+        approval = (Approval.objects.select_related("stage", "approver")
+                    .get(pk=approval.pk))
+        if not may_decide(approval, user):
+            raise PermissionDenied(_("This approval is not yours to decide."))
+        if approval.decision != Decision.PENDING or approval.stage.state != StageState.PENDING:
+            raise ValidationError({"decision": _("This approval is already decided.")})
+        approval.decision = Decision.APPROVED if approve else Decision.REJECTED
+        approval.decided_by, approval.decided_at, approval.comment = user, now, comment
+        approval.save(update_fields=["decision", "decided_by", "decided_at", "comment"])
+        stage = approval.stage
+        _record(request, approval, user, now)
+        _settle(request, stage, approval, now)
+    return approval
+
+
+def _record(request: ServiceRequest, approval: Approval, user, now) -> None:
+    on_behalf = "" if user.pk == approval.approver_id else _(" (for %(approver)s)") % {
+        "approver": approval.approver}
+    TicketEvent.objects.create(
+        ticket=request, actor=user, kind=EventKind.APPROVAL, field=approval.stage.name[:50],
+        new_value=approval.decision, note=(approval.comment + on_behalf).strip(),
+        is_public=True, created_at=now)
+
+
+def _settle(request: ServiceRequest, stage: ApprovalStage, approval: Approval, now) -> None:
+    decisions = list(stage.approvals.values_list("decision", flat=True))
+    approved = decisions.count(Decision.APPROVED)
+    pending = decisions.count(Decision.PENDING)
+    if approved >= stage.required:
+        state = StageState.APPROVED
+    elif (stage.rule == ApprovalRule.ANY and approval.decision == Decision.REJECTED) or (
+            approved + pending < stage.required):
+        state = StageState.REJECTED
+    else:
+        return
+    stage.state, stage.decided_at = state, now
+    stage.save(update_fields=["state", "decided_at"])
+    stage.approvals.filter(decision=Decision.PENDING).update(decision=Decision.NOT_NEEDED)
+    if state == StageState.REJECTED:
+        reason = _("Rejected at “%(step)s” by %(person)s: %(comment)s") % {
+            "step": stage.name, "person": approval.decided_by, "comment": approval.comment}
+        workflow.transition(request, RequestStatus.REJECTED, actor=None, when=now,
+                            note=reason)
+        notifications.tell(notifications._people([request.requester]), request,
+                           Notification.Kind.REJECTED,
+                           template="service_requests/email/rejected.txt", reason=reason)
+        return
+    following = (request.approval_stages.filter(position__gt=stage.position)
+                 .order_by("position").first())
+    if following is not None:
+        open_stage(following, when=now)
+        return
+    from . import fulfilment
+
+    ServiceRequest.objects.filter(pk=request.pk).update(approved_at=now)
+    request.approved_at = now
+    workflow.transition(request, RequestStatus.IN_PROGRESS, actor=None, when=now,
+                        note=_("Approved; fulfilment begins."))
+    fulfilment.begin(request, when=now, started=True)
+
+
+def close_open(request: ServiceRequest, *, when) -> None:
+    """A request that ended (cancelled, rejected) asks nobody any more."""
+    ApprovalStage.objects.filter(request=request, state__in=(
+        StageState.WAITING, StageState.PENDING)).update(state=StageState.CANCELLED,
+                                                        decided_at=when)
+    Approval.objects.filter(request=request, decision=Decision.PENDING).update(
+        decision=Decision.CANCELLED)
+
+
+# --- telling approvers, one-click links, reminders -------------------------------------
+
+
+def token_of(approval: Approval) -> str:
+    """The signed key of an approval's one-click link (it names the approver too, so a
+    link forwarded to someone else is refused when they are signed in)."""
+    return signing.TimestampSigner(salt=SALT).sign(f"{approval.pk}.{approval.approver_id}")
+
+
+def from_token(token: str) -> Approval | None:
+    """The approval of a link that is genuine and not older than
+    APPROVAL_LINK_MAX_AGE_DAYS; None otherwise."""
+    try:
+        value = signing.TimestampSigner(salt=SALT).unsign(
+            token, max_age=timedelta(days=settings.APPROVAL_LINK_MAX_AGE_DAYS))
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+    pk, _dot, approver = value.partition(".")
+    return (Approval.objects.select_related("stage", "request", "approver")
+            .filter(pk=pk, approver_id=approver).first())
+
+
+def link_url(approval: Approval) -> str:
+    path = reverse("portal:requests:approval-link", args=[token_of(approval)])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def tell_approver(approval: Approval, kind: str) -> None:
+    """Ask the approver (and their delegate while they are away) by notification and
+    email, with the one-click link."""
+    approver = approval.approver
+    people = [approver]
+    if approver.is_away() and approver.delegate is not None:
+        people.append(approver.delegate)
+    notifications.tell(notifications._people(people), approval.request, kind,
+                       template="service_requests/email/approval.txt",
+                       approval=approval, approve_url=link_url(approval),
+                       reminder=kind == Notification.Kind.APPROVAL_REMINDER)
+
+
+def remind_due(now=None) -> int:
+    """Remind each approver once whose step falls due within APPROVAL_REMINDER_HOURS;
+    idempotent (the conditional update claims each reminder once)."""
+    now = now or timezone.now()
+    soon = now + timedelta(hours=settings.APPROVAL_REMINDER_HOURS)
+    reminded = 0
+    candidates = (Approval.objects.pending().filter(
+        reminded_at__isnull=True, stage__state=StageState.PENDING, stage__due_at__lte=soon)
+        .select_related("stage", "request", "approver__delegate").order_by("pk")[:500])
+    for approval in candidates:
+        with transaction.atomic():
+            if Approval.objects.filter(pk=approval.pk, reminded_at__isnull=True).update(
+                    reminded_at=now):
+                tell_approver(approval, Notification.Kind.APPROVAL_REMINDER)
+                reminded += 1
+    return reminded
+
+
+def waiting_for(user):
+    """Everything waiting for `user`'s decision (theirs, and as a delegate), oldest
+    first."""
+    return (Approval.objects.for_user(user).pending()
+            .filter(stage__state=StageState.PENDING)
+            .select_related("stage", "request__requester", "request__request_item",
+                            "approver")
+            .order_by("stage__due_at", "pk"))
+
+
+def decided_by(user):
+    """What `user` decided lately (as approver or delegate)."""
+    return (Approval.objects.filter(Q(decided_by=user))
+            .exclude(decision__in=(Decision.PENDING, Decision.NOT_NEEDED, Decision.CANCELLED))
+            .select_related("stage", "request", "approver").order_by("-decided_at"))
