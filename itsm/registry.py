@@ -117,9 +117,11 @@ class Process:
         """A task of one of this kind's tickets is done or cancelled (in the same
         transaction); e.g. the next fulfilment task opens."""
 
-    def resolution_minutes(self, ticket: Ticket, calendar, minutes: float) -> float:
+    def resolution_minutes(self, ticket: Ticket, calendar, minutes: float | None
+                           ) -> float | None:
         """The working minutes the ticket's resolution clock allows on `calendar`: the
-        SLA's target for its priority unless the kind's own terms say otherwise."""
+        SLA's target for its priority (None: it has none) unless the kind's own terms
+        say otherwise."""
         return minutes
 
     demo: Callable[..., int] | None = None  # (desk, rng, now) -> tickets written

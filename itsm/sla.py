@@ -43,23 +43,26 @@ def apply(ticket: Ticket) -> set[str]:
               for name in DUE_FIELDS}
     sla, target, calendar = terms_for(ticket.service_id, ticket.customer_id, ticket.priority)
     ticket.sla = sla
-    if target is None:
-        ticket.response_due = ticket.resolution_due = None
-        ticket.response_warn_at = ticket.resolution_warn_at = None
-    else:
+    process = registry.find(ticket.kind)
+    resolution = target.resolution_minutes if target is not None else None
+    if sla is not None and process is not None:
+        # A kind's own terms (a request's fulfilment target) may set the resolution.
+        resolution = process.resolution_minutes(ticket, calendar, resolution)
+    ticket.response_due = ticket.resolution_due = None
+    ticket.response_warn_at = ticket.resolution_warn_at = None
+    if sla is not None:
         share = sla.warning_threshold / 100
         paused = ticket.sla_paused_minutes
 
         def after(minutes: float) -> datetime:
             return add_business_minutes(calendar, ticket.created_at, minutes)
 
-        ticket.response_due = after(target.response_minutes)
-        ticket.response_warn_at = after(target.response_minutes * share)
-        process = registry.find(ticket.kind)
-        resolution = (process.resolution_minutes(ticket, calendar, target.resolution_minutes)
-                      if process else target.resolution_minutes)
-        ticket.resolution_due = after(resolution + paused)
-        ticket.resolution_warn_at = after(resolution * share + paused)
+        if target is not None:
+            ticket.response_due = after(target.response_minutes)
+            ticket.response_warn_at = after(target.response_minutes * share)
+        if resolution is not None:
+            ticket.resolution_due = after(resolution + paused)
+            ticket.resolution_warn_at = after(resolution * share + paused)
     changed = {name for name in DUE_FIELDS
                if before[name] != getattr(ticket, name if name != "sla" else "sla_id")}
     # A warning moved into the future may be given again; breaches stay facts.

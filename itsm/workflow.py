@@ -378,8 +378,10 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
         _save_versioned(ticket, expected_version, changed, when=now)
         TicketEvent.objects.bulk_create(events)
         facts.changed(ticket, before)
+        # A requester who cancels their ticket does not work tasks: the system drops them.
+        canceller = actor if actor is None or roles.is_worker(actor) else None
         for task in open_tasks:
-            transition(task, TaskStatus.CANCELLED, actor=actor, when=now,
+            transition(task, TaskStatus.CANCELLED, actor=canceller, when=now,
                        note=_("Cancelled along with %(number)s.") % {"number": ticket.number}
                        + (f" {note}" if note else ""))
         if flow.after_transition:

@@ -49,10 +49,15 @@ class ServiceRequestProcess(Process):
 
         return desk_order
 
-    def resolution_minutes(self, ticket: Ticket, calendar, minutes: float) -> float:
+    def resolution_minutes(self, ticket: Ticket, calendar, minutes: float | None
+                           ) -> float | None:
         """An order is due by the end of its item's fulfilment target in working days
         (when the item sets one), on the SLA's calendar."""
-        days = getattr(ticket, "fulfilment_days", None)
+        if isinstance(ticket, ServiceRequest):
+            days = ticket.fulfilment_days
+        else:  # a ticket row read by itself (a recompute of the terms)
+            days = (ServiceRequest.objects.filter(pk=ticket.pk)
+                    .values_list("fulfilment_days", flat=True).first())
         if not days:
             return minutes
         due = end_of_working_days(calendar, ticket.created_at, days)
