@@ -69,6 +69,7 @@ INCIDENTS = (TicketKind.INCIDENT,)
 EVERY_KIND = tuple(TicketKind.values)
 # The work a requester waits for: what backlog, volume and SLA compliance count.
 REQUESTED_WORK = (TicketKind.INCIDENT, TicketKind.SERVICE_REQUEST)
+REQUESTS = (TicketKind.SERVICE_REQUEST,)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,24 @@ KPIS: tuple[Kpi, ...] = (
           "once."),
         Unit.PERCENT, Direction.LOWER, Aggregation.SHARE, REQUESTED_WORK, Family.RESOLVED,
         condition=Q(reassignment_count__gt=0)),
+    Kpi("fulfilment_time", _("Mean time to fulfil"),
+        _("Mean of fulfilled − ordered over requests fulfilled in the period, in hours."),
+        Unit.HOURS, Direction.LOWER, Aggregation.MEAN, REQUESTS, Family.RESOLVED,
+        measure="resolution_seconds"),
+    Kpi("fulfilment_time_business", _("Mean time to fulfil (fulfilment clock)"),
+        _("Mean business time from ordered to fulfilled on the SLA calendar, less the "
+          "time awaiting approval or on hold, over requests fulfilled in the period, in "
+          "hours."),
+        Unit.HOURS, Direction.LOWER, Aggregation.MEAN, REQUESTS, Family.RESOLVED,
+        measure="resolution_business_seconds"),
+    Kpi("on_time_fulfilment", _("On-time fulfilment"),
+        _("Share of requests with an SLA fulfilled in the period by their due time (the "
+          "item's fulfilment target where it sets one)."),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, REQUESTS, Family.RESOLVED,
+        condition=Q(resolution_breached=False), among=UNDER_SLA),
+    Kpi("requests_ordered", _("Requests ordered"),
+        _("Number of requests ordered in the period."),
+        Unit.COUNT, Direction.NEUTRAL, Aggregation.COUNT, REQUESTS, Family.CREATED),
     Kpi("volume_created", _("Tickets created"),
         _("Number of incidents and requests created in the period."),
         Unit.COUNT, Direction.NEUTRAL, Aggregation.COUNT, REQUESTED_WORK, Family.CREATED),

@@ -132,7 +132,8 @@ def queue_link(*, open_only: bool = True, **filters: Any) -> str:
 
 IT_TILES = ("mttr", "response_time", "sla_compliance_resolution", "sla_compliance_response",
             "fcr", "reassignment_share", "reopen_rate", "csat", "survey_response_rate",
-            "volume_created", "volume_resolved")
+            "volume_created", "volume_resolved", "requests_ordered", "fulfilment_time",
+            "on_time_fulfilment")
 
 
 @login_required
@@ -262,6 +263,9 @@ def _it_history(access: Access, team: Team | None, span: Span, names: dict[str, 
               ["fcr", "reassignment_share"], span, dimension=dimension, key=key),
         trend("satisfaction", _("Customer satisfaction"), ["csat"], span, dimension=dimension,
               key=key, targets=targets),
+        trend("fulfilment", _("Time to fulfil requests"),
+              ["fulfilment_time", "fulfilment_time_business"], span, dimension=dimension,
+              key=key, targets=targets),
         ranking("services", _("Top services by tickets created"), "volume_created", span,
                 "service", {str(pk): name for pk, name in
                             Service.objects.values_list("pk", "name")}, limit=10),
@@ -288,7 +292,7 @@ def _name_cis(chart: Chart, span: Span) -> None:
 # --- services and customers ----------------------------------------------------------------
 
 OWNER_KPIS = ("availability", "sla_compliance_resolution", "csat", "volume_created",
-              "mttr", "change_success_rate", "routine_completion")
+              "mttr", "on_time_fulfilment", "change_success_rate", "routine_completion")
 
 
 def owner_kpis(dimension: str) -> tuple[str, ...]:
