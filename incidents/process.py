@@ -36,6 +36,7 @@ class IncidentProcess(Process):
     editable_fields = (*Process.editable_fields, "is_major", "is_outage", "parent")
     detail_panel = "incidents/_panel.html"
     detail_related = ("parent",)
+    converts_to = (TicketKind.SERVICE_REQUEST,)
     portal_offer = PortalOffer(_("Report a problem"), "portal:incident-create",
                                _("Something does not work as it should."), primary=True)
 

@@ -172,6 +172,10 @@ class Ticket(models.Model):
         null=True, blank=True, related_name="+", editable=False,
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel, default=Channel.PORTAL)
+    # The number it had before it was converted to another kind (an incident that was
+    # really a request); its old number still finds it.
+    converted_from = models.CharField(_("converted from"), max_length=20, blank=True,
+                                      editable=False)
 
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -249,6 +253,9 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         indexes = [
+            # The few converted tickets, found by their old number.
+            models.Index(fields=["converted_from"], name="ticket_converted_from",
+                         condition=~Q(converted_from="")),
             models.Index(fields=["-created_at", "-id"], name="itsm_ticket_created"),
             # Process querysets do not filter on kind (their own table implies it).
             models.Index(fields=["status", "-created_at"], name="itsm_ticket_status"),

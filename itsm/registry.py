@@ -84,6 +84,9 @@ class Process:
     desk_create: bool = True
     # Relations of the kind's own that its detail page shows (read one query each).
     detail_related: tuple[str, ...] = ()
+    # The kinds a ticket of this kind may be converted to at the desk, keeping its
+    # timeline (an incident that is really a request, and back).
+    converts_to: tuple[str, ...] = ()
     # The kind's own requester pages, mounted under /portal/<url_namespace>/ (its portal
     # offer may point there instead of at the core's form).
     portal_urls: str | None = None
@@ -112,6 +115,10 @@ class Process:
     def row_flags(self, ids: list[int]) -> dict[int, list[RowFlag]]:
         """Marks for the queue rows of this kind with these ticket ids (one query)."""
         return {}
+
+    def may_convert(self, ticket: Ticket) -> str | None:
+        """Why a ticket of this kind may not become another kind now (None: it may)."""
+        return None
 
     def task_settled(self, parent: Ticket, task: Ticket, *, actor, when) -> None:
         """A task of one of this kind's tickets is done or cancelled (in the same

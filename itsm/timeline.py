@@ -122,7 +122,8 @@ def _status_sentence(entry: Entry, ticket: Ticket, flow: Workflow, who: str) -> 
         code = _choice_label(ticket, "resolution_code", entry.value("resolution_code"))
         if code:
             return _("%(who)s resolved the ticket: %(how)s.") % {"who": who, "how": code}
-        return _("%(who)s resolved the ticket.") % {"who": who}
+        if new == "resolved":
+            return _("%(who)s resolved the ticket.") % {"who": who}
     if new in flow.closed and old in flow.resolved:
         if entry.actor is None:
             return _("The ticket was closed.")
@@ -130,15 +131,16 @@ def _status_sentence(entry: Entry, ticket: Ticket, flow: Workflow, who: str) -> 
     if new in flow.closed:
         return _("%(who)s closed the ticket as “%(status)s”.") % {
             "who": who, "status": flow.label(new)}
-    if new in flow.on_hold:
+    # A kind's own waiting and done states (awaiting approval, fulfilled) go by name.
+    if new in flow.on_hold and new == "on_hold":
         reason = _choice_label(ticket, "on_hold_reason", entry.value("on_hold_reason"))
         if reason:
             return _("%(who)s put the ticket on hold: %(reason)s.") % {"who": who,
                                                                         "reason": reason}
         return _("%(who)s put the ticket on hold.") % {"who": who}
-    if old in flow.resolved:
+    if old in flow.resolved and new not in flow.resolved:
         return _("%(who)s reopened the ticket.") % {"who": who}
-    if old in flow.on_hold:
+    if old in flow.on_hold and old == "on_hold":
         return _("Work on the ticket resumed.")
     if old == flow.initial:
         return _("%(who)s started work on the ticket.") % {"who": who}
@@ -164,6 +166,11 @@ def sentences(entry: Entry, ticket: Ticket, viewer) -> list[SafeString]:
         if event.kind == EventKind.FEEDBACK:
             lines.append(format_html("{}", _("%(who)s rated how it was handled: %(rating)s of "
                                              "5.") % {"who": who, "rating": event.new_value}))
+        if event.kind == EventKind.APPROVAL:
+            said = (_("%(who)s approved at the step “%(step)s”.")
+                    if event.new_value == "approved"
+                    else _("%(who)s refused at the step “%(step)s”."))
+            lines.append(format_html("{}", said % {"who": who, "step": event.field}))
         if event.kind == EventKind.ATTACHMENT:
             lines.append(format_html("{}", _("%(who)s attached %(name)s.")
                                      % {"who": who, "name": event.new_value}))

@@ -538,3 +538,59 @@ def record_response(ticket: Ticket, when=None) -> None:
         if Ticket.objects.filter(pk=ticket.pk, responded_at__isnull=True).update(
                 responded_at=when, **measured):
             facts.changed(ticket, before)
+
+
+def convert(ticket: Ticket, kind: str, *, actor, expected_version: int | None = None,
+            when=None) -> Ticket:
+    """Make an open ticket a ticket of another kind (an incident that is really a
+    request, and back), keeping its timeline, tasks, comments and files: it gets a
+    number of its new kind (the old one still finds it), its status as far as the new
+    workflow knows it (else where that workflow starts, or in progress once
+    responded), and the new kind's SLA terms. Returns the ticket as the new kind's."""
+    _require_worker(actor)
+    source, target = registry.process_for(ticket), registry.process_for(kind)
+    if kind not in source.converts_to:
+        raise ValidationError({"kind": _("A %(source)s cannot become a %(target)s.")
+                               % {"source": source.label, "target": target.label}})
+    if not ticket.is_open:
+        raise ValidationError({"kind": _("Only open tickets are converted.")})
+    if ticket.on_hold_since is not None:
+        raise ValidationError({"kind": _("Resume the ticket before converting it.")})
+    refusal = source.may_convert(registry.concrete(ticket))
+    if refusal:
+        raise ValidationError({"kind": refusal})
+    flow = target.workflow
+    now = when or timezone.now()
+    with transaction.atomic():
+        base = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        expected = ticket.version if expected_version is None else expected_version
+        if base.version != expected:
+            raise StaleVersion(base.version)
+        before = facts.snapshot(base)
+        old_number, old_kind, old_status = base.number, base.kind, base.status
+        # The old kind's own row goes; the ticket row and all that hangs off it stay.
+        source.model.objects.get(pk=base.pk).delete(keep_parents=True)
+        converted = target.model(ticket_ptr=base)
+        for model_field in Ticket._meta.concrete_fields:
+            setattr(converted, model_field.attname, getattr(base, model_field.attname))
+        converted.kind, converted.converted_from = kind, base.converted_from or old_number
+        converted.number = next_number(kind)
+        known = old_status in flow.statuses.values and flow.is_open(old_status) and (
+            old_status not in flow.on_hold)
+        converted.status = old_status if known else (
+            flow.start_on_assign or flow.initial
+            if base.responded_at and flow.start_on_assign else flow.initial)
+        converted.version = base.version + 1
+        converted.updated_at = now
+        sla.apply(converted)
+        converted.save()
+        events = [_event(converted, actor, EventKind.FIELD, field_name="kind", old=old_kind,
+                         new=kind, public=True, when=now,
+                         note=_("Converted from %(number)s.") % {"number": old_number})]
+        if converted.status != old_status:
+            events.append(_event(converted, actor, EventKind.STATUS, field_name="status",
+                                 old=old_status, new=converted.status, public=True,
+                                 when=now))
+        TicketEvent.objects.bulk_create(events)
+        facts.changed(converted, before)
+    return converted

@@ -181,9 +181,7 @@ def _settle(request: ServiceRequest, stage: ApprovalStage, approval: Approval, n
             "step": stage.name, "person": approval.decided_by, "comment": approval.comment}
         workflow.transition(request, RequestStatus.REJECTED, actor=None, when=now,
                             note=reason)
-        notifications.tell(notifications._people([request.requester]), request,
-                           Notification.Kind.REJECTED,
-                           template="service_requests/email/rejected.txt", reason=reason)
+        _tell_rejected(request, reason)
         return
     following = (request.approval_stages.filter(position__gt=stage.position)
                  .order_by("position").first())
@@ -235,17 +233,25 @@ def link_url(approval: Approval) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def tell_approver(approval: Approval, kind: str) -> None:
+@notifications.telling
+def _tell_rejected(request: ServiceRequest, reason: str) -> list[Notification]:
+    return notifications.tell(notifications._people([request.requester]), request,
+                              Notification.Kind.REJECTED,
+                              template="service_requests/email/rejected.txt", reason=reason)
+
+
+@notifications.telling
+def tell_approver(approval: Approval, kind: str) -> list[Notification]:
     """Ask the approver (and their delegate while they are away) by notification and
     email, with the one-click link."""
     approver = approval.approver
     people = [approver]
     if approver.is_away() and approver.delegate is not None:
         people.append(approver.delegate)
-    notifications.tell(notifications._people(people), approval.request, kind,
-                       template="service_requests/email/approval.txt",
-                       approval=approval, approve_url=link_url(approval),
-                       reminder=kind == Notification.Kind.APPROVAL_REMINDER)
+    return notifications.tell(notifications._people(people), approval.request, kind,
+                              template="service_requests/email/approval.txt",
+                              approval=approval, approve_url=link_url(approval),
+                              reminder=kind == Notification.Kind.APPROVAL_REMINDER)
 
 
 def remind_due(now=None) -> int:

@@ -167,11 +167,11 @@ def _answers(rng: random.Random, item: RequestItem, requester: User,
 
 def write_history(desk: Desk, rng: random.Random, now: datetime, *, days: int,
                   per_day: float, progress: Callable[[str, int, int], None]) -> int:
-    """Orders arriving over `days` (about a third of the incident volume), approved or
+    """Orders arriving over `days` (about a fifth of the incident volume), approved or
     now and then refused, fulfilled task by task by their teams."""
     items = shape_catalog(desk)
     weights = {item: ITEMS[item.name][4] for item in items}
-    arrivals = [moment for moment in demo.arrivals(rng, now, days, per_day / 3)
+    arrivals = [moment for moment in demo.arrivals(rng, now, days, per_day / 5)
                 if moment.weekday() < 5 or rng.random() < 0.2]
     written = 0
     for done, created in enumerate(arrivals, start=1):

@@ -38,6 +38,7 @@ class ServiceRequestProcess(Process):
                         "item_name", "answers", "ordered_by", "fulfilment_days", "plan")
     detail_panel = "service_requests/_panel.html"
     detail_related = ("request_item",)
+    converts_to = (TicketKind.INCIDENT,)
     portal_offer = PortalOffer(_("Order something"), "portal:requests:catalog",
                                _("Browse the catalog: equipment, access, software."))
 
@@ -62,6 +63,13 @@ class ServiceRequestProcess(Process):
             return minutes
         due = end_of_working_days(calendar, ticket.created_at, days)
         return business_minutes_between(calendar, ticket.created_at, due)
+
+    def may_convert(self, ticket: Ticket) -> str | None:
+        """An order that went through approval stays a request: its decisions are its
+        record."""
+        if ticket.approval_stages.exists():
+            return _("An order with approval steps stays a request; cancel it instead.")
+        return None
 
     def task_settled(self, parent: Ticket, task: Ticket, *, actor, when) -> None:
         from .fulfilment import task_settled

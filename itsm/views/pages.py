@@ -278,6 +278,11 @@ class DeskPage(TicketPage):
             workable=workable,
             **self.process.detail_context(self.request, ticket),
         )
+        if workable:
+            context["conversions"] = [
+                (registry.process_for(target).label,
+                 reverse(f"{self.namespace}:convert", args=[ticket.number, target]))
+                for target in self.process.converts_to]
         if self.process.has_tasks:
             context["tasks"] = list(
                 Task.objects.filter(parent=ticket).select_related("assignment_team", "assignee")
@@ -408,6 +413,32 @@ def ticket_transition(request: HttpRequest, number: str, kind: str, name: str) -
     return DeskPage(request, number, kind).transition(name)
 
 
+@require_POST
+@desk_page
+def ticket_convert(request: HttpRequest, number: str, kind: str, target: str) -> HttpResponse:
+    """Convert a ticket to another kind (an incident that is really a request, and
+    back), keeping its timeline; its page moves to its new number."""
+    require_worker(request)
+    page = DeskPage(request, number, kind)
+    ticket = page.target()
+    form = VersionedForm(request.POST)
+    if target not in page.process.converts_to or not form.is_valid():
+        raise Http404
+    try:
+        converted = workflow.convert(ticket, target, actor=request.user,
+                                     expected_version=form.cleaned_data["version"])
+    except StaleVersion:
+        messages.error(request, STALE_MESSAGE)
+    except ValidationError as exc:
+        for problem in exc.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, _("%(old)s is now %(number)s.")
+                         % {"old": number, "number": converted.number})
+        return redirect(registry.ticket_url(converted.kind, converted.number))
+    return redirect(page.page_url())
+
+
 @desk_page
 def ticket_create(request: HttpRequest, kind: str) -> HttpResponse:
     """Log a ticket of the kind for a requester (phone, walk-in, email)."""
@@ -431,11 +462,13 @@ def ticket_create(request: HttpRequest, kind: str) -> HttpResponse:
 @desk_page
 def ticket_any(request: HttpRequest, number: str) -> HttpResponse:
     """`/tickets/<number>/`: the ticket's own page, whatever its kind."""
-    found = get_object_or_404(Ticket.objects.visible_to(request.user).only("kind"),
-                              number=number)
-    if registry.find(found.kind) is None:
+    visible = Ticket.objects.visible_to(request.user).only("kind", "number")
+    # A converted ticket is found by its old number too.
+    found = (visible.filter(number=number).first()
+             or visible.filter(converted_from=number).order_by("-pk").first())
+    if found is None or registry.find(found.kind) is None:
         raise Http404
-    return redirect(registry.ticket_url(found.kind, number))
+    return redirect(registry.ticket_url(found.kind, found.number))
 
 
 def ticket_urlpatterns(kind: str) -> list:
@@ -451,6 +484,9 @@ def ticket_urlpatterns(kind: str) -> list:
     ]
     if process.desk_create:
         patterns.append(path("new/", process.create_view(), k, name="create"))
+    if process.converts_to:
+        patterns.append(path("<ticket:number>/convert/<slug:target>/", ticket_convert, k,
+                             name="convert"))
     for action in ACTIONS:
         if action == "add_task" and not process.has_tasks:
             continue
