@@ -19,8 +19,8 @@ def test_order_approve_fulfil_and_the_requester_sees_it(live_server, browser, tm
     customer = CustomerFactory(name="Finance", code="finance")
     boss = UserFactory(username="mia.boss", first_name="Mia", last_name="Boss",
                        roles=["requester"], customer=customer)
-    requester = UserFactory(username="req.rob", first_name="Rob", last_name="Requester",
-                            roles=["requester"], customer=customer, manager=boss)
+    UserFactory(username="req.rob", first_name="Rob", last_name="Requester",
+                roles=["requester"], customer=customer, manager=boss)
     agent = UserFactory(username="agent.anna", first_name="Anna", last_name="Agent",
                         roles=["agent"])
     team = TeamFactory(name="Workplace services", members=[agent])

@@ -37,7 +37,8 @@ def documented(service, team):
     supplier = Supplier.objects.create(name="Mailsoft")
     SupportLevel.objects.create(service=service, position=1, team=team)
     SupportLevel.objects.create(service=service, position=2, supplier=supplier, note="24/7")
-    ApprovalStep.objects.create(item=RequestItem.objects.create(service=service, name="Shared mailbox"), name="Manager")
+    mailbox = RequestItem.objects.create(service=service, name="Shared mailbox")
+    ApprovalStep.objects.create(item=mailbox, name="Manager")
     RequestItem.objects.create(service=service, name="Old item", is_active=False)
     StandardChange.objects.create(service=service, name="Raise quota",
                                   implementation_plan="Set the quota.")

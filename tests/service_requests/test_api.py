@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from itsm import workflow
 from itsm.models import Task
 from service_requests.models import ServiceRequest
 

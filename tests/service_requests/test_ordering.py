@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from catalog.models import Customer
 from itsm.choices import Channel

@@ -4,8 +4,8 @@ requester and the desk, the desk's order for a caller, and my approvals."""
 from __future__ import annotations
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from service_requests.choices import RequestStatus
 from service_requests.models import ServiceRequest
@@ -156,9 +156,9 @@ def test_the_portal_request_page_reads_a_bounded_number_of_queries(client, reque
         return len(queries)
 
     few = count()
-    from service_requests import approvals
     from itsm import workflow
     from itsm.models import Task
+    from service_requests import approvals
 
     approvals.decide(order.approvals.get(), user=boss, approve=True)
     workflow.transition(Task.objects.get(parent=order), "done", actor=agent)
