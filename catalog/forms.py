@@ -1,15 +1,18 @@
-"""Forms of the catalog pages: an owner's edit of a service's documentation.
+"""Forms of the catalog pages: an owner's edit of a service's documentation and of
+the request items it offers.
 
 Forms only parse input; `catalog.services.edit_dossier` decides and writes.
 """
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Service, Supplier, Team
+from .models import ApprovalStep, RequestItem, Service, Supplier, TaskTemplate, Team
 from .services import LevelSpec
 
 TEXT_MAX = 50_000
@@ -78,3 +81,72 @@ class BaseSupportPathFormSet(forms.BaseFormSet):
 
 SupportPathFormSet = forms.formset_factory(
     SupportLevelForm, formset=BaseSupportPathFormSet, extra=3, max_num=10, validate_max=True)
+
+
+# --- request items, as their owners edit them on the dossier ---------------------------
+
+
+class IndentedJSONField(forms.JSONField):
+    """JSON shown one field per line, so an owner can read and edit it."""
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+class RequestItemForm(forms.ModelForm):
+    """An item's own settings and its order form definition (JSON, checked field by
+    field by the item's `clean`)."""
+
+    summary = forms.CharField(
+        label=_("Edit summary"), required=False, max_length=255,
+        help_text=_("What you changed and why, for the history."))
+
+    class Meta:
+        model = RequestItem
+        fields = ("name", "description", "fulfilment_team", "fulfilment_days", "on_behalf",
+                  "customers", "is_active", "order_form")
+        field_classes = {"order_form": IndentedJSONField}
+        widgets = {"order_form": forms.Textarea(attrs={"rows": 12, "class": "mono"}),
+                   "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, service: Service, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.service = self.instance.service = service
+        self.fields["fulfilment_team"].queryset = Team.objects.filter(is_active=True)
+        self.fields["customers"].required = False
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        taken = RequestItem.objects.filter(service=self.service, name=name).exclude(
+            pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(_("This service already offers an item of that name."))
+        return name
+
+
+class PositionedFormSet(forms.BaseInlineFormSet):
+    """Steps or tasks numbered by their position: two rows may not share one."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [form.cleaned_data.get("position") for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if len(kept) != len(set(kept)):
+            raise ValidationError(_("Two rows have the same position."))
+
+    def validate_unique(self) -> None:
+        """Positions are checked above, over the rows as they will stand."""
+
+
+ApprovalStepFormSet = forms.inlineformset_factory(
+    RequestItem, ApprovalStep, formset=PositionedFormSet, extra=1, can_delete=True,
+    fields=("position", "name", "approvers", "people", "team", "rule", "needed",
+            "due_hours"))
+TaskTemplateFormSet = forms.inlineformset_factory(
+    RequestItem, TaskTemplate, formset=PositionedFormSet, extra=1, can_delete=True,
+    fields=("position", "title", "instructions", "team", "parallel"),
+    widgets={"instructions": forms.Textarea(attrs={"rows": 2})})

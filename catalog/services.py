@@ -168,6 +168,25 @@ def edit_dossier(service: Service, *, actor, base_revision: int, texts: dict[str
         return record_revision(service, actor, summary)
 
 
+def save_request_item(service: Service, *, actor, form, steps, tasks,
+                      summary: str = "") -> ServiceRevision | None:
+    """Save an owner's edit of a request item (its settings, approval steps and
+    fulfilment tasks, each validated) as a revision of the service's documentation.
+    Old orders keep what they were ordered with."""
+    if not may_edit_dossier(actor, service):
+        raise PermissionDenied(_("Only the owner team edits this service's documentation."))
+    with transaction.atomic():
+        Service.objects.select_for_update().filter(pk=service.pk).first()
+        if latest_revision(service) is None:
+            record_revision(service, None, _("As it was before the first recorded edit"))
+        item = form.save()
+        for formset in (steps, tasks):
+            formset.instance = item
+            formset.save()
+        return record_revision(service, actor, summary or _("Request item “%(item)s” edited")
+                               % {"item": item.name})
+
+
 # --- reading the history ------------------------------------------------------------------
 
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("services/", views.service_list, name="services"),
     path("services/<slug:code>/", views.service_detail, name="service"),
     path("services/<slug:code>/edit/", views.service_edit, name="service-edit"),
+    path("services/<slug:code>/items/new/", views.request_item_edit, name="item-create"),
+    path("services/<slug:code>/items/<n:pk>/edit/", views.request_item_edit, name="item-edit"),
     path("services/<slug:code>/history/", views.service_history, name="service-history"),
     path("services/<slug:code>/history/<n:number>/", views.service_revision,
          name="service-revision"),

@@ -13,10 +13,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from itsm.base.forms import apply_errors
 from itsm.base.views import staff_page
 
-from .forms import DossierForm, SupportPathFormSet
-from .models import Service, ServiceLevelAgreement, ServiceRevision, SLATarget, Team
+from .forms import (
+    ApprovalStepFormSet,
+    DossierForm,
+    RequestItemForm,
+    SupportPathFormSet,
+    TaskTemplateFormSet,
+)
+from .models import (
+    RequestItem,
+    Service,
+    ServiceLevelAgreement,
+    ServiceRevision,
+    SLATarget,
+    Team,
+)
 from .ownership import unowned
 from .services import (
     DOSSIER_PARTS,
@@ -26,6 +40,7 @@ from .services import (
     latest_revision,
     may_edit_dossier,
     revision_changes,
+    save_request_item,
 )
 
 
@@ -151,6 +166,40 @@ def service_edit(request: HttpRequest, code: str) -> HttpResponse:
         status = 200
     return render(request, "catalog/service_edit.html",
                   {"service": service, "form": form, "path": path}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page
+def request_item_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpResponse:
+    """Owners edit a request item of their service: its settings, order form, approval
+    steps and fulfilment tasks; every save is a revision of the documentation."""
+    service = _service(request, code)
+    if not may_edit_dossier(request.user, service):
+        raise PermissionDenied(_("Only the owner team edits this service's documentation."))
+    item = (get_object_or_404(service.request_items, pk=pk) if pk is not None
+            else RequestItem(service=service))
+    data = request.POST if request.method == "POST" else None
+    form = RequestItemForm(data, instance=item, service=service)
+    steps = ApprovalStepFormSet(data, instance=item, prefix="step")
+    tasks = TaskTemplateFormSet(data, instance=item, prefix="task")
+    if data is not None and form.is_valid() and steps.is_valid() and tasks.is_valid():
+        try:
+            save_request_item(service, actor=request.user, form=form, steps=steps,
+                              tasks=tasks, summary=form.cleaned_data["summary"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return redirect("catalog:service", code=service.code)
+    return render(request, "catalog/request_item_edit.html", {
+        "service": service, "item": item, "form": form, "formsets": [
+            (steps, _("Approval steps"), _("In order: each step is decided before the next "
+                                           "opens. A number or a share says how many "
+                                           "approvals a step needs. Tick delete to remove "
+                                           "one.")),
+            (tasks, _("Fulfilment tasks"), _("In order: each opens when the ones before it "
+                                             "are done, unless it runs alongside the one "
+                                             "before. Tick delete to remove one."))]},
+        status=400 if data is not None else 200)
 
 
 @require_GET
