@@ -31,11 +31,11 @@ from .base.business_time import WorkingCalendar, business_minutes_between
 from .models import Ticket
 
 FACT_FIELDS = ("response_seconds", "response_business_seconds", "resolution_seconds",
-               "resolution_business_seconds", "resolved_by_first_team")
+               "resolution_business_seconds", "resolved_by_first_team", "approval_seconds")
 # What a KPI reads of a ticket besides its facts: the moments that place it in a
 # period, and the keys of the dimensions it is counted under.
 MOMENTS = ("created_at", "responded_at", "resolved_at", "closed_at", "survey_sent_at",
-           "survey_answered_at")
+           "survey_answered_at", "approved_at")
 DIMENSIONS = ("service_id", "assignment_team_id", "customer_id", "priority", "channel",
               "kind", "configuration_item_id")
 # What a KPI counts of a ticket in the periods it belongs to.
@@ -59,6 +59,7 @@ class Measured:
     resolution_seconds: int | None = None
     resolution_business_seconds: int | None = None
     resolved_by_first_team: bool | None = None
+    approval_seconds: int | None = None
 
 
 def business_seconds(calendar: WorkingCalendar | None, start: datetime, end: datetime,
@@ -76,7 +77,8 @@ def business_seconds(calendar: WorkingCalendar | None, start: datetime, end: dat
 def measure_values(*, created_at: datetime, responded_at: datetime | None,
                    resolved_at: datetime | None, calendar: WorkingCalendar | None,
                    paused_business_seconds: float, on_hold_seconds: int,
-                   team_id: int | None, first_team_id: int | None) -> Measured:
+                   team_id: int | None, first_team_id: int | None,
+                   approved_at: datetime | None = None) -> Measured:
     """The facts of a ticket from its clocks (pure). On-hold time is taken off the
     business time to resolve only: the response clock does not pause."""
     if responded_at is None:
@@ -97,7 +99,9 @@ def measure_values(*, created_at: datetime, responded_at: datetime | None,
             # A ticket no team ever had was not passed on either.
             "resolved_by_first_team": team_id == first_team_id,
         }
-    return Measured(**response, **resolution)
+    approval = {} if approved_at is None else {
+        "approval_seconds": _wall(created_at, approved_at)}
+    return Measured(**response, **resolution, **approval)
 
 
 def _elapsed(start: datetime, end: datetime) -> float:
@@ -119,7 +123,7 @@ def measure(ticket: Ticket) -> set[str]:
         resolved_at=ticket.resolved_at, calendar=calendar,
         paused_business_seconds=ticket.sla_paused_minutes * 60,
         on_hold_seconds=ticket.on_hold_seconds, team_id=ticket.assignment_team_id,
-        first_team_id=ticket.first_assignment_team_id)
+        first_team_id=ticket.first_assignment_team_id, approved_at=ticket.approved_at)
     changed = set()
     for name in FACT_FIELDS:
         value = getattr(measured, name)

@@ -221,6 +221,10 @@ class Ticket(models.Model):
         help_text=_("On the SLA calendar, less the time on hold."))
     resolved_by_first_team = models.BooleanField(
         _("resolved by the first team assigned"), null=True, blank=True, editable=False)
+    # When its approval was complete (an order, a change), and how long that took.
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True, editable=False)
+    approval_seconds = models.PositiveIntegerField(
+        _("time to approve (s)"), null=True, blank=True, editable=False)
     # Its requester's satisfaction (`metrics.surveys`): asked once, at the first
     # resolution; the latest answer's moment and rating.
     survey_sent_at = models.DateTimeField(_("survey sent"), null=True, blank=True,
@@ -275,6 +279,8 @@ class Ticket(models.Model):
                          condition=Q(survey_sent_at__isnull=False)),
             models.Index(fields=["survey_answered_at"], name="itsm_ticket_answered",
                          condition=Q(survey_answered_at__isnull=False)),
+            models.Index(fields=["approved_at"], name="itsm_ticket_approved",
+                         condition=Q(approved_at__isnull=False)),
             # Open work is a small slice of all tickets: queues, counts and SLA scans
             # read this index and never touch closed history.
             models.Index(fields=["-created_at", "-id"], name="itsm_ticket_open",

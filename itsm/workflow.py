@@ -54,6 +54,8 @@ class Transition:
     # The work is dropped: the ticket's open tasks are cancelled with it. Any other move
     # that ends the work waits until its tasks are done or cancelled.
     cancels_tasks: bool = False
+    # The ticket's approval is complete (`approved_at`, the time to approve measured).
+    approves: bool = False
 
 
 @dataclass(frozen=True)
@@ -371,9 +373,12 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
         ticket.resolved_at = now
     if target in flow.closed:
         ticket.closed_at = now
+    if t.approves and ticket.approved_at is None:
+        ticket.approved_at = now
 
     changed = {"status", "responded_at", "on_hold_since", "on_hold_seconds", "reopen_count",
-               "resolved_at", "closed_at", *clock, *values, *t.clears, *facts.measure(ticket)}
+               "resolved_at", "closed_at", "approved_at", *clock, *values, *t.clears,
+               *facts.measure(ticket)}
     with transaction.atomic():
         _save_versioned(ticket, expected_version, changed, when=now)
         TicketEvent.objects.bulk_create(events)

@@ -55,6 +55,7 @@ class Family(StrEnum):
     RESOLVED = "resolved"
     SURVEYED = "surveyed"  # the requester was asked how satisfied they are
     ANSWERED = "answered"  # ... and answered
+    APPROVED = "approved"  # its approval was complete (an order, a change)
     LEVEL = "level"
     AVAILABILITY = "availability"  # service hours less outages, not ticket moments
     EFFORT = "effort"  # time logged, in the period of the day worked
@@ -63,7 +64,7 @@ class Family(StrEnum):
 # The moment that places a ticket of each event family in a period.
 FAMILY_MOMENT = {Family.CREATED: "created_at", Family.RESPONDED: "responded_at",
                  Family.RESOLVED: "resolved_at", Family.SURVEYED: "survey_sent_at",
-                 Family.ANSWERED: "survey_answered_at"}
+                 Family.ANSWERED: "survey_answered_at", Family.APPROVED: "approved_at"}
 
 INCIDENTS = (TicketKind.INCIDENT,)
 EVERY_KIND = tuple(TicketKind.values)
@@ -168,6 +169,11 @@ KPIS: tuple[Kpi, ...] = (
           "hours."),
         Unit.HOURS, Direction.LOWER, Aggregation.MEAN, REQUESTS, Family.RESOLVED,
         measure="resolution_business_seconds"),
+    Kpi("approval_time", _("Mean time to approve"),
+        _("Mean of approved − ordered over requests whose approval was complete in the "
+          "period, in hours."),
+        Unit.HOURS, Direction.LOWER, Aggregation.MEAN, REQUESTS, Family.APPROVED,
+        measure="approval_seconds"),
     Kpi("on_time_fulfilment", _("On-time fulfilment"),
         _("Share of requests with an SLA fulfilled in the period by their due time (the "
           "item's fulfilment target where it sets one)."),

@@ -87,6 +87,7 @@ class KpiMark(models.Model):
         RESOLVED = "resolved"
         SURVEYED = "surveyed"
         ANSWERED = "answered"
+        APPROVED = "approved"
         LEVELS = "levels"  # backlog and its age at the day's end
         AVAILABILITY = "availability"
         EFFORT = "effort"

@@ -132,8 +132,8 @@ def queue_link(*, open_only: bool = True, **filters: Any) -> str:
 
 IT_TILES = ("mttr", "response_time", "sla_compliance_resolution", "sla_compliance_response",
             "fcr", "reassignment_share", "reopen_rate", "csat", "survey_response_rate",
-            "volume_created", "volume_resolved", "requests_ordered", "fulfilment_time",
-            "on_time_fulfilment")
+            "volume_created", "volume_resolved", "requests_ordered", "approval_time",
+            "fulfilment_time", "on_time_fulfilment")
 
 
 @login_required

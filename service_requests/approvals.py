@@ -190,8 +190,6 @@ def _settle(request: ServiceRequest, stage: ApprovalStage, approval: Approval, n
         return
     from . import fulfilment
 
-    ServiceRequest.objects.filter(pk=request.pk).update(approved_at=now)
-    request.approved_at = now
     workflow.transition(request, RequestStatus.IN_PROGRESS, actor=None, when=now,
                         note=_("Approved; fulfilment begins."))
     fulfilment.begin(request, when=now, started=True)

@@ -40,7 +40,6 @@ class ServiceRequest(Ticket):
     # stage n opens when every task of the stages before it is settled.
     plan = models.JSONField(_("fulfilment plan"), default=list, blank=True, editable=False)
     opened_stage = models.PositiveSmallIntegerField(default=0, editable=False)
-    approved_at = models.DateTimeField(_("approved"), null=True, blank=True, editable=False)
     on_hold_reason = models.CharField(
         _("on-hold reason"), max_length=30, choices=OnHoldReason, blank=True)
     fulfilment_notes = models.TextField(_("fulfilment notes"), blank=True)

@@ -60,7 +60,7 @@ REQUEST_WORKFLOW = Workflow(
         Transition("submit", gettext_lazy("Submit for approval"), frozenset({S.NEW}),
                    S.AWAITING_APPROVAL, roles=SYSTEM),
         Transition("approve", gettext_lazy("Approve"), frozenset({S.AWAITING_APPROVAL}),
-                   S.IN_PROGRESS, roles=SYSTEM),
+                   S.IN_PROGRESS, roles=SYSTEM, approves=True),
         Transition("reject", gettext_lazy("Reject"), frozenset({S.AWAITING_APPROVAL}),
                    S.REJECTED, requires=("note",), roles=SYSTEM),
         Transition("start", gettext_lazy("Start work"), frozenset({S.NEW}), S.IN_PROGRESS),

@@ -26,7 +26,6 @@ class Migration(migrations.Migration):
                 ('fulfilment_days', models.PositiveSmallIntegerField(blank=True, editable=False, null=True, verbose_name='fulfilment target (working days)')),
                 ('plan', models.JSONField(blank=True, default=list, editable=False, verbose_name='fulfilment plan')),
                 ('opened_stage', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('approved_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='approved')),
                 ('on_hold_reason', models.CharField(blank=True, choices=[('awaiting_requester', 'Awaiting the requester'), ('awaiting_supplier', 'Awaiting delivery from a supplier'), ('scheduled', 'Scheduled for a later date')], max_length=30, verbose_name='on-hold reason')),
                 ('fulfilment_notes', models.TextField(blank=True, verbose_name='fulfilment notes')),
                 ('ordered_by', models.ForeignKey(blank=True, help_text='Who placed the order, when it is not the requester.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ordered by')),

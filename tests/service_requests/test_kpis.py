@@ -62,3 +62,29 @@ def test_fulfilment_time_on_time_share_and_orders(settings, item, requester, bos
     assert value("fulfilment_time_business") == (132.0, 264.0, 2.0)  # (24 + 240) / 2
     assert value("on_time_fulfilment") == (50.0, 1.0, 2.0)
     assert value("requests_ordered") == (2.0, 2.0, None)
+    assert value("approval_time") == (12.0, 24.0, 2.0)  # (24 + 0) / 2
+
+
+def test_an_approval_marks_its_day_and_the_refresh_equals_a_recompute(
+        settings, item, requester, boss, service):
+    from metrics.models import KpiMark
+
+    settings.TIME_ZONE = "UTC"
+    make_sla(service)
+    now = datetime(2026, 3, 31, tzinfo=UTC)
+    order = order_laptop(item, requester, when=at(2, 10))
+    compute.recompute(since=MAR, now=now)
+    KpiMark.objects.all().delete()
+    approvals.decide(order.approvals.get(), user=boss, approve=True, when=at(4, 16))
+    assert ("approved", date(2026, 3, 4)) in set(
+        KpiMark.objects.filter(dimension="overall").values_list("part", "day"))
+    def events() -> set:  # the levels (the backlog) run to the real today; not these
+        return set(KpiValue.objects.exclude(kpi__in=compute.LEVEL_KPIS).values_list(
+            "kpi", "granularity", "dimension", "key", "period_start", "value"))
+
+    compute.refresh(now=now)
+    incremental = events()
+    KpiValue.objects.all().delete()
+    compute.recompute(since=MAR, now=now)
+    assert events() == incremental
+    assert value("approval_time") == (54.0, 54.0, 1.0)
