@@ -12,6 +12,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from itsm.base.roles import ROLE_LABELS
+
 from .models import ApprovalStep, RequestItem, Service, Supplier, TaskTemplate, Team
 from .services import LevelSpec
 
@@ -106,7 +108,7 @@ class RequestItemForm(forms.ModelForm):
     class Meta:
         model = RequestItem
         fields = ("name", "description", "fulfilment_team", "fulfilment_days", "on_behalf",
-                  "customers", "is_active", "order_form")
+                  "customers", "roles", "is_active", "order_form")
         field_classes = {"order_form": IndentedJSONField}
         widgets = {"order_form": forms.Textarea(attrs={"rows": 12, "class": "mono"}),
                    "description": forms.Textarea(attrs={"rows": 3})}
@@ -116,6 +118,9 @@ class RequestItemForm(forms.ModelForm):
         self.service = self.instance.service = service
         self.fields["fulfilment_team"].queryset = Team.objects.filter(is_active=True)
         self.fields["customers"].required = False
+        self.fields["roles"].required = False
+        self.fields["roles"].label_from_instance = lambda group: ROLE_LABELS.get(group.name,
+                                                                                 group.name)
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
