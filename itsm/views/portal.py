@@ -50,13 +50,18 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     show = "all" if request.GET.get("show") == "all" else "active"
     if show == "active":
         tickets = tickets.filter(closed_at__isnull=True)
+    # One kind's (my requests, my incidents), among the kinds the portal offers.
+    kinds = [process for process, _offer in registry.portal_offers()]
+    kind = next((p.kind for p in kinds if p.kind == request.GET.get("kind")), "")
+    if kind:
+        tickets = tickets.filter(kind=kind)
     tickets = (
         tickets.select_related("requester", "service").only(*LIST_FIELDS)
         .order_by("-updated_at", "-id")
     )
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "itsm/portal/home.html",
-                  {"page_obj": page, "show": show})
+                  {"page_obj": page, "show": show, "kind": kind, "kinds": kinds})
 
 
 @login_required

@@ -163,3 +163,12 @@ def test_the_portal_request_page_reads_a_bounded_number_of_queries(client, reque
     approvals.decide(order.approvals.get(), user=boss, approve=True)
     workflow.transition(Task.objects.get(parent=order), "done", actor=agent)
     assert count() <= few + 2
+
+
+def test_the_portal_home_lists_my_requests_apart(client, requester, boss, item, incident):
+    order = order_laptop(item, requester)
+    client.force_login(requester)
+    mine = client.get("/portal/?kind=service_request").content.decode()
+    assert order.number in mine and incident.number not in mine
+    every = client.get("/portal/?kind=nonsense").content.decode()
+    assert order.number in every and incident.number in every
