@@ -37,7 +37,7 @@ FACT_FIELDS = ("response_seconds", "response_business_seconds", "resolution_seco
 MOMENTS = ("created_at", "responded_at", "resolved_at", "closed_at", "survey_sent_at",
            "survey_answered_at", "approved_at")
 DIMENSIONS = ("service_id", "assignment_team_id", "customer_id", "priority", "channel",
-              "kind", "configuration_item_id")
+              "kind", "configuration_item_id", "request_item_id")
 # What a KPI counts of a ticket in the periods it belongs to.
 VALUES = (*FACT_FIELDS, "sla_id", "response_breached", "resolution_breached",
           "reopen_count", "reassignment_count", "survey_rating")

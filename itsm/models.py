@@ -172,6 +172,10 @@ class Ticket(models.Model):
         null=True, blank=True, related_name="+", editable=False,
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel, default=Channel.PORTAL)
+    # The catalog item it orders (a service request), by which the KPIs break orders down.
+    request_item = models.ForeignKey(
+        "catalog.RequestItem", verbose_name=_("request item"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="requests", editable=False, db_index=False)
     # The number it had before it was converted to another kind (an incident that was
     # really a request); its old number still finds it.
     converted_from = models.CharField(_("converted from"), max_length=20, blank=True,
@@ -281,6 +285,9 @@ class Ticket(models.Model):
                          condition=Q(survey_answered_at__isnull=False)),
             models.Index(fields=["approved_at"], name="itsm_ticket_approved",
                          condition=Q(approved_at__isnull=False)),
+            # Only orders name an item: the index holds them alone.
+            models.Index(fields=["request_item"], name="itsm_ticket_item",
+                         condition=Q(request_item__isnull=False)),
             # Open work is a small slice of all tickets: queues, counts and SLA scans
             # read this index and never touch closed history.
             models.Index(fields=["-created_at", "-id"], name="itsm_ticket_open",

@@ -265,17 +265,21 @@ DIMENSIONS: dict[str, str | None] = {
     "channel": "channel",
     "kind": "kind",
     "ci": "configuration_item_id",
+    "item": "request_item_id",
 }
 DIMENSION_LABELS = {"overall": _("Overall"), "service": _("Service"), "team": _("Team"),
                     "customer": _("Customer"), "priority": _("Priority"),
                     "channel": _("Channel"), "kind": _("Kind"),
-                    "ci": _("Configuration item")}
+                    "ci": _("Configuration item"), "item": _("Request item")}
 
 
 # A dimension of many keys holds only the KPIs read per key: a CI's ticket volume (its
 # place among the CIs with most tickets), not every figure of every CI every day.
 NARROW_DIMENSIONS: dict[str, frozenset[str]] = {
     "ci": frozenset({"volume_created", "volume_resolved"}),
+    # Per catalog item: what its orders take and how many there are.
+    "item": frozenset({"requests_ordered", "approval_time", "fulfilment_time",
+                       "on_time_fulfilment"}),
 }
 
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from catalog.models import ConfigurationItem, Customer, Service, Team
+from catalog.models import ConfigurationItem, Customer, RequestItem, Service, Team
 from incidents.models import Incident
 from itsm.base import roles
 from itsm.base.templatetags.ui import priority_label
@@ -269,6 +269,9 @@ def _it_history(access: Access, team: Team | None, span: Span, names: dict[str, 
         ranking("services", _("Top services by tickets created"), "volume_created", span,
                 "service", {str(pk): name for pk, name in
                             Service.objects.values_list("pk", "name")}, limit=10),
+        ranking("items", _("Request items most ordered"), "requests_ordered", span, "item",
+                {str(pk): name for pk, name in RequestItem.objects.values_list("pk", "name")},
+                limit=10),
         ranking("cis", _("Top configuration items by tickets created"), "volume_created",
                 span, "ci", {}, limit=10),
     ]

@@ -22,11 +22,9 @@ from .choices import Decision, OnHoldReason, StageState
 
 class ServiceRequest(Ticket):
     """A Ticket of kind "service_request"; status moves only through
-    `service_requests.workflow`."""
+    `service_requests.workflow`. The item it orders is the ticket's `request_item` (a
+    column of the ticket, so the KPIs break requests down by item)."""
 
-    request_item = models.ForeignKey(
-        "catalog.RequestItem", verbose_name=_("request item"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="requests")
     item_name = models.CharField(_("item ordered"), max_length=200, blank=True)
     # The order form's answers as the form stood: [{name, label, kind, value, shown}].
     answers = models.JSONField(_("answers"), default=list, blank=True)

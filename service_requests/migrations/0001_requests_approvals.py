@@ -29,7 +29,6 @@ class Migration(migrations.Migration):
                 ('on_hold_reason', models.CharField(blank=True, choices=[('awaiting_requester', 'Awaiting the requester'), ('awaiting_supplier', 'Awaiting delivery from a supplier'), ('scheduled', 'Scheduled for a later date')], max_length=30, verbose_name='on-hold reason')),
                 ('fulfilment_notes', models.TextField(blank=True, verbose_name='fulfilment notes')),
                 ('ordered_by', models.ForeignKey(blank=True, help_text='Who placed the order, when it is not the requester.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ordered by')),
-                ('request_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='catalog.requestitem', verbose_name='request item')),
             ],
             options={
                 'verbose_name': 'service request',

@@ -63,6 +63,12 @@ def test_fulfilment_time_on_time_share_and_orders(settings, item, requester, bos
     assert value("on_time_fulfilment") == (50.0, 1.0, 2.0)
     assert value("requests_ordered") == (2.0, 2.0, None)
     assert value("approval_time") == (12.0, 24.0, 2.0)  # (24 + 0) / 2
+    # By item: the laptop's two orders; the item dimension keeps only the order KPIs.
+    by_item = KpiValue.objects.filter(dimension="item", key=str(item.pk), granularity="month",
+                                      period_start=MAR)
+    assert by_item.get(kpi="requests_ordered").value == 2.0
+    assert by_item.get(kpi="fulfilment_time").value == 144.0
+    assert not KpiValue.objects.filter(dimension="item", kpi="mttr").exists()
 
 
 def test_an_approval_marks_its_day_and_the_refresh_equals_a_recompute(
