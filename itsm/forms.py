@@ -344,26 +344,46 @@ def transition_values(form: VersionedForm) -> tuple[str, dict]:
 
 
 class PreferencesForm(forms.Form):
-    """A person's language and which notifications they also get by email."""
+    """A person's language, which notifications they also get by email, and who
+    decides their approvals while they are away."""
 
     language = forms.ChoiceField(label=_("Language"), required=False)
     emailed = forms.MultipleChoiceField(
         label=_("Also by email"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Every notification shows in the app; tick those you want by email too."))
+    delegate = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True), to_field_name="username",
+        required=False, label=_("Approval delegate"), widget=forms.TextInput,
+        help_text=_("The username of whoever decides your approvals while you are away."))
+    away_until = forms.DateField(
+        label=_("Away until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Your delegate decides for you up to and including this day."))
 
     def __init__(self, *args: Any, preferences, **kwargs: Any) -> None:
         from django.conf import settings
 
         from .models import Notification
 
+        self.user = preferences.user
         kwargs.setdefault("initial", {}).update(
             language=preferences.language,
             emailed=[kind for kind in Notification.Kind.values
-                     if kind not in preferences.email_muted])
+                     if kind not in preferences.email_muted],
+            delegate=self.user.delegate.username if self.user.delegate_id else "",
+            away_until=self.user.away_until)
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [("", _("As my browser says")),
                                            *settings.LANGUAGES]
         self.fields["emailed"].choices = Notification.Kind.choices
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        delegate = cleaned.get("delegate")
+        if delegate is not None and delegate.pk == self.user.pk:
+            self.add_error("delegate", _("Choose someone other than yourself."))
+        if cleaned.get("away_until") and delegate is None and "delegate" not in self.errors:
+            self.add_error("delegate", _("Name who decides for you while you are away."))
+        return cleaned
 
 
 class ApiTokenForm(forms.Form):

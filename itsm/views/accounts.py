@@ -167,6 +167,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
         current.email_muted = sorted(set(Notification.Kind.values)
                                      - set(form.cleaned_data["emailed"]))
         current.save()
+        user = request.user
+        user.delegate, user.away_until = (form.cleaned_data["delegate"],
+                                          form.cleaned_data["away_until"])
+        user.save(update_fields=["delegate", "away_until"])
         messages.success(request, _("Your preferences are saved."))
         response = redirect("preferences")
         if current.language:

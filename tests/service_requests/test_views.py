@@ -172,3 +172,24 @@ def test_the_portal_home_lists_my_requests_apart(client, requester, boss, item, 
     assert order.number in mine and incident.number not in mine
     every = client.get("/portal/?kind=nonsense").content.decode()
     assert order.number in every and incident.number in every
+
+
+def test_an_approver_names_a_delegate_for_while_away(client, requester, boss, item):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    deputy = UserFactory(username="dora", roles=["requester"])
+    client.force_login(boss)
+    until = (timezone.localdate() + timedelta(days=5)).isoformat()
+    refused = client.post("/accounts/preferences/", {"away_until": until})
+    assert refused.status_code == 400 and "delegate" in refused.context["form"].errors
+    itself = client.post("/accounts/preferences/", {"delegate": "mona", "away_until": until})
+    assert "delegate" in itself.context["form"].errors
+    saved = client.post("/accounts/preferences/", {"delegate": "dora", "away_until": until})
+    assert saved.status_code == 302
+    boss.refresh_from_db()
+    assert (boss.delegate, boss.is_away()) == (deputy, True)
+    order = order_laptop(item, requester)
+    client.force_login(deputy)
+    assert order.number.encode() in client.get("/portal/requests/approvals/").content
