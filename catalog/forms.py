@@ -101,6 +101,7 @@ class RequestItemForm(forms.ModelForm):
     """An item's own settings and its order form definition (JSON, checked field by
     field by the item's `clean`)."""
 
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     summary = forms.CharField(
         label=_("Edit summary"), required=False, max_length=255,
         help_text=_("What you changed and why, for the history."))
@@ -131,6 +132,9 @@ class RequestItemForm(forms.ModelForm):
         return name
 
 
+MAX_POSITION = 999
+
+
 class PositionedFormSet(forms.BaseInlineFormSet):
     """Steps or tasks numbered by their position: two rows may not share one."""
 
@@ -142,6 +146,8 @@ class PositionedFormSet(forms.BaseInlineFormSet):
                 if form.cleaned_data and not form.cleaned_data.get("DELETE")]
         if len(kept) != len(set(kept)):
             raise ValidationError(_("Two rows have the same position."))
+        if any(position is not None and position > MAX_POSITION for position in kept):
+            raise ValidationError(_("Positions run from 1 to %(n)d.") % {"n": MAX_POSITION})
 
     def validate_unique(self) -> None:
         """Positions are checked above, over the rows as they will stand."""

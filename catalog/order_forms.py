@@ -172,8 +172,11 @@ class OrderForm(forms.Form):
     condition is neither required nor answered."""
 
     def __init__(self, definition: Iterable[FieldSpec], data=None, **kwargs) -> None:
-        super().__init__(data, **kwargs)
         self.specs = list(definition)
+        self.misshapen: set[str] = set()
+        if data is not None and not hasattr(data, "getlist"):  # a JSON object, not a POST
+            data = self._shaped(dict(data), kwargs.get("prefix"))
+        super().__init__(data, **kwargs)
         for spec in self.specs:
             field = _form_field(spec, required=False)
             if spec.default is not None:
@@ -181,8 +184,34 @@ class OrderForm(forms.Form):
                     else spec.default
             self.fields[spec.name] = field
 
+    def _shaped(self, data: dict[str, Any], prefix: str | None) -> dict[str, Any]:
+        """A JSON answer as a form field takes it: one value for a field, a list for
+        several choices; anything else is noted and read as no answer."""
+        for spec in self.specs:
+            key = f"{prefix}-{spec.name}" if prefix else spec.name
+            value = data.get(key)
+            if value is None:
+                continue
+            if spec.kind == "multi_choice":
+                ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+            else:
+                ok = isinstance(value, str | int | float) and not (
+                    isinstance(value, bool) and spec.kind != "yes_no")
+                if ok and isinstance(value, bool):
+                    data[key] = "yes" if value else "no"
+                elif ok and not isinstance(value, str):
+                    data[key] = str(value)
+            if not ok:
+                self.misshapen.add(spec.name)
+                data[key] = [] if spec.kind == "multi_choice" else ""
+        return data
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        for name in self.misshapen:
+            self.add_error(name, _("Give one value of the field's kind.") if name not in {
+                spec.name for spec in self.specs if spec.kind == "multi_choice"}
+                else _("Give a list of the choices' values."))
         shown: dict[str, Any] = {}
         for spec in self.specs:
             if spec.name in self.errors:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -168,23 +169,42 @@ def edit_dossier(service: Service, *, actor, base_revision: int, texts: dict[str
         return record_revision(service, actor, summary)
 
 
-def save_request_item(service: Service, *, actor, form, steps, tasks,
+def save_request_item(service: Service, *, actor, form, steps, tasks, base_revision: int,
                       summary: str = "") -> ServiceRevision | None:
     """Save an owner's edit of a request item (its settings, approval steps and
-    fulfilment tasks, each validated) as a revision of the service's documentation.
-    Old orders keep what they were ordered with."""
+    fulfilment tasks, each validated) as a revision of the service's documentation;
+    `StaleDossier` if someone saved the documentation since `base_revision`. Old orders
+    keep what they were ordered with."""
     if not may_edit_dossier(actor, service):
         raise PermissionDenied(_("Only the owner team edits this service's documentation."))
     with transaction.atomic():
         Service.objects.select_for_update().filter(pk=service.pk).first()
-        if latest_revision(service) is None:
+        latest = latest_revision(service)
+        if (latest.number if latest else 0) != base_revision:
+            raise StaleDossier(latest)
+        if latest is None:
             record_revision(service, None, _("As it was before the first recorded edit"))
         item = form.save()
         for formset in (steps, tasks):
-            formset.instance = item
-            formset.save()
+            _save_positioned(formset, item)
         return record_revision(service, actor, summary or _("Request item “%(item)s” edited")
                                % {"item": item.name})
+
+
+def _save_positioned(formset, item) -> None:
+    """Save an item's steps or tasks whose positions may have swapped: the rows step
+    aside first (positions are unique per item), then each takes its place."""
+    formset.instance = item
+    formset.model.objects.filter(item=item).update(position=F("position") + POSITION_ASIDE)
+    formset.save()
+    for form in formset.initial_forms:
+        kept = form.instance.pk and not form.cleaned_data.get("DELETE")
+        if kept and not form.has_changed():
+            formset.model.objects.filter(pk=form.instance.pk).update(
+                position=form.instance.position)
+
+
+POSITION_ASIDE = 10_000
 
 
 # --- reading the history ------------------------------------------------------------------

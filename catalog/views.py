@@ -179,19 +179,25 @@ def request_item_edit(request: HttpRequest, code: str, pk: int | None = None) ->
     item = (get_object_or_404(service.request_items, pk=pk) if pk is not None
             else RequestItem(service=service))
     data = request.POST if request.method == "POST" else None
-    form = RequestItemForm(data, instance=item, service=service)
+    latest = latest_revision(service)
+    form = RequestItemForm(data, instance=item, service=service,
+                           initial={"base_revision": latest.number if latest else 0})
     steps = ApprovalStepFormSet(data, instance=item, prefix="step")
     tasks = TaskTemplateFormSet(data, instance=item, prefix="task")
+    status, context = 400, {}
     if data is not None and form.is_valid() and steps.is_valid() and tasks.is_valid():
         try:
             save_request_item(service, actor=request.user, form=form, steps=steps,
-                              tasks=tasks, summary=form.cleaned_data["summary"])
+                              tasks=tasks, base_revision=form.cleaned_data["base_revision"],
+                              summary=form.cleaned_data["summary"])
+        except StaleDossier as stale:
+            status, context = 409, {"stale": stale.latest}
         except ValidationError as error:
             apply_errors(form, error)
         else:
             return redirect("catalog:service", code=service.code)
     return render(request, "catalog/request_item_edit.html", {
-        "service": service, "item": item, "form": form, "formsets": [
+        **context, "service": service, "item": item, "form": form, "formsets": [
             (steps, _("Approval steps"), _("In order: each step is decided before the next "
                                            "opens. A number or a share says how many "
                                            "approvals a step needs. Tick delete to remove "
@@ -199,7 +205,7 @@ def request_item_edit(request: HttpRequest, code: str, pk: int | None = None) ->
             (tasks, _("Fulfilment tasks"), _("In order: each opens when the ones before it "
                                              "are done, unless it runs alongside the one "
                                              "before. Tick delete to remove one."))]},
-        status=400 if data is not None else 200)
+        status=status if data is not None else 200)
 
 
 @require_GET

@@ -40,6 +40,14 @@ class IncidentProcess(Process):
     portal_offer = PortalOffer(_("Report a problem"), "portal:incident-create",
                                _("Something does not work as it should."), primary=True)
 
+    def may_convert(self, ticket: Ticket) -> str | None:
+        """An outage, a major incident or one related to others is an incident."""
+        if ticket.is_outage or ticket.is_major:
+            return _("A major incident or a service outage stays an incident.")
+        if ticket.parent_id or ticket.children.exists():
+            return _("An incident related to others stays an incident; unlink it first.")
+        return None
+
     def prepare(self, fields: dict[str, Any], *, actor, requester, when=None
                 ) -> dict[str, Any]:
         validate_parent(None, fields.get("parent"))

@@ -120,6 +120,11 @@ class Process:
         """Why a ticket of this kind may not become another kind now (None: it may)."""
         return None
 
+    def route(self, ticket: Ticket):
+        """The team a new ticket of this kind goes to when nobody chose one (None: its
+        service's owner team, else triage)."""
+        return None
+
     def task_settled(self, parent: Ticket, task: Ticket, *, actor, when) -> None:
         """A task of one of this kind's tickets is done or cancelled (in the same
         transaction); e.g. the next fulfilment task opens."""

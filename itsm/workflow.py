@@ -231,8 +231,12 @@ def _current_version(ticket: Ticket) -> int | None:
 
 
 def route(ticket: Ticket):
-    """The team a new ticket goes to when nobody chose one: its service's owner team,
-    else the triage team (the service desk), which categorises what nobody owns."""
+    """The team a new ticket goes to when nobody chose one: the one its process names
+    (a request's item's fulfilment team), else its service's owner team, else the
+    triage team (the service desk), which categorises what nobody owns."""
+    chosen = registry.process_for(ticket).route(ticket)
+    if chosen is not None and chosen.is_active:
+        return chosen
     owner = ticket.service.owner_team if ticket.service_id else None
     if owner is not None and owner.is_active:
         return owner

@@ -116,8 +116,11 @@ def open_stage(stage: ApprovalStage, *, when) -> list[Approval]:
 
 
 def may_decide(approval: Approval, user, today=None) -> bool:
-    """The approver, or their delegate while they are away."""
+    """The approver, or their delegate while they are away; never the person the
+    request is for."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if approval.request.requester_id == user.pk:
         return False
     if approval.approver_id == user.pk:
         return True
@@ -144,6 +147,9 @@ def decide(approval: Approval, *, user, approve: bool, comment: str = "",
             raise PermissionDenied(_("This approval is not yours to decide."))
         if approval.decision != Decision.PENDING or approval.stage.state != StageState.PENDING:
             raise ValidationError({"decision": _("This approval is already decided.")})
+        if approval.stage.approvals.filter(decided_by=user).exists():
+            # An approver who is also another's delegate counts once in a step.
+            raise ValidationError({"decision": _("You have decided this step already.")})
         approval.decision = Decision.APPROVED if approve else Decision.REJECTED
         approval.decided_by, approval.decided_at, approval.comment = user, now, comment
         approval.save(update_fields=["decision", "decided_by", "decided_at", "comment"])
@@ -207,27 +213,37 @@ def close_open(request: ServiceRequest, *, when) -> None:
 # --- telling approvers, one-click links, reminders -------------------------------------
 
 
-def token_of(approval: Approval) -> str:
-    """The signed key of an approval's one-click link (it names the approver too, so a
-    link forwarded to someone else is refused when they are signed in)."""
-    return signing.TimestampSigner(salt=SALT).sign(f"{approval.pk}.{approval.approver_id}")
+def token_of(approval: Approval, person: User | None = None) -> str:
+    """The signed key of the one-click link sent to `person` (the approver, or their
+    delegate): it names them, so the decision is recorded as theirs, and a link
+    forwarded to someone else is refused when that someone is signed in."""
+    person_id = person.pk if person is not None else approval.approver_id
+    return signing.TimestampSigner(salt=SALT).sign(f"{approval.pk}.{person_id}")
 
 
-def from_token(token: str) -> Approval | None:
+def from_token(token: str) -> tuple[Approval, User] | None:
     """The approval of a link that is genuine and not older than
-    APPROVAL_LINK_MAX_AGE_DAYS; None otherwise."""
+    APPROVAL_LINK_MAX_AGE_DAYS, and the person it was sent to; None otherwise."""
     try:
         value = signing.TimestampSigner(salt=SALT).unsign(
             token, max_age=timedelta(days=settings.APPROVAL_LINK_MAX_AGE_DAYS))
     except signing.BadSignature:  # SignatureExpired is one
         return None
-    pk, _dot, approver = value.partition(".")
-    return (Approval.objects.select_related("stage", "request", "approver")
-            .filter(pk=pk, approver_id=approver).first())
+    pk, _dot, person_id = value.partition(".")
+    approval = (Approval.objects.select_related("stage", "request", "approver__delegate")
+                .filter(pk=pk).first() if pk.isdigit() else None)
+    if approval is None:
+        return None
+    approver = approval.approver
+    if str(approver.pk) == person_id:
+        return approval, approver
+    if approver.delegate_id is not None and str(approver.delegate_id) == person_id:
+        return approval, approver.delegate
+    return None
 
 
-def link_url(approval: Approval) -> str:
-    path = reverse("portal:requests:approval-link", args=[token_of(approval)])
+def link_url(approval: Approval, person: User | None = None) -> str:
+    path = reverse("portal:requests:approval-link", args=[token_of(approval, person)])
     return settings.SITE_URL.rstrip("/") + path
 
 
@@ -246,10 +262,13 @@ def tell_approver(approval: Approval, kind: str) -> list[Notification]:
     people = [approver]
     if approver.is_away() and approver.delegate is not None:
         people.append(approver.delegate)
-    return notifications.tell(notifications._people(people), approval.request, kind,
-                              template="service_requests/email/approval.txt",
-                              approval=approval, approve_url=link_url(approval),
-                              reminder=kind == Notification.Kind.APPROVAL_REMINDER)
+    told = []
+    for person in notifications._people(people):  # each their own link
+        told += notifications.tell([person], approval.request, kind,
+                                   template="service_requests/email/approval.txt",
+                                   approval=approval, approve_url=link_url(approval, person),
+                                   reminder=kind == Notification.Kind.APPROVAL_REMINDER)
+    return told
 
 
 def remind_due(now=None) -> int:

@@ -64,7 +64,8 @@ def open_stage(request: ServiceRequest, stage: int, *, when) -> list[Task]:
 def task_settled(parent: Ticket, *, when=None) -> None:
     """A task of `parent` is done or cancelled: open the next stage when this one is
     settled; fulfil the request once its whole plan is and a task of it was done."""
-    request = ServiceRequest.objects.filter(pk=parent.pk).first()
+    # Two tasks settling at once must not both see the other still open.
+    request = ServiceRequest.objects.select_for_update().filter(pk=parent.pk).first()
     if request is None or request.status not in (RequestStatus.IN_PROGRESS,
                                                   RequestStatus.ON_HOLD):
         return

@@ -99,7 +99,8 @@ class ApprovalQuerySet(models.QuerySet):
             return self.none()
         today = today or timezone.localdate()
         return self.filter(Q(approver=user)
-                           | Q(approver__delegate=user, approver__away_until__gte=today))
+                           | Q(approver__delegate=user, approver__away_until__gte=today)
+                           ).exclude(request__requester=user)
 
     def pending(self) -> ApprovalQuerySet:
         return self.filter(decision=Decision.PENDING)

@@ -90,7 +90,7 @@ def order(item: RequestItem, *, actor, answers: Mapping[str, Any] | None = None,
     with transaction.atomic():
         request = create_ticket(
             TicketKind.SERVICE_REQUEST, actor=actor if worker or requester == actor else None,
-            requester=requester, team=item.team(), when=when, **fields)
+            requester=requester, when=when, **fields)
         steps = approvals.plan_stages(request, item)
         if steps:
             approvals.submit(request, when=when)

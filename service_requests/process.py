@@ -64,6 +64,10 @@ class ServiceRequestProcess(Process):
         due = end_of_working_days(calendar, ticket.created_at, days)
         return business_minutes_between(calendar, ticket.created_at, due)
 
+    def route(self, ticket: Ticket):
+        """An order goes to its item's fulfilment team (else the service's owner)."""
+        return ticket.request_item.team() if ticket.request_item_id else None
+
     def may_convert(self, ticket: Ticket) -> str | None:
         """An order that went through approval stays a request: its decisions are its
         record."""

@@ -163,8 +163,8 @@ def _apply(exc: ValidationError, form: OrderForm, details) -> None:
 def desk_order(request: HttpRequest, kind: str) -> HttpResponse:
     """`/requests/new/`: pick an item, then order it for a caller (phone, walk-in)."""
     require_worker(request)
-    item_id = request.POST.get("item") or request.GET.get("item")
-    if not (item_id and str(item_id).isdigit()):
+    item_id = str(request.POST.get("item") or request.GET.get("item") or "")
+    if not (item_id.isascii() and item_id.isdigit()):
         query = request.GET.get("q", "").strip()[:100]
         items = list(_search(ordering.orderable(request.user), query)
                      .order_by("service__category__name", "name")[:SEARCH_LIMIT])
@@ -247,12 +247,14 @@ def _decided_message(approval: Approval, approved: bool) -> str:
 def approval_link(request: HttpRequest, token: str) -> HttpResponse:
     """The approval email's one-click link: it shows the order and asks to confirm;
     it works once, for the approver it was sent to (or their delegate)."""
-    approval = approvals.from_token(token)
-    if approval is None:
+    found = approvals.from_token(token)
+    if found is None:
         return render(request, "service_requests/approval_link.html",
                       {"invalid": True}, status=400)
-    user = request.user if request.user.is_authenticated else approval.approver
-    if not approvals.may_decide(approval, user):
+    approval, sent_to = found
+    # Signed out, the link stands for the person it was sent to (and says so).
+    user = request.user if request.user.is_authenticated else sent_to
+    if user.pk != sent_to.pk or not approvals.may_decide(approval, user):
         raise PermissionDenied(_("This link was sent to someone else; open it signed in as "
                                  "its approver, or signed out."))
     settled = (approval.decision != Decision.PENDING

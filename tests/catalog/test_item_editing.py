@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 FORM = [{"name": "model", "label": "Model", "kind": "text", "required": True}]
 
 
-def post_data(**overrides):
-    data = {
+def post_data(base_revision=0, **overrides):
+    data = {"base_revision": str(base_revision),
         "name": "Laptop", "description": "A laptop", "fulfilment_days": "3",
         "order_form": json.dumps(FORM), "is_active": "on", "summary": "Laptops",
         "step-TOTAL_FORMS": "1", "step-INITIAL_FORMS": "0",
@@ -52,7 +52,9 @@ def test_an_edit_removes_a_step_and_is_a_new_revision(client, team_lead, service
     item = RequestItem.objects.get()
     step, tasks = item.approval_steps.get(), list(item.task_templates.order_by("position"))
     revisions = service.revisions.count()
+    latest = service.revisions.order_by("-number").first().number
     edited = client.post(f"/catalog/services/{service.code}/items/{item.pk}/edit/", post_data(
+        latest,
         **{"step-INITIAL_FORMS": "1", "step-0-id": str(step.pk), "step-0-item": str(item.pk),
            "step-0-DELETE": "on", "task-INITIAL_FORMS": "2",
            "task-0-id": str(tasks[0].pk), "task-1-id": str(tasks[1].pk),
@@ -98,3 +100,30 @@ def test_only_owners_edit_items(client, other_team_agent, manager, requester, se
         assert client.post(f"/catalog/services/{service.code}/items/new/",
                            post_data()).status_code == status
     assert not RequestItem.objects.exists()
+
+
+def test_swapping_two_positions_saves(client, team_lead, service):
+    client.force_login(team_lead)
+    client.post(f"/catalog/services/{service.code}/items/new/", post_data())
+    item = RequestItem.objects.get()
+    first, second = item.task_templates.order_by("position")
+    latest = service.revisions.order_by("-number").first().number
+    step = item.approval_steps.get()
+    swapped = client.post(f"/catalog/services/{service.code}/items/{item.pk}/edit/", post_data(
+        latest, **{"step-INITIAL_FORMS": "1", "step-0-id": str(step.pk),
+                   "task-INITIAL_FORMS": "2", "task-0-id": str(first.pk),
+                   "task-1-id": str(second.pk), "task-0-position": "2",
+                   "task-1-position": "1"}))
+    assert swapped.status_code == 302
+    assert list(item.task_templates.order_by("position").values_list("title", flat=True)) == [
+        "Set it up", "Order it"]
+    assert item.approval_steps.get().position == 1  # the row left alone kept its place
+
+
+def test_an_edit_over_a_newer_save_is_refused(client, team_lead, service):
+    client.force_login(team_lead)
+    client.post(f"/catalog/services/{service.code}/items/new/", post_data())
+    stale = client.post(f"/catalog/services/{service.code}/items/new/",
+                        post_data(0, name="Second"))
+    assert stale.status_code == 409 and b"while you were editing" in stale.content
+    assert RequestItem.objects.count() == 1

@@ -115,3 +115,13 @@ def test_tasks_of_a_request_are_in_the_tasks_api(api_as, agent, requester, boss,
     task = Task.objects.get(parent=order)
     listed = api_as(agent).get(f"/api/v1/tasks/{task.number}/").json()
     assert listed["parent"] == order.number
+
+
+@pytest.mark.parametrize("answer", [5, ["x"], {"a": 1}, True])
+def test_an_answer_of_the_wrong_shape_is_a_400_naming_it(api_as, requester, boss, item,
+                                                         answer):
+    item.order_form = [*item.order_form, {"name": "when", "label": "When", "kind": "date"}]
+    item.save()
+    response = api_as(requester).post("/api/v1/requests/", {
+        "item": item.pk, "answers": {"model": "std", "when": answer}}, format="json")
+    assert response.status_code == 400 and "when" in response.json()["answers"]

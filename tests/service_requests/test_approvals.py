@@ -224,3 +224,37 @@ def test_a_link_for_another_approver_is_refused(client, item, requester, boss):
     approval = order.approvals.get()
     token = signing.TimestampSigner(salt=approvals.SALT).sign(f"{approval.pk}.{requester.pk}")
     assert client.get(f"/portal/requests/approvals/link/{token}/").status_code == 400
+
+
+def test_a_requester_never_decides_their_own_order_as_a_delegate(item, requester, boss):
+    boss.delegate, boss.away_until = requester, timezone.localdate() + timedelta(days=3)
+    boss.save()
+    order = order_laptop(item, requester)
+    approval = order.approvals.get()
+    assert list(approvals.waiting_for(requester)) == []
+    with pytest.raises(PermissionDenied):
+        approvals.decide(approval, user=requester, approve=True)
+
+
+def test_a_delegate_who_is_also_an_approver_counts_once(item, requester, people_step):
+    first, second, third = people_step(ApprovalRule.ALL)
+    first.delegate, first.away_until = second, timezone.localdate() + timedelta(days=3)
+    first.save()
+    order = order_laptop(item, requester)
+    approvals.decide(order.approvals.get(approver=second), user=second, approve=True)
+    with pytest.raises(ValidationError):
+        approvals.decide(order.approvals.get(approver=first), user=second, approve=True)
+
+
+def test_the_delegate_gets_a_link_of_their_own(client, item, requester, boss):
+    deputy = UserFactory(username="dora", roles=["requester"])
+    boss.delegate, boss.away_until = deputy, timezone.localdate() + timedelta(days=3)
+    boss.save()
+    order = order_laptop(item, requester)
+    approval = order.approvals.get()
+    told = Notification.objects.get(user=deputy, kind=Notification.Kind.APPROVAL)
+    token = approvals.token_of(approval, deputy)
+    assert token in told.body and approvals.token_of(approval) not in told.body
+    client.post(f"/portal/requests/approvals/link/{token}/", {"decision": "approve"})
+    approval.refresh_from_db()
+    assert (approval.approver, approval.decided_by) == (boss, deputy)

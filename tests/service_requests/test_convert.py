@@ -80,3 +80,19 @@ def test_only_open_tickets_not_on_hold_are_converted(incident, agent):
     workflow.transition(converted, "cancelled", actor=agent, note="Duplicate")
     with pytest.raises(ValidationError):
         workflow.convert(converted, "incident", actor=agent)
+
+
+def test_an_outage_a_major_incident_or_a_related_one_stays_an_incident(incident, agent,
+                                                                       requester, service):
+    from incidents.services import update_incident
+
+    update_incident(incident, actor=agent, is_outage=True)
+    with pytest.raises(ValidationError):
+        workflow.convert(Incident.objects.get(pk=incident.pk), "service_request", actor=agent)
+    update_incident(Incident.objects.get(pk=incident.pk), actor=agent, is_outage=False)
+    from ..factories import make_incident
+
+    child = make_incident(actor=agent, requester=requester, service=service,
+                          parent=Incident.objects.get(pk=incident.pk))
+    with pytest.raises(ValidationError):
+        workflow.convert(child, "service_request", actor=agent)

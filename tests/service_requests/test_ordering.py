@@ -126,3 +126,11 @@ def test_the_due_time_without_approval_is_the_end_of_the_nth_working_day(
                            when=datetime(2026, 3, 6, 15, 0, tzinfo=BERLIN))
     assert order.resolution_due == datetime(2026, 3, 10, 18, 0, tzinfo=BERLIN)
     assert order.status == RequestStatus.NEW  # nothing planned: an agent picks it up
+
+
+def test_an_order_goes_to_its_items_fulfilment_team_however_placed(item, requester, boss,
+                                                                   agent, other_team):
+    item.fulfilment_team = other_team
+    item.save()
+    assert order_laptop(item, requester).assignment_team == other_team
+    assert order_laptop(item, agent, requester=requester).assignment_team == other_team

@@ -193,3 +193,8 @@ def test_an_approver_names_a_delegate_for_while_away(client, requester, boss, it
     order = order_laptop(item, requester)
     client.force_login(deputy)
     assert order.number.encode() in client.get("/portal/requests/approvals/").content
+
+
+def test_an_odd_item_number_is_the_catalog_not_a_500(client, agent):
+    client.force_login(agent)
+    assert client.get("/requests/new/?item=²").status_code == 200
