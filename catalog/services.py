@@ -8,6 +8,8 @@ and the admin), so who changed what, when, and the earlier text can always be re
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,14 +141,12 @@ def record_revision(service: Service, author, summary: str = "") -> ServiceRevis
         )
 
 
-def edit_dossier(service: Service, *, actor, base_revision: int, texts: dict[str, str],
-                 path: list[LevelSpec], summary: str = "") -> ServiceRevision | None:
-    """Save an owner's edit of the documentation text and the support path.
-
-    `base_revision` is the revision the editor started from (0 when there was none);
-    if someone saved since, nothing is written and `StaleDossier` says who. A service
-    edited for the first time gets its earlier state kept as revision 1 first.
-    """
+@contextmanager
+def _owner_edit(service: Service, actor, base_revision: int) -> Iterator[None]:
+    """An owner's edit of the documentation, in one transaction with the service locked:
+    refused to anyone but its owners, and over a save since `base_revision` (0 when
+    there was none; `StaleDossier` says who). A service edited for the first time gets
+    its earlier state kept as revision 1 first."""
     if not may_edit_dossier(actor, service):
         raise PermissionDenied(_("Only the owner team edits this service's documentation."))
     with transaction.atomic():
@@ -156,6 +156,17 @@ def edit_dossier(service: Service, *, actor, base_revision: int, texts: dict[str
             raise StaleDossier(latest)
         if latest is None:
             record_revision(service, None, _("As it was before the first recorded edit"))
+        yield
+
+
+def edit_dossier(service: Service, *, actor, base_revision: int, texts: dict[str, str],
+                 path: list[LevelSpec], summary: str = "") -> ServiceRevision | None:
+    """Save an owner's edit of the documentation text and the support path.
+
+    `base_revision` is the revision the editor started from; if someone saved since,
+    nothing is written (`_owner_edit`).
+    """
+    with _owner_edit(service, actor, base_revision):
         for name in DOSSIER_TEXT:
             setattr(service, name, texts.get(name, getattr(service, name)))
         service.full_clean(exclude=["code", "category", "owner_team"], validate_unique=False)
@@ -175,15 +186,7 @@ def save_request_item(service: Service, *, actor, form, steps, tasks, base_revis
     fulfilment tasks, each validated) as a revision of the service's documentation;
     `StaleDossier` if someone saved the documentation since `base_revision`. Old orders
     keep what they were ordered with."""
-    if not may_edit_dossier(actor, service):
-        raise PermissionDenied(_("Only the owner team edits this service's documentation."))
-    with transaction.atomic():
-        Service.objects.select_for_update().filter(pk=service.pk).first()
-        latest = latest_revision(service)
-        if (latest.number if latest else 0) != base_revision:
-            raise StaleDossier(latest)
-        if latest is None:
-            record_revision(service, None, _("As it was before the first recorded edit"))
+    with _owner_edit(service, actor, base_revision):
         item = form.save()
         for formset in (steps, tasks):
             _save_positioned(formset, item)
