@@ -351,9 +351,8 @@ class PreferencesForm(forms.Form):
     emailed = forms.MultipleChoiceField(
         label=_("Also by email"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Every notification shows in the app; tick those you want by email too."))
-    delegate = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True), to_field_name="username",
-        required=False, label=_("Approval delegate"), widget=forms.TextInput,
+    delegate = person_field(
+        _("Approval delegate"), required=False,
         help_text=_("The username of whoever decides your approvals while you are away."))
     away_until = forms.DateField(
         label=_("Away until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
@@ -369,7 +368,7 @@ class PreferencesForm(forms.Form):
             language=preferences.language,
             emailed=[kind for kind in Notification.Kind.values
                      if kind not in preferences.email_muted],
-            delegate=self.user.delegate.username if self.user.delegate_id else "",
+            delegate=self.user.delegate,
             away_until=self.user.away_until)
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [("", _("As my browser says")),

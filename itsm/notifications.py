@@ -69,7 +69,7 @@ def link(ticket: Ticket, *, for_requester: bool) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _people(people: Iterable[User | None], *, besides: User | None = None) -> list[User]:
+def people_of(people: Iterable[User | None], *, besides: User | None = None) -> list[User]:
     """Each active person once, not the one who acted."""
     chosen: dict[int, User] = {}
     for person in people:
@@ -132,10 +132,10 @@ def comment_added(ticket: Ticket, comment: Comment) -> list[Notification]:
     if roles.is_worker(author):
         if not comment.is_public:
             return []
-        return tell(_people([ticket.requester], besides=author), ticket,
+        return tell(people_of([ticket.requester], besides=author), ticket,
                     Notification.Kind.REPLY, comment=comment)
     people = [ticket.assignee] if ticket.assignee_id else team_people(ticket.assignment_team)
-    return tell(_people(people, besides=author), ticket, Notification.Kind.REQUESTER_REPLY,
+    return tell(people_of(people, besides=author), ticket, Notification.Kind.REQUESTER_REPLY,
                 comment=comment)
 
 
@@ -145,9 +145,9 @@ def assigned(ticket: Ticket, actor, *, team_changed: bool, assignee_changed: boo
     """Assignment to you, or a ticket passed to your team while nobody in it has it.
     A new ticket's team hears nothing: it shows in the team's queue."""
     if assignee_changed and ticket.assignee_id is not None:
-        people = _people([ticket.assignee], besides=actor)
+        people = people_of([ticket.assignee], besides=actor)
     elif team_changed and ticket.assignee_id is None and not opening:
-        people = _people(team_people(ticket.assignment_team), besides=actor)
+        people = people_of(team_people(ticket.assignment_team), besides=actor)
     else:
         return []
     return tell(people, ticket, Notification.Kind.ASSIGNED, actor=actor,
@@ -159,7 +159,7 @@ def resolved(ticket: Ticket, actor) -> list[Notification]:
     """The requester hears that their ticket is resolved, and how."""
     kind = Notification.Kind.RESOLVED
     # A kind may word it its own way (a request is "fulfilled").
-    return tell(_people([ticket.requester], besides=actor), ticket, kind, actor=actor,
+    return tell(people_of([ticket.requester], besides=actor), ticket, kind, actor=actor,
                 template=[f"itsm/email/resolved_{ticket.kind}.txt", TEMPLATES[kind]])
 
 
@@ -168,8 +168,8 @@ def sla_recipients(ticket: Ticket, kind: str) -> list[User]:
     unassigned, the team lead); a breach to the assignee and the team lead, each once."""
     lead = ticket.assignment_team.lead if ticket.assignment_team_id else None
     if kind == Notification.Kind.SLA_WARNING:
-        return _people([ticket.assignee or lead])
-    return _people([ticket.assignee, lead])
+        return people_of([ticket.assignee or lead])
+    return people_of([ticket.assignee, lead])
 
 
 def level_recipients(escalation: Escalation) -> list[User]:

@@ -28,7 +28,7 @@ def _settled(task, transition, actor, when) -> None:
     if transition.target in (S.DONE, S.CANCELLED):
         parent_id = getattr(task, "parent_id", None) or (
             Task.objects.filter(pk=task.pk).values_list("parent_id", flat=True).get())
-        parent = Ticket.objects.get(pk=parent_id)
+        parent = Ticket.objects.only("kind").get(pk=parent_id)
         registry.process_for(parent).task_settled(parent, task, actor=actor, when=when)
 
 

@@ -115,14 +115,32 @@ def _choice_label(ticket: Ticket, name: str, value: str | None) -> str:
     return str(dict((str(k), v) for k, v in model_field.flatchoices).get(value, value))
 
 
+def _move_of(flow: Workflow, old: str, new: str) -> str:
+    """The move a status change with no transition of its own stands for (imported
+    history), told by where it went."""
+    if new in flow.resolved:
+        return "resolve"
+    if new in flow.on_hold:
+        return "hold"
+    if old in flow.resolved:
+        return "reopen"
+    if old in flow.on_hold:
+        return "resume"
+    return "start" if old == flow.initial else ""
+
+
 def _status_sentence(entry: Entry, ticket: Ticket, flow: Workflow, who: str) -> str:
+    """What a move says, told by the transition it went through: a kind's own moves
+    (submitted for approval, fulfilled) go by the status they reached."""
     event = next(e for e in entry.events if e.kind == EventKind.STATUS)
     old, new = event.old_value, event.new_value
+    transition = flow.find(old, new)
+    name = transition.name if transition else _move_of(flow, old, new)
     if new in flow.resolved:
         code = _choice_label(ticket, "resolution_code", entry.value("resolution_code"))
         if code:
             return _("%(who)s resolved the ticket: %(how)s.") % {"who": who, "how": code}
-        if new == "resolved":
+        if name == "resolve":
             return _("%(who)s resolved the ticket.") % {"who": who}
     if new in flow.closed and old in flow.resolved:
         if entry.actor is None:
@@ -131,18 +149,17 @@ def _status_sentence(entry: Entry, ticket: Ticket, flow: Workflow, who: str) -> 
     if new in flow.closed:
         return _("%(who)s closed the ticket as “%(status)s”.") % {
             "who": who, "status": flow.label(new)}
-    # A kind's own waiting and done states (awaiting approval, fulfilled) go by name.
-    if new in flow.on_hold and new == "on_hold":
+    if name == "hold":
         reason = _choice_label(ticket, "on_hold_reason", entry.value("on_hold_reason"))
         if reason:
             return _("%(who)s put the ticket on hold: %(reason)s.") % {"who": who,
                                                                         "reason": reason}
         return _("%(who)s put the ticket on hold.") % {"who": who}
-    if old in flow.resolved and new not in flow.resolved:
+    if (transition.reopens if transition else name == "reopen"):
         return _("%(who)s reopened the ticket.") % {"who": who}
-    if old in flow.on_hold and old == "on_hold":
+    if name == "resume":
         return _("Work on the ticket resumed.")
-    if old == flow.initial:
+    if name == "start":
         return _("%(who)s started work on the ticket.") % {"who": who}
     return _("%(who)s moved the ticket to “%(status)s”.") % {"who": who,
                                                           "status": flow.label(new)}

@@ -249,7 +249,7 @@ def link_url(approval: Approval, person: User | None = None) -> str:
 
 @notifications.telling
 def _tell_rejected(request: ServiceRequest, reason: str) -> list[Notification]:
-    return notifications.tell(notifications._people([request.requester]), request,
+    return notifications.tell(notifications.people_of([request.requester]), request,
                               Notification.Kind.REJECTED,
                               template="service_requests/email/rejected.txt", reason=reason)
 
@@ -263,7 +263,7 @@ def tell_approver(approval: Approval, kind: str) -> list[Notification]:
     if approver.is_away() and approver.delegate is not None:
         people.append(approver.delegate)
     told = []
-    for person in notifications._people(people):  # each their own link
+    for person in notifications.people_of(people):  # each their own link
         told += notifications.tell([person], approval.request, kind,
                                    template="service_requests/email/approval.txt",
                                    approval=approval, approve_url=link_url(approval, person),

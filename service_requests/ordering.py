@@ -27,11 +27,9 @@ from .models import ServiceRequest
 
 def orderable(user):
     """The items `user` may order for themself (the desk: every active one)."""
-    items = (RequestItem.objects.visible_to(user).filter(is_active=True, service__is_active=True)
-             .select_related("service__category").prefetch_related("customers", "roles"))
-    if roles.is_worker(user):
-        return items
-    return items.filter(pk__in=[item.pk for item in items if item.may_order(user)])
+    items = (RequestItem.objects.filter(is_active=True, service__is_active=True)
+             if roles.is_worker(user) else RequestItem.objects.orderable_by(user))
+    return items.select_related("service__category")
 
 
 def check_orderer(item: RequestItem, *, actor, requester) -> None:

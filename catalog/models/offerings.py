@@ -31,6 +31,16 @@ class OfferingQuerySet(CatalogQuerySet):
             return self.filter(is_active=True, service__is_active=True)
         return self.none()
 
+    def orderable_by(self, user) -> OfferingQuerySet:
+        """The active items `user` may order for themself: of their customer (or of
+        every customer) and for one of their roles (or for everyone)."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        items = self.filter(is_active=True, service__is_active=True)
+        customer = Q(customers=None) | Q(customers=user.customer_id)
+        role = Q(roles=None) | Q(roles__name__in=roles_of(user))
+        return items.filter(pk__in=self.model.objects.filter(customer, role).values("pk"))
+
 
 class RequestItem(models.Model):
     """Something users order through request fulfilment."""
@@ -101,14 +111,8 @@ class RequestItem(models.Model):
         return self.fulfilment_team or self.service.owner_team
 
     def may_order(self, user) -> bool:
-        """Whether `user` may order it for themself (the desk orders anything active)."""
-        if not (self.is_active and user.is_authenticated and user.is_active):
-            return False
-        customers = [customer.pk for customer in self.customers.all()]
-        if customers and user.customer_id not in customers:
-            return False
-        wanted = {group.name for group in self.roles.all()}
-        return not wanted or bool(wanted & roles_of(user))
+        """Whether `user` may order it for themself (`orderable_by`)."""
+        return RequestItem.objects.orderable_by(user).filter(pk=self.pk).exists()
 
 
 class ApprovalRule(models.TextChoices):

@@ -193,7 +193,9 @@ class TicketKindViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
         ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
         if ids is None:
             return None
-        rows = self.serializer_class.Meta.model.objects.in_bulk(ids)
+        meta = self.serializer_class.Meta
+        rows = (meta.model.objects.prefetch_related(*getattr(meta, "prefetch_related", ()))
+                .in_bulk(ids))
         return [rows[pk] for pk in ids if pk in rows]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -125,3 +125,14 @@ def test_an_answer_of_the_wrong_shape_is_a_400_naming_it(api_as, requester, boss
     response = api_as(requester).post("/api/v1/requests/", {
         "item": item.pk, "answers": {"model": "std", "when": answer}}, format="json")
     assert response.status_code == 400 and "when" in response.json()["answers"]
+
+
+def test_the_request_list_reads_the_same_queries_however_many_orders(
+        api_as, count_queries, requester, boss, item, agent):
+    client = api_as(agent)
+    order_laptop(item, requester)
+    client.get("/api/v1/requests/")  # the token's first use is stamped once
+    few = count_queries(client, "/api/v1/requests/")
+    for _n in range(4):
+        order_laptop(item, requester)
+    assert count_queries(client, "/api/v1/requests/") == few
