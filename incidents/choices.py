@@ -31,3 +31,6 @@ class ResolutionCode(models.TextChoices):
     USER_ERROR = "user_error", _("User error / instruction given")
     DUPLICATE = "duplicate", _("Duplicate")
     RESOLVED_BY_PARENT = "resolved_by_parent", _("Resolved by parent incident")
+    # Problem management's: the known error's workaround, and the problem's fix.
+    WORKAROUND_APPLIED = "workaround_applied", _("Workaround applied (known error)")
+    RESOLVED_BY_PROBLEM = "resolved_by_problem", _("Resolved by the problem's fix")

@@ -42,3 +42,6 @@ class EventKind(models.TextChoices):
     SLA = "sla", _("SLA")
     FEEDBACK = "feedback", _("Feedback")
     APPROVAL = "approval", _("Approval")
+    # A link to another record made or removed (field: what it links, e.g. "problem";
+    # new value: its number, old value: the one unlinked).
+    LINK = "link", _("Link")

@@ -332,7 +332,12 @@ def transition_form(ticket: Ticket, transition: Transition, data=None) -> Versio
             field.widget.attrs["rows"] = 3
         fields[name] = field
     form_class = type(f"{transition.name.title()}TransitionForm", (VersionedForm,), fields)
-    form = form_class(data, prefix=transition.name, initial={"version": ticket.version})
+    # What the ticket holds already (a root cause recorded while investigating) is
+    # offered, not asked for again.
+    held = {name: getattr(ticket, name) for name in fields if name != "note"
+            and getattr(ticket, name, None) not in (None, "")}
+    form = form_class(data, prefix=transition.name,
+                      initial={"version": ticket.version, **held})
     form.transition = transition
     return form
 

@@ -617,6 +617,8 @@ class Notification(models.Model):
         APPROVAL = "approval", _("Approval requested")
         APPROVAL_REMINDER = "approval_reminder", _("Approval reminder")
         REJECTED = "rejected", _("Request rejected")
+        ARTICLE_REVIEW = "article_review", _("Article due for review")
+        PROBLEM_RECURRED = "problem_recurred", _("Problem returned")
 
     # A person of the desk, or an outside party (a supplier) known only by address.
     user = models.ForeignKey(

@@ -85,18 +85,37 @@ def tell(people: Iterable[User], ticket: Ticket, kind: str, *,
     """Write one notification per person, in their language, and queue the emails of
     those who take this kind by email. The text is the kind's template (or
     `template`, for a kind another app tells): its first line the subject."""
+    def text_for(person: User) -> str:
+        for_requester = not roles.is_staff_reader(person)
+        return render_to_string(template or TEMPLATES[kind], {
+            "ticket": ticket, "person": person,
+            "link": link(ticket, for_requester=for_requester), **context})
+
+    return _write(people, kind, text_for, ticket=ticket)
+
+
+def tell_about(people: Iterable[User], kind: str, *, template: str,
+               **context) -> list[Notification]:
+    """Tell people of something that is not a ticket (an article due for review), as
+    `tell` does; the context gives the `link`."""
+    if _silenced.get():
+        return []
+    return _write(people, kind, lambda person: render_to_string(
+        template, {"person": person, **context}))
+
+
+def _write(people: Iterable[User], kind: str, text_for, *, ticket: Ticket | None = None
+           ) -> list[Notification]:
+    """One notification per person, its text rendered in their language; the emails
+    of those who take this kind by email are queued."""
     people = list(people)
     chosen = Preferences.objects.in_bulk([person.pk for person in people], field_name="user")
     rows = []
     for person in people:
-        for_requester = not roles.is_staff_reader(person)
         preferences = chosen.get(person.pk)
         language = (preferences and preferences.language) or settings.LANGUAGE_CODE
         with translation.override(language):
-            text = render_to_string(template or TEMPLATES[kind], {
-                "ticket": ticket, "person": person, "link": link(ticket,
-                                                                  for_requester=for_requester),
-                **context})
+            text = text_for(person)
         subject, _newline, body = text.strip().partition("\n")
         rows.append(Notification(user=person, ticket=ticket, kind=kind,
                                  subject=subject.strip()[:255], body=body.strip() + "\n"))

@@ -77,6 +77,13 @@ class Process:
     portal_offer: PortalOffer | None = None
     # May agents add tasks to tickets of this kind?
     has_tasks: bool = True
+    # Is it logged for someone who asked, through a channel (not the desk's own work,
+    # such as a problem, opened by whoever works it)?
+    has_caller: bool = True
+    # Is its work timed by the service's SLA? (A problem's investigation is not.)
+    under_sla: bool = True
+    # Buttons to the kind's own pages on its queue: (label, URL name).
+    queue_links: tuple[tuple[str | Promise, str], ...] = ()
     # May requesters log tickets of this kind for themselves (portal, API)?
     requesters_may_log: bool = True
     # Does the desk log tickets of this kind on their own page ("New …")? Tasks are
@@ -186,7 +193,10 @@ class TicketPart:
     satisfaction survey, say): a template, rendered with `part` = what `context`
     returns for the request and ticket (None: nothing to show on this one)."""
 
-    page: str  # "desk" (the agent's page) or "portal" (the requester's)
+    # "desk" (the agent's page, beside the ticket), "desk-main" (the agent's page, under
+    # its description), "portal" (the requester's), or "portal-form" (the portal's form
+    # to log one, with no ticket yet: `context` gets None).
+    page: str
     template: str
     context: Callable[[Any, Ticket], dict[str, Any] | None]
 
@@ -201,13 +211,52 @@ def add_part(part: TicketPart) -> TicketPart:
     return part
 
 
-def parts_for(page: str, request, ticket: Ticket) -> list[tuple[str, dict[str, Any]]]:
+def parts_for(page: str, request, ticket: Ticket | None) -> list[tuple[str, dict[str, Any]]]:
     """(template, part) of each part with something to show on this ticket's page."""
     shown = []
     for part in _parts:
         if part.page == page and (found := part.context(request, ticket)) is not None:
             shown.append((part.template, found))
     return shown
+
+
+@dataclass(frozen=True)
+class BulkOffer:
+    """A button of the queue's bulk bar that hands the ticked tickets to another app's
+    page (POSTed as `ticket` numbers), e.g. "Open a problem" from incidents."""
+
+    label: str | Promise
+    url_name: str
+    kinds: tuple[str, ...]  # the kinds it takes; shown on their queues and the unified one
+
+
+_bulk_offers: list[BulkOffer] = []
+
+
+def add_bulk_offer(offer: BulkOffer) -> None:
+    if offer not in _bulk_offers:
+        _bulk_offers.append(offer)
+
+
+def bulk_offers_for(process: Process | None) -> list[BulkOffer]:
+    """The offers of a kind's queue (every offer on the unified queue)."""
+    return [offer for offer in _bulk_offers
+            if process is None or process.kind in offer.kinds]
+
+
+# What apps other than a ticket's own process do when it moves, in the same transaction:
+# each (ticket, transition, actor, when), e.g. a problem marks its return when one of
+# its incidents reopens.
+_followers: list[Callable[..., None]] = []
+
+
+def add_follower(follow: Callable[..., None]) -> None:
+    if follow not in _followers:
+        _followers.append(follow)
+
+
+def followers() -> list[Callable[..., None]]:
+    return list(_followers)
 
 
 # What apps other than the processes add to the demo history, after the processes'
@@ -222,6 +271,20 @@ def add_demo_step(step: Callable[..., int]) -> None:
 
 def demo_steps() -> list[Callable[..., int]]:
     return list(_demo_steps)
+
+
+# What those apps delete of theirs when the demo data is reset, before the demo's
+# teams and people go: each (team names) -> None.
+_demo_resets: list[Callable[..., None]] = []
+
+
+def add_demo_reset(reset: Callable[..., None]) -> None:
+    if reset not in _demo_resets:
+        _demo_resets.append(reset)
+
+
+def demo_resets() -> list[Callable[..., None]]:
+    return list(_demo_resets)
 
 
 class AlreadyRegistered(Exception):

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "itsm",
     "incidents",
     "service_requests",
+    "knowledge",
     "problems",
     "changes",
     "metrics",
@@ -314,6 +315,10 @@ SPECTACULAR_SETTINGS = {
         "IncidentOnHoldReasonEnum": "incidents.choices.OnHoldReason",
         "RequestStatusEnum": "service_requests.choices.RequestStatus",
         "RequestOnHoldReasonEnum": "service_requests.choices.OnHoldReason",
+        "IncidentResolutionCodeEnum": "incidents.choices.ResolutionCode",
+        "ProblemStatusEnum": "problems.choices.ProblemStatus",
+        "ProblemResolutionCodeEnum": "problems.choices.ProblemResolution",
+        "ArticleStateEnum": "knowledge.choices.ArticleState",
     },
 }
 
@@ -348,6 +353,9 @@ CSAT_SURVEY_DAYS = env_int("CSAT_SURVEY_DAYS", 14)
 # before a step falls due its approvers are reminded (once).
 APPROVAL_LINK_MAX_AGE_DAYS = env_int("APPROVAL_LINK_MAX_AGE_DAYS", 14)
 APPROVAL_REMINDER_HOURS = env_int("APPROVAL_REMINDER_HOURS", 4)
+# A requester who reads a suggested article and logs no ticket within this many minutes
+# was helped by it: a deflection.
+KB_DEFLECTION_MINUTES = env_int("KB_DEFLECTION_MINUTES", 60)
 # Dashboards: how long the figures of now are kept, and how long a page's stored-value
 # part is reused at most (in a shared cache a new value ends it at once).
 DASHBOARD_NOW_SECONDS = env_int("DASHBOARD_NOW_SECONDS", 30)
@@ -371,6 +379,10 @@ CELERY_BEAT_SCHEDULE = {
                       "schedule": crontab(hour=6, minute=30)},
     "approval-reminders": {"task": "service_requests.tasks.remind_approvers_task",
                            "schedule": crontab(minute="*/10")},
+    "kb-deflections": {"task": "knowledge.tasks.settle_deflections_task",
+                       "schedule": crontab(minute="*/10")},
+    "kb-review-reminders": {"task": "knowledge.tasks.remind_reviews_task",
+                            "schedule": crontab(hour=7, minute=0)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -41,9 +41,13 @@ def apply(ticket: Ticket) -> set[str]:
     """
     before = {name: getattr(ticket, name if name != "sla" else "sla_id")
               for name in DUE_FIELDS}
-    sla, target, calendar = terms_for(ticket.service_id, ticket.customer_id, ticket.priority)
-    ticket.sla = sla
     process = registry.find(ticket.kind)
+    if process is not None and not process.under_sla:
+        sla, target, calendar = None, None, None
+    else:
+        sla, target, calendar = terms_for(ticket.service_id, ticket.customer_id,
+                                          ticket.priority)
+    ticket.sla = sla
     resolution = target.resolution_minutes if target is not None else None
     if sla is not None and process is not None:
         # A kind's own terms (a request's fulfilment target) may set the resolution.

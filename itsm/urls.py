@@ -17,6 +17,7 @@ api_v1 = [
     path("catalog/", include("catalog.api.urls")),
     path("metrics/", include("metrics.api.urls")),
     path("surveys/", include("metrics.api.survey_urls")),
+    path("kb/", include("knowledge.api.urls")),
     *(path(f"{process.url_namespace}/", include(process.api_urls))
       for process in registry.processes() if process.api_urls),
 ]
@@ -29,6 +30,8 @@ urlpatterns = [
     path("work/", include("itsm.work_urls")),
     path("outages/", include("itsm.outage_urls")),
     *(path(f"{process.url_namespace}/", include(process.urls)) for process in registry.processes()),
+    path("kb/", include("knowledge.urls")),
+    path("portal/kb/", include("knowledge.portal_urls")),
     path("portal/", include("itsm.portal_urls")),
     path("surveys/", include("metrics.survey_urls")),
     path("metrics/", include("metrics.urls")),

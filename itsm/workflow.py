@@ -395,6 +395,8 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
                        + (f" {note}" if note else ""))
         if flow.after_transition:
             flow.after_transition(ticket, t, actor, now)
+        for follow in registry.followers():
+            follow(ticket, t, actor, now)
         if target in flow.resolved and source not in flow.resolved:
             notifications.resolved(ticket, actor)
     return ticket

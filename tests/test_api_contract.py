@@ -16,13 +16,18 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import ApprovalStep, RequestItem
+from itsm import workflow
 from itsm.models import Attachment, Comment, Ticket, TicketEvent
 from itsm.task_kind import add_task
+from knowledge import services as knowledge
+from knowledge.models import Article
 from metrics import surveys
+from problems import services as problems
+from problems.models import ProblemLink
 from service_requests import ordering
 from service_requests.models import Approval
 
-from .factories import ConfigurationItemFactory
+from .factories import ConfigurationItemFactory, make_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +55,11 @@ class World:
     order: Ticket
     item_id: int
     approval_id: int
+    problem: Ticket
+    linked: Ticket  # an incident of the problem
+    article_id: int  # published, for requesters
+    agents_article_id: int  # published, for agents only
+    draft_id: int
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,15 @@ def order_url(w: World) -> str:
     return f"/api/v1/requests/{w.order.number}/"
 
 
+def problem_url(what: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/problems/{w.problem.number}/{what + '/' if what else ''}"
+
+
+def article_url(which: str, what: str = "") -> Callable[[World], str]:
+    return lambda w: (f"/api/v1/kb/articles/{getattr(w, which)}/"
+                      f"{what + '/' if what else ''}")
+
+
 def const(url: str) -> Callable[[World], str]:
     return lambda w: url
 
@@ -93,6 +112,10 @@ OWNER_ONLY = {"other_requester": 404}
 KPI_READERS = {"team_lead": 200, "manager": 200, "admin": 200}
 KPI_WRITERS_REFUSED = {"team_lead": 405, "manager": 405, "admin": 405}
 DESK_ONLY = {"requester": 404, "other_requester": 404}
+# Problem management is the desk's work: requesters and managers write none of it.
+NO_PROBLEM_WORK = {"requester": 403, "other_requester": 403, "manager": 403}
+# An article's owners (the desk team's members and administrators) write it.
+ARTICLE_OWNERS = {"agent": 200, "team_lead": 200, "admin": 200}
 
 CASES = [
     # incidents
@@ -259,6 +282,71 @@ CASES = [
     Case("requests/approvals/reject", "post", "post",
          lambda w: f"/api/v1/requests/approvals/{w.approval_id}/reject/",
          expect(404, manager=200), body=lambda w: {"comment": "Not this year"}),
+    # problems: the desk works them, managers read, requesters never see them
+    Case("problems", "list", "get", const("/api/v1/problems/"), expect(200)),
+    Case("problems", "retrieve", "get", problem_url(), expect(200, **DESK_ONLY)),
+    Case("problems", "create", "post", const("/api/v1/problems/"),
+         expect(201, **NO_PROBLEM_WORK),
+         body=lambda w: {"title": "Contract problem", "incidents": [w.incident.number]}),
+    Case("problems", "create-unknown-incident", "post", const("/api/v1/problems/"),
+         expect(400, **NO_PROBLEM_WORK),
+         body=lambda w: {"title": "Contract problem", "incidents": ["INC9999999"]}),
+    Case("problems", "patch-status", "patch", problem_url(),
+         expect(200, **NO_PROBLEM_WORK),
+         body=lambda w: {"version": w.problem.version, "status": "cancelled",
+                         "note": "Duplicate"}),
+    Case("problems", "patch-known-error-without-cause", "patch", problem_url(),
+         expect(400, **NO_PROBLEM_WORK),
+         body=lambda w: {"version": w.problem.version, "status": "resolved"}),
+    Case("problems", "delete", "delete", problem_url(), expect(405, **NO_PROBLEM_WORK)),
+    Case("problems/link", "post", "post", problem_url("link"),
+         expect(200, **NO_PROBLEM_WORK), body=lambda w: {"incident": w.incident.number}),
+    Case("problems/unlink", "post", "post", problem_url("unlink"),
+         expect(200, **NO_PROBLEM_WORK), body=lambda w: {"incident": w.linked.number}),
+    Case("problems/apply-workaround", "post", "post", problem_url("apply-workaround"),
+         expect(200, **NO_PROBLEM_WORK), body=lambda w: {"incident": w.linked.number}),
+    Case("problems/apply-workaround", "post-open-tasks", "post",
+         problem_url("apply-workaround"), expect(400, **NO_PROBLEM_WORK),
+         body=lambda w: {"incident": w.incident.number}),
+    Case("problems/resolve-incidents", "post-unresolved", "post",
+         problem_url("resolve-incidents"), expect(400, **NO_PROBLEM_WORK),
+         body=lambda w: {"note": "Fixed"}),
+    Case("problems/candidates", "list", "get", const("/api/v1/problems/candidates/?days=7"),
+         expect(200, **DESK_ONLY)),
+    Case("problems/candidates", "bad-days", "get",
+         const("/api/v1/problems/candidates/?days=0"), expect(400, **DESK_ONLY)),
+    # knowledge: read per audience, written by the article's owners
+    Case("kb/articles", "list", "get", const("/api/v1/kb/articles/?q=mail"), expect(200)),
+    Case("kb/articles", "retrieve", "get", article_url("article_id"), expect(200)),
+    Case("kb/articles", "retrieve-agents-only", "get", article_url("agents_article_id"),
+         expect(200, **DESK_ONLY)),
+    Case("kb/articles", "retrieve-draft", "get", article_url("draft_id"),
+         expect(200, **DESK_ONLY)),
+    Case("kb/articles", "create", "post", const("/api/v1/kb/articles/"),
+         expect(201, requester=403, other_requester=403, manager=403,
+                other_team_agent=400, change_manager=400),
+         body=lambda w: {"title": "New", "body": "Text", "owner_team": w.team_id}),
+    Case("kb/articles", "patch", "patch", article_url("article_id"),
+         expect(403, **ARTICLE_OWNERS), body=lambda w: {"title": "Edited", "revision": 1}),
+    Case("kb/articles", "patch-stale", "patch", article_url("article_id"),
+         expect(403, agent=409, team_lead=409, admin=409),
+         body=lambda w: {"title": "Edited", "revision": 0}),
+    Case("kb/articles", "put", "put", article_url("article_id"), expect(405),
+         body=lambda w: {"title": "Put"}),
+    Case("kb/articles", "delete", "delete", article_url("article_id"), expect(405)),
+    Case("kb/articles/publish", "post", "post", article_url("draft_id", "publish"),
+         expect(403, agent=200, team_lead=200, admin=200)),
+    Case("kb/articles/retire", "post", "post", article_url("article_id", "retire"),
+         expect(403, **ARTICLE_OWNERS)),
+    Case("kb/articles/vote", "post", "post", article_url("article_id", "vote"),
+         expect(200), body=lambda w: {"helpful": True}),
+    Case("kb/articles/vote", "post-agents-only", "post",
+         article_url("agents_article_id", "vote"), expect(200, **DESK_ONLY),
+         body=lambda w: {"helpful": False}),
+    Case("kb/articles/solved", "post", "post", article_url("article_id", "solved"),
+         expect(200, requester=403, other_requester=403, manager=403),
+         body=lambda w: {"ticket": w.incident.number}),
+    Case("kb/usage", "list", "get", const("/api/v1/kb/usage/"), expect(200, **DESK_ONLY)),
 ]
 
 
@@ -275,9 +363,25 @@ def world(incident, customer, service, team, other_requester, other_team_agent, 
     requester.manager = manager
     requester.save(update_fields=["manager"])
     order = ordering.order(item, actor=requester, answers={"reason": "Old one broke"})
+    agent = team.members.exclude(pk=team_lead.pk).get()
+    linked = make_incident(actor=agent, service=service, title="Mail bounces")
+    problem = problems.create_problem(actor=agent, incidents=[linked], title="Relay limits",
+                                      assignee=agent)
+    problem = workflow.transition(problem, "known_error", actor=agent,
+                                  cause_category="capacity", root_cause="Relay limit 50",
+                                  workaround="Retry in a minute.")
+    article = knowledge.create_article(actor=agent, title="Mail settings", body="Use IMAP.",
+                                       owner_team=team, audience="requesters",
+                                       publish_now=True)
+    agents_only = knowledge.create_article(actor=agent, title="Relay mail queue", body="x",
+                                           owner_team=team, publish_now=True)
+    draft = knowledge.create_article(actor=agent, title="Draft mail", body="x",
+                                     owner_team=team, audience="requesters")
     return World(incident=incident, task=task, customer_id=customer.pk, service_id=service.pk,
                  team_id=team.pk, ci_id=ci.pk, survey_id=survey.pk, order=order,
-                 item_id=item.pk, approval_id=order.approvals.get().pk)
+                 item_id=item.pk, approval_id=order.approvals.get().pk, problem=problem,
+                 linked=linked, article_id=article.pk, agents_article_id=agents_only.pk,
+                 draft_id=draft.pk)
 
 
 def snapshot(w: World) -> tuple:
@@ -287,7 +391,11 @@ def snapshot(w: World) -> tuple:
             task.version, task.status,
             Ticket.objects.count(), TicketEvent.objects.count(), Comment.objects.count(),
             Attachment.objects.count(), Ticket.objects.get(pk=w.order.pk).version,
-            list(Approval.objects.values_list("decision", flat=True)))
+            list(Approval.objects.values_list("decision", flat=True)),
+            Ticket.objects.get(pk=w.problem.pk).version, ProblemLink.objects.count(),
+            list(Article.objects.order_by("pk").values_list(
+                "title", "state", "revision", "helpful_count", "unhelpful_count",
+                "solved_count")))
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -308,7 +308,11 @@ class TicketUpdateSerializer(StrictInputMixin, serializers.Serializer):
         data = dict(validated_data)
         data.pop("version", None)
         target = data.pop("status", None)
-        extras = {name: data.pop(name) for name in self.transition_fields if name in data}
+        # What the move takes: the fields it requires go with it (a problem's root
+        # cause given with its move to known error), not before it as an edit.
+        move = workflow.workflow_for(instance).find(instance.status, target) if target else None
+        takes = {*self.transition_fields, *(move.requires if move else ())}
+        extras = {name: data.pop(name) for name in takes if name in data}
         assignment = {name: data.pop(name) for name in self.assignment_fields if name in data}
         if data:
             update_ticket(instance, actor=actor, **data)

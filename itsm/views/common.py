@@ -57,12 +57,18 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> HttpRespo
                                number=number)
     attachment = get_object_or_404(Attachment.objects.visible_to(request.user),
                                    pk=pk, ticket=ticket)
+    return serve_file(attachment)
+
+
+def serve_file(stored) -> HttpResponse:
+    """A stored upload (its `file`, `original_name`, `content_type`) as a download
+    the browser never renders."""
     try:
-        handle = attachment.file.open("rb")
+        handle = stored.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
+    response = FileResponse(handle, as_attachment=True, filename=stored.original_name,
+                            content_type=stored.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-cache"

@@ -166,6 +166,7 @@ class TicketPage:
             "max_upload": settings.ATTACHMENT_MAX_BYTES,
             "urls": self.urls(),
             "parts": registry.parts_for(self.audience, self.request, ticket),
+            "main_parts": registry.parts_for(f"{self.audience}-main", self.request, ticket),
         }
 
     def render(self, ticket: Ticket, *, status: int = 200, bound: forms.Form | None = None,

@@ -81,7 +81,8 @@ def portal_create(request: HttpRequest, kind: str) -> HttpResponse:
             return redirect("portal:ticket", number=ticket.number)
     status = 400 if form.is_bound else 200
     return render(request, "itsm/portal/ticket_form.html",
-                  {"form": form, "process": process, "offer": process.portal_offer},
+                  {"form": form, "process": process, "offer": process.portal_offer,
+                   "parts": registry.parts_for("portal-form", request, None)},
                   status=status)
 
 

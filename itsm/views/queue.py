@@ -463,6 +463,7 @@ def queue_page(request: HttpRequest, process: registry.Process | None) -> HttpRe
     }
     if roles.is_worker(user):
         context["bulk_form"] = BulkForm(process=process, options=options)
+        context["bulk_offers"] = registry.bulk_offers_for(process)
     template = "itsm/queue/_results.html" if request.headers.get("HX-Target") == \
         "queue-results" else "itsm/queue/queue.html"
     return render(request, template, context)

@@ -28,6 +28,8 @@ from itsm import outages, workflow
 from itsm.choices import EventKind
 from itsm.models import ApiToken, PriorityRule, SavedFilter, TicketEvent, TicketSequence
 from itsm.task_kind import add_task
+from knowledge import services as knowledge
+from problems import services as problems
 from metrics import compute
 from metrics.models import KpiTarget
 
@@ -66,6 +68,8 @@ def every_kind_of_row(admin, incident, service, team):
     PriorityRule.objects.get_or_create(impact=1, urgency=1, defaults={"priority": 1})
     KpiTarget.objects.create(kpi="mttr", service=service, target=8)
     outages.record(actor=admin, service=service, started_at=incident.created_at)
+    knowledge.create_article(actor=admin, title="Mail", body="Text", owner_team=team)
+    problems.create_problem(actor=admin, incidents=[incident], title="Mail drops")
     compute.recompute()  # the incident's volume and backlog
     assert TicketSequence.objects.exists()
 

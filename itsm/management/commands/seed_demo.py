@@ -101,6 +101,8 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 Ticket.objects.all().delete()
+                for reset in registry.demo_resets():
+                    reset([team[0] for team in demo.TEAMS])
                 TicketSequence.objects.update(last_value=0)
                 ConfigurationItem.objects.filter(
                     name__in=[ci for spec in demo.SERVICES for ci, _type in spec.cis]).delete()
