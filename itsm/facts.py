@@ -31,11 +31,12 @@ from .base.business_time import WorkingCalendar, business_minutes_between
 from .models import Ticket
 
 FACT_FIELDS = ("response_seconds", "response_business_seconds", "resolution_seconds",
-               "resolution_business_seconds", "resolved_by_first_team", "approval_seconds")
+               "resolution_business_seconds", "resolved_by_first_team", "approval_seconds",
+               "diagnosis_seconds")
 # What a KPI reads of a ticket besides its facts: the moments that place it in a
 # period, and the keys of the dimensions it is counted under.
 MOMENTS = ("created_at", "responded_at", "resolved_at", "closed_at", "survey_sent_at",
-           "survey_answered_at", "approved_at")
+           "survey_answered_at", "approved_at", "diagnosed_at")
 DIMENSIONS = ("service_id", "assignment_team_id", "customer_id", "priority", "channel",
               "kind", "configuration_item_id", "request_item_id")
 # What a KPI counts of a ticket in the periods it belongs to.
@@ -60,6 +61,7 @@ class Measured:
     resolution_business_seconds: int | None = None
     resolved_by_first_team: bool | None = None
     approval_seconds: int | None = None
+    diagnosis_seconds: int | None = None
 
 
 def business_seconds(calendar: WorkingCalendar | None, start: datetime, end: datetime,
@@ -78,7 +80,8 @@ def measure_values(*, created_at: datetime, responded_at: datetime | None,
                    resolved_at: datetime | None, calendar: WorkingCalendar | None,
                    paused_business_seconds: float, on_hold_seconds: int,
                    team_id: int | None, first_team_id: int | None,
-                   approved_at: datetime | None = None) -> Measured:
+                   approved_at: datetime | None = None,
+                   diagnosed_at: datetime | None = None) -> Measured:
     """The facts of a ticket from its clocks (pure). On-hold time is taken off the
     business time to resolve only: the response clock does not pause."""
     if responded_at is None:
@@ -99,9 +102,10 @@ def measure_values(*, created_at: datetime, responded_at: datetime | None,
             # A ticket no team ever had was not passed on either.
             "resolved_by_first_team": team_id == first_team_id,
         }
-    approval = {} if approved_at is None else {
-        "approval_seconds": _wall(created_at, approved_at)}
-    return Measured(**response, **resolution, **approval)
+    milestones = {name: _wall(created_at, moment) for name, moment in (
+        ("approval_seconds", approved_at), ("diagnosis_seconds", diagnosed_at))
+        if moment is not None}
+    return Measured(**response, **resolution, **milestones)
 
 
 def _elapsed(start: datetime, end: datetime) -> float:
@@ -123,7 +127,8 @@ def measure(ticket: Ticket) -> set[str]:
         resolved_at=ticket.resolved_at, calendar=calendar,
         paused_business_seconds=ticket.sla_paused_minutes * 60,
         on_hold_seconds=ticket.on_hold_seconds, team_id=ticket.assignment_team_id,
-        first_team_id=ticket.first_assignment_team_id, approved_at=ticket.approved_at)
+        first_team_id=ticket.first_assignment_team_id, approved_at=ticket.approved_at,
+        diagnosed_at=ticket.diagnosed_at)
     changed = set()
     for name in FACT_FIELDS:
         value = getattr(measured, name)

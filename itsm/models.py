@@ -229,6 +229,12 @@ class Ticket(models.Model):
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True, editable=False)
     approval_seconds = models.PositiveIntegerField(
         _("time to approve (s)"), null=True, blank=True, editable=False)
+    # When the cause of the work was found (a problem's known error), and how long
+    # that took.
+    diagnosed_at = models.DateTimeField(_("diagnosed"), null=True, blank=True,
+                                        editable=False)
+    diagnosis_seconds = models.PositiveIntegerField(
+        _("time to diagnose (s)"), null=True, blank=True, editable=False)
     # Its requester's satisfaction (`metrics.surveys`): asked once, at the first
     # resolution; the latest answer's moment and rating.
     survey_sent_at = models.DateTimeField(_("survey sent"), null=True, blank=True,
@@ -285,6 +291,8 @@ class Ticket(models.Model):
                          condition=Q(survey_answered_at__isnull=False)),
             models.Index(fields=["approved_at"], name="itsm_ticket_approved",
                          condition=Q(approved_at__isnull=False)),
+            models.Index(fields=["diagnosed_at"], name="itsm_ticket_diagnosed",
+                         condition=Q(diagnosed_at__isnull=False)),
             # Only orders name an item: the index holds them alone.
             models.Index(fields=["request_item"], name="itsm_ticket_item",
                          condition=Q(request_item__isnull=False)),

@@ -56,6 +56,8 @@ class Transition:
     cancels_tasks: bool = False
     # The ticket's approval is complete (`approved_at`, the time to approve measured).
     approves: bool = False
+    # The cause of the work is found (`diagnosed_at`: a problem's known error).
+    diagnoses: bool = False
 
 
 @dataclass(frozen=True)
@@ -379,9 +381,12 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
         ticket.closed_at = now
     if t.approves and ticket.approved_at is None:
         ticket.approved_at = now
+    if t.diagnoses and ticket.diagnosed_at is None:
+        ticket.diagnosed_at = now
 
     changed = {"status", "responded_at", "on_hold_since", "on_hold_seconds", "reopen_count",
-               "resolved_at", "closed_at", "approved_at", *clock, *values, *t.clears,
+               "resolved_at", "closed_at", "approved_at", "diagnosed_at", *clock, *values,
+               *t.clears,
                *facts.measure(ticket)}
     with transaction.atomic():
         _save_versioned(ticket, expected_version, changed, when=now)

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +41,16 @@ from .models import (
     ArticleView,
     ArticleVote,
 )
+
+# Sent after the knowledge base's use changed (in the writer's transaction), with
+# `uses`: (moment, service id, article id) of each reading, vote or ticket solved it
+# touched; the KPI engine counts them (`metrics.receivers`).
+article_used = Signal()
+
+
+def _used(*uses: tuple[datetime, int | None, int]) -> None:
+    article_used.send(sender=Article, uses=list(uses))
+
 
 # What an edit may set; state moves through publish() and retire().
 EDITABLE = ("title", "summary", "body", "article_type", "audience", "service",
@@ -236,6 +247,7 @@ def record_view(article: Article, user, *, source: str = ViewSource.DIRECT,
         article=article, user=user if getattr(user, "is_authenticated", False) else None,
         source=source, viewed_at=when or timezone.now(), service_id=article.service_id)
     Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+    _used((view.viewed_at, view.service_id, article.pk))
     return view
 
 
@@ -249,6 +261,7 @@ def vote(article: Article, user, *, helpful: bool, when: datetime | None = None)
                                                                   user=user).first()
         if earlier is not None and earlier.helpful == helpful:
             return earlier
+        moved = [(earlier.voted_at, earlier.service_id, article.pk)] if earlier else []
         if earlier is None:
             try:
                 with transaction.atomic():
@@ -267,6 +280,7 @@ def vote(article: Article, user, *, helpful: bool, when: datetime | None = None)
             other = "unhelpful_count" if helpful else "helpful_count"
             counts[other] = F(other) - 1
         Article.objects.filter(pk=article.pk).update(**counts)
+        _used(*moved, (when, article.service_id, article.pk))
     return cast
 
 
@@ -290,6 +304,7 @@ def solved_with(article: Article, ticket: Ticket, *, actor,
         TicketEvent.objects.create(ticket=ticket, actor=actor, kind=EventKind.LINK,
                                    field="article", new_value=article.number,
                                    note=article.title[:200], created_at=when)
+        _used((when, use.service_id, article.pk))
     return use
 
 
@@ -308,8 +323,12 @@ def settle_deflections(now: datetime | None = None) -> int:
     logged = Ticket.objects.filter(requester=OuterRef("user"),
                                    created_at__gte=OuterRef("viewed_at"),
                                    created_at__lte=OuterRef("viewed_at") + window)
-    settled = due.filter(Exists(logged)).update(deflected=False)
-    settled += due.filter(~Exists(logged)).update(deflected=True)
+    with transaction.atomic():
+        deflections = list(due.filter(~Exists(logged)).values_list("viewed_at", "service_id",
+                                                                    "article_id"))
+        settled = due.filter(Exists(logged)).update(deflected=False)
+        settled += due.filter(~Exists(logged)).update(deflected=True)
+        _used(*deflections)
     return settled
 
 

@@ -11,6 +11,7 @@ class MetricsConfig(AppConfig):
 
     def ready(self) -> None:
         from itsm import effort, facts, outages, registry
+        from knowledge import services as knowledge
 
         from . import demo, receivers, survey_views
 
@@ -22,6 +23,8 @@ class MetricsConfig(AppConfig):
                                        dispatch_uid="metrics.outage_changed")
         effort.effort_logged.connect(receivers.effort_logged,
                                      dispatch_uid="metrics.effort_logged")
+        knowledge.article_used.connect(receivers.knowledge_used,
+                                       dispatch_uid="metrics.knowledge_used")
         facts.ticket_changed.connect(receivers.ask_satisfaction,
                                      dispatch_uid="metrics.ask_satisfaction")
         registry.add_part(survey_views.PORTAL_PART)

@@ -48,14 +48,17 @@ from catalog.models import ServiceLevelAgreement, working_calendar_of
 from itsm.base.business_time import working_intervals
 from itsm.facts import MOMENTS, VALUES
 from itsm.models import Outage, Ticket, TimeEntry
+from knowledge.models import ArticleUse, ArticleView, ArticleVote
 
 from . import availability, caching, periods
 from .definitions import (
     AVAILABILITY_DIMENSIONS,
     BY_KEY,
+    DIMENSION_LABELS,
     DIMENSIONS,
     FAMILY_MOMENT,
     HOUR,
+    KNOWLEDGE_DIMENSIONS,
     Aggregation,
     Family,
     Granularity,
@@ -73,18 +76,20 @@ DAY = Granularity.DAY
 ROLLED_UP = (Granularity.WEEK, Granularity.MONTH)  # counted from the stored days
 WINDOW = 31  # days a recompute reads and writes at a time
 EVENT_FAMILIES = (Family.CREATED, Family.RESPONDED, Family.RESOLVED, Family.SURVEYED,
-                  Family.ANSWERED, Family.APPROVED)
+                  Family.ANSWERED, Family.APPROVED, Family.DIAGNOSED)
 # The part of the figures that holds each event family alone (its marks name the days
 # of that family's moment only).
 FAMILY_PART = {Family.CREATED: Part.CREATED, Family.RESPONDED: Part.RESPONDED,
                Family.RESOLVED: Part.RESOLVED, Family.SURVEYED: Part.SURVEYED,
-               Family.ANSWERED: Part.ANSWERED, Family.APPROVED: Part.APPROVED}
+               Family.ANSWERED: Part.ANSWERED, Family.APPROVED: Part.APPROVED,
+               Family.DIAGNOSED: Part.DIAGNOSED}
 EVENT_PARTS = (Part.EVENTS, *FAMILY_PART.values())
 # The families of each part of the figures a mark names.
 PART_FAMILIES = {Part.EVENTS: EVENT_FAMILIES,
                  **{part: (family,) for family, part in FAMILY_PART.items()},
                  Part.LEVELS: (Family.LEVEL,),
-                 Part.AVAILABILITY: (Family.AVAILABILITY,), Part.EFFORT: (Family.EFFORT,)}
+                 Part.AVAILABILITY: (Family.AVAILABILITY,), Part.EFFORT: (Family.EFFORT,),
+                 Part.KNOWLEDGE: (Family.KNOWLEDGE,)}
 # Slices of one query's conditional aggregates (the rest: another query).
 SLICES_PER_QUERY = 8
 
@@ -198,13 +203,13 @@ class Aggregates:
         every_kind = kinds_of(kpis)
         for kpi in kpis:
             counted = ((within or Q()) & (Q() if set(kpi.kinds) == every_kind else
-                                          Q(kind__in=kpi.kinds)) & (kpi.among or Q()))
+                                          Q(kind__in=kpi.kinds)) & kpi.counts)
             name = f"{prefix}{kpi.key}"
             if kpi.aggregation == Aggregation.MEAN:
                 self._add(f"{name}__num", Sum, kpi.measure, counted)
                 self._add(f"{name}__den", Count, kpi.measure, counted)
             elif kpi.aggregation == Aggregation.SHARE:
-                self._add(f"{name}__num", Count, "pk", counted & kpi.condition)
+                self._add(f"{name}__num", Count, "pk", counted & kpi.where)
                 self._add(f"{name}__den", Count, "pk", counted)
             else:
                 self._add(f"{name}__num", Count, "pk", counted)
@@ -541,6 +546,62 @@ def effort_marks(entries: Iterable[TimeEntry]) -> set[Mark]:
     return found
 
 
+# --- the knowledge base's use: readings, votes, tickets solved, deflections ----------------
+
+
+def knowledge_figures(dimension: str, lo: date, hi: date, keys: Iterable[str] | None = None
+                      ) -> Iterator[Figure]:
+    """The knowledge KPIs for every day in [lo, hi) and every key of the dimension (or
+    `keys`), in day order: one grouped query per kind of use."""
+    column = KNOWLEDGE_DIMENSIONS[dimension]
+    tz = organisation_tz()
+    start, end = periods.midnight(lo, tz), periods.midnight(hi, tz)
+    views, helpful, solved, deflected = (BY_KEY[key] for key in (
+        "kb_views", "kb_helpful", "kb_tickets_solved", "kb_deflections"))
+    counted: dict[tuple[date, str], list[Figure]] = defaultdict(list)
+
+    def grouped(rows: models.QuerySet, moment: str, **aggregates: Any) -> Iterator[dict]:
+        return (rows.filter(_keyed(column, keys), **{f"{moment}__gte": start,
+                                                     f"{moment}__lt": end})
+                .annotate(period=Trunc(moment, DAY, output_field=models.DateField(),
+                                       tzinfo=tz))
+                .values("period", *([column] if column else []))
+                .annotate(**aggregates).order_by().iterator())
+
+    def add(row: dict, kpi: Kpi, numerator: int, denominator: int | None = None) -> None:
+        if numerator or denominator:
+            key = _key(row[column]) if column else ""
+            counted[(row["period"], key)].append(
+                Figure(kpi, row["period"], key, float(numerator),
+                       None if denominator is None else float(denominator)))
+
+    for row in grouped(ArticleView.objects.all(), "viewed_at", read=Count("pk"),
+                       deflections=Count("pk", filter=Q(deflected=True))):
+        add(row, views, row["read"])
+        add(row, deflected, row["deflections"])
+    for row in grouped(ArticleVote.objects.all(), "voted_at", votes=Count("pk"),
+                       yes=Count("pk", filter=Q(helpful=True))):
+        add(row, helpful, row["yes"], row["votes"])
+    for row in grouped(ArticleUse.objects.all(), "used_at", uses=Count("pk")):
+        add(row, solved, row["uses"])
+    for period_key in sorted(counted):
+        yield from counted[period_key]
+
+
+def knowledge_marks(uses: Iterable[tuple[datetime, int | None, int]]) -> set[Mark]:
+    """The days and slices uses of articles count in (pure): each (moment, service id,
+    article id)."""
+    tz = organisation_tz()
+    found = set()
+    for moment, service_id, article_id in uses:
+        day = moment.astimezone(tz).date()
+        found |= {(Part.KNOWLEDGE, day, "overall", ""),
+                  (Part.KNOWLEDGE, day, "article", _key(article_id))}
+        if service_id is not None:
+            found.add((Part.KNOWLEDGE, day, "service", _key(service_id)))
+    return found
+
+
 # --- storing ----------------------------------------------------------------------------
 
 VALUE_FIELDS = ("value", "numerator", "denominator", "computed_at")
@@ -695,7 +756,7 @@ Progress = Callable[[int, int], None]
 
 
 def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
-              dimensions: Iterable[str] = tuple(DIMENSIONS),
+              dimensions: Iterable[str] = tuple(DIMENSION_LABELS),
               progress: Progress | None = None, now: datetime | None = None) -> int:
     """Recompute the KPIs (every one the tickets feed, or `kpis`) for every period from
     the one holding `since` (else the first ticket's) to now; return the rows written.
@@ -738,6 +799,8 @@ def recompute(*, since: date | None = None, kpis: Iterable[str] | None = None,
             written += days(levels, level_figures(dimension, lo, today, now=now))
         if uptime := kpis_of(Part.AVAILABILITY, kept):
             written += days(uptime, availability_figures(DAY, dimension, lo, hi, now=now))
+        if knowledge := kpis_of(Part.KNOWLEDGE, kept):
+            written += days(knowledge, knowledge_figures(dimension, lo, hi))
         effort = kpis_of(Part.EFFORT, kept)
         if effort:
             written += days(effort, effort_figures(DAY, dimension, lo, hi))
@@ -822,6 +885,16 @@ def tickets_between(kpi: Kpi, start: date, hi: date, dimension: str, key: str = 
     """The tickets the KPI counts over the days [start, hi) (a span of periods): for a
     level, those open at its end (or now)."""
     tz = organisation_tz()
+    if kpi.family == Family.KNOWLEDGE:
+        # Only "tickets solved" counts tickets: those the articles solved.
+        if kpi.key != "kb_tickets_solved":
+            return Ticket.objects.none()
+        uses = ArticleUse.objects.filter(used_at__gte=periods.midnight(start, tz),
+                                         used_at__lt=periods.midnight(hi, tz))
+        column = KNOWLEDGE_DIMENSIONS[dimension]
+        if column is not None:
+            uses = uses.filter(**{column: key})
+        return Ticket.objects.filter(pk__in=uses.values("ticket"))
     column = DIMENSIONS[dimension]
     if kpi.family == Family.LEVEL:
         end = min(periods.midnight(hi, tz), now or timezone.now())
@@ -839,7 +912,7 @@ def tickets_between(kpi: Kpi, start: date, hi: date, dimension: str, key: str = 
             entries = entries.filter(**{EFFORT_DIMENSIONS[dimension]: key})
         return Ticket.objects.filter(pk__in=entries.values("ticket"))
     elif kpi.family is not None:
-        tickets = _happened(kpi.family, [(start, hi)], kpi.kinds).filter(kpi.among or Q())
+        tickets = _happened(kpi.family, [(start, hi)], kpi.kinds).filter(kpi.counts)
         if kpi.measure is not None:
             tickets = tickets.filter(**{f"{kpi.measure}__isnull": False})
     else:
@@ -868,7 +941,7 @@ def _fields(condition: Q | None) -> set[str]:
 # conditions name (the response rate of the surveys sent counts those answered).
 FAMILY_READS = {family: {FAMILY_MOMENT[family]} | {
     name for kpi in of_family(family)
-    for name in _fields(kpi.condition) | _fields(kpi.among) | {kpi.measure} if name in MOMENTS}
+    for name in _fields(kpi.where) | _fields(kpi.counts) | {kpi.measure} if name in MOMENTS}
     for family in EVENT_FAMILIES}
 
 
@@ -1042,6 +1115,10 @@ def _recounted_days(marked: Marked, *, now: datetime) -> list[tuple[Slice, Itera
         for lo, hi in _day_runs(days):
             found[(Part.AVAILABILITY, dimension)] += availability_figures(
                 DAY, dimension, lo, hi, None if dimension == "overall" else keys, now=now)
+    for dimension, (days, keys) in marked.get(Part.KNOWLEDGE, {}).items():
+        for lo, hi in _day_runs(days):
+            found[(Part.KNOWLEDGE, dimension)] += knowledge_figures(
+                dimension, lo, hi, None if KNOWLEDGE_DIMENSIONS[dimension] is None else keys)
     for part, by_dimension in marked.items():
         for dimension, (days, keys) in by_dimension.items():
             if part == Part.EFFORT or not _kept(part, dimension):
@@ -1064,7 +1141,8 @@ def _recounted_days(marked: Marked, *, now: datetime) -> list[tuple[Slice, Itera
 
 def _rolled_up_periods(marked: Marked, *, today: date) -> list[tuple[Slice, Iterable[Figure]]]:
     """The weeks and months holding the marked days, from the stored days."""
-    summed = [part for part in (*EVENT_PARTS, Part.LEVELS, Part.AVAILABILITY) if part in marked]
+    summed = [part for part in (*EVENT_PARTS, Part.LEVELS, Part.AVAILABILITY, Part.KNOWLEDGE)
+              if part in marked]
     rolled: list[tuple[Slice, Iterable[Figure]]] = []
     for granularity in ROLLED_UP:
         slices = [Slice(tuple(kpis_of(part)), granularity, dimension, min(starts),

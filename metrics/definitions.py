@@ -14,7 +14,7 @@ and fed by another part of the desk (changes, routines) once that exists.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,7 +22,10 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from incidents.choices import ResolutionCode
+from incidents.models import Incident
 from itsm.choices import TicketKind
+from problems.models import ProblemLink
 
 
 class Unit(StrEnum):
@@ -56,6 +59,8 @@ class Family(StrEnum):
     SURVEYED = "surveyed"  # the requester was asked how satisfied they are
     ANSWERED = "answered"  # ... and answered
     APPROVED = "approved"  # its approval was complete (an order, a change)
+    DIAGNOSED = "diagnosed"  # its cause was found (a problem's known error)
+    KNOWLEDGE = "knowledge"  # the knowledge base's use: readings, votes, tickets solved
     LEVEL = "level"
     AVAILABILITY = "availability"  # service hours less outages, not ticket moments
     EFFORT = "effort"  # time logged, in the period of the day worked
@@ -64,13 +69,26 @@ class Family(StrEnum):
 # The moment that places a ticket of each event family in a period.
 FAMILY_MOMENT = {Family.CREATED: "created_at", Family.RESPONDED: "responded_at",
                  Family.RESOLVED: "resolved_at", Family.SURVEYED: "survey_sent_at",
-                 Family.ANSWERED: "survey_answered_at", Family.APPROVED: "approved_at"}
+                 Family.ANSWERED: "survey_answered_at", Family.APPROVED: "approved_at",
+                 Family.DIAGNOSED: "diagnosed_at"}
 
 INCIDENTS = (TicketKind.INCIDENT,)
 EVERY_KIND = tuple(TicketKind.values)
 # The work a requester waits for: what backlog, volume and SLA compliance count.
 REQUESTED_WORK = (TicketKind.INCIDENT, TicketKind.SERVICE_REQUEST)
 REQUESTS = (TicketKind.SERVICE_REQUEST,)
+PROBLEMS = (TicketKind.PROBLEM,)
+
+
+def of_a_problem() -> Q:
+    """Incidents that belong to a problem (a subquery: no join on the tickets)."""
+    return Q(pk__in=ProblemLink.objects.values("incident_id"))
+
+
+def by_workaround() -> Q:
+    """Incidents resolved with a known error's workaround."""
+    return Q(pk__in=Incident.objects.filter(
+        resolution_code=ResolutionCode.WORKAROUND_APPLIED).values("pk"))
 
 
 @dataclass(frozen=True)
@@ -85,15 +103,28 @@ class Kpi:
     family: Family | None = None
     # MEAN: the stored fact averaged (seconds); LEVEL: "age" for the mean age.
     measure: str | None = None
-    # SHARE: the condition met; every aggregation: which tickets count at all.
-    condition: Q | None = None
-    among: Q | None = None
+    # SHARE: the condition met; every aggregation: which tickets count at all. Either
+    # may be a function giving the Q, for one that reads other tables (a subquery
+    # cannot be built while the models load).
+    condition: Q | Callable[[], Q] | None = None
+    among: Q | Callable[[], Q] | None = None
     # Where the figures come from when not from the tickets' facts.
     fed_by: str | Promise = ""
 
     @property
     def computed(self) -> bool:
         return self.family is not None
+
+    @property
+    def where(self) -> Q | None:
+        """The condition a SHARE counts as met."""
+        return self.condition() if callable(self.condition) else self.condition
+
+    @property
+    def counts(self) -> Q:
+        """Which tickets count at all (every one of its kinds, unless `among` says)."""
+        among = self.among() if callable(self.among) else self.among
+        return among or Q()
 
     def value(self, numerator: float, denominator: float | None) -> float | None:
         """The figure from its numerator and denominator (pure): a mean, a share in
@@ -182,6 +213,50 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("requests_ordered", _("Requests ordered"),
         _("Number of requests ordered in the period."),
         Unit.COUNT, Direction.NEUTRAL, Aggregation.COUNT, REQUESTS, Family.CREATED),
+    Kpi("problems_opened", _("Problems opened"),
+        _("Number of problems opened in the period."),
+        Unit.COUNT, Direction.NEUTRAL, Aggregation.COUNT, PROBLEMS, Family.CREATED),
+    Kpi("problems_resolved", _("Problems resolved"),
+        _("Number of problems resolved in the period (last resolution)."),
+        Unit.COUNT, Direction.HIGHER, Aggregation.COUNT, PROBLEMS, Family.RESOLVED),
+    Kpi("problem_resolution_time", _("Mean time to resolve problems"),
+        _("Mean of resolved − opened over problems resolved in the period, in hours."),
+        Unit.HOURS, Direction.LOWER, Aggregation.MEAN, PROBLEMS, Family.RESOLVED,
+        measure="resolution_seconds"),
+    Kpi("known_error_time", _("Mean time to known error"),
+        _("Mean of known error − opened over problems whose root cause and workaround "
+          "were recorded in the period, in hours."),
+        Unit.HOURS, Direction.LOWER, Aggregation.MEAN, PROBLEMS, Family.DIAGNOSED,
+        measure="diagnosis_seconds"),
+    Kpi("incidents_with_problem", _("Incidents linked to problems"),
+        _("Share of incidents resolved in the period that belong to a problem (a link "
+          "made after the resolution counts from the next nightly recompute)."),
+        Unit.PERCENT, Direction.NEUTRAL, Aggregation.SHARE, INCIDENTS, Family.RESOLVED,
+        condition=of_a_problem),
+    Kpi("workaround_resolutions", _("Incidents resolved by workaround"),
+        _("Number of incidents resolved in the period with a known error's workaround."),
+        Unit.COUNT, Direction.NEUTRAL, Aggregation.COUNT, INCIDENTS, Family.RESOLVED,
+        among=by_workaround),
+    Kpi("kb_views", _("Articles read"),
+        _("Readings of knowledge articles in the period (drafts not counted)."),
+        Unit.COUNT, Direction.NEUTRAL, Aggregation.COUNT, (), Family.KNOWLEDGE,
+        fed_by=_("the knowledge base")),
+    Kpi("kb_helpful", _("Articles found helpful"),
+        _("Share of the votes on knowledge articles cast in the period that found the "
+          "article helpful; a reader's changed vote counts on the day they changed it."),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, (), Family.KNOWLEDGE,
+        fed_by=_("the knowledge base")),
+    Kpi("kb_tickets_solved", _("Tickets solved with an article"),
+        _("Number of tickets an agent recorded in the period as solved with a knowledge "
+          "article."),
+        Unit.COUNT, Direction.HIGHER, Aggregation.COUNT, (), Family.KNOWLEDGE,
+        fed_by=_("the knowledge base")),
+    Kpi("kb_deflections", _("Tickets deflected"),
+        _("Articles suggested while a requester was logging a ticket, read in the "
+          "period, after which the requester logged no ticket within the deflection "
+          "window (KB_DEFLECTION_MINUTES)."),
+        Unit.COUNT, Direction.HIGHER, Aggregation.COUNT, (), Family.KNOWLEDGE,
+        fed_by=_("the knowledge base")),
     Kpi("volume_created", _("Tickets created"),
         _("Number of incidents and requests created in the period."),
         Unit.COUNT, Direction.NEUTRAL, Aggregation.COUNT, REQUESTED_WORK, Family.CREATED),
@@ -267,10 +342,15 @@ DIMENSIONS: dict[str, str | None] = {
     "ci": "configuration_item_id",
     "item": "request_item_id",
 }
+# The knowledge base's use is counted per service and per article (the article's
+# service at the moment of use), not by the tickets' dimensions.
+KNOWLEDGE_DIMENSIONS: dict[str, str | None] = {
+    "overall": None, "service": "service_id", "article": "article_id"}
 DIMENSION_LABELS = {"overall": _("Overall"), "service": _("Service"), "team": _("Team"),
                     "customer": _("Customer"), "priority": _("Priority"),
                     "channel": _("Channel"), "kind": _("Kind"),
-                    "ci": _("Configuration item"), "item": _("Request item")}
+                    "ci": _("Configuration item"), "item": _("Request item"),
+                    "article": _("Article")}
 
 
 # A dimension of many keys holds only the KPIs read per key: a CI's ticket volume (its
@@ -285,6 +365,10 @@ NARROW_DIMENSIONS: dict[str, frozenset[str]] = {
 
 def measured_in(kpi: Kpi, dimension: str) -> bool:
     """Whether the engine keeps the KPI's values broken down by `dimension`."""
+    if kpi.family == Family.KNOWLEDGE:
+        return dimension in KNOWLEDGE_DIMENSIONS
+    if dimension not in DIMENSIONS:
+        return False
     if kpi.family == Family.AVAILABILITY and dimension not in AVAILABILITY_DIMENSIONS:
         return False
     return kpi.key in NARROW_DIMENSIONS.get(dimension, (kpi.key,))

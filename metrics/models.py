@@ -88,6 +88,8 @@ class KpiMark(models.Model):
         SURVEYED = "surveyed"
         ANSWERED = "answered"
         APPROVED = "approved"
+        DIAGNOSED = "diagnosed"
+        KNOWLEDGE = "knowledge"  # the knowledge base's use
         LEVELS = "levels"  # backlog and its age at the day's end
         AVAILABILITY = "availability"
         EFFORT = "effort"

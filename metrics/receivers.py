@@ -36,6 +36,12 @@ def effort_logged(sender, *, entries, **kwargs) -> None:
     _mark(compute.effort_marks(entries))
 
 
+def knowledge_used(sender, *, uses, **kwargs) -> None:
+    """Articles were read, voted on or linked to a ticket, or readings settled as
+    deflections: mark the periods and slices they count in."""
+    _mark(compute.knowledge_marks(uses))
+
+
 def _mark(marks) -> None:
     """Save marks and send the refresh for after the commit; history being written is
     recomputed whole at its end instead."""

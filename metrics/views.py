@@ -34,6 +34,7 @@ from catalog.models import ConfigurationItem, Customer, RequestItem, Service, Te
 from incidents.models import Incident
 from itsm.base import roles
 from itsm.base.templatetags.ui import priority_label
+from knowledge.models import Article
 
 from . import caching, compute, digests, live, periods, readings
 from .access import Access, access_of
@@ -133,7 +134,9 @@ def queue_link(*, open_only: bool = True, **filters: Any) -> str:
 IT_TILES = ("mttr", "response_time", "sla_compliance_resolution", "sla_compliance_response",
             "fcr", "reassignment_share", "reopen_rate", "csat", "survey_response_rate",
             "volume_created", "volume_resolved", "requests_ordered", "approval_time",
-            "fulfilment_time", "on_time_fulfilment")
+            "fulfilment_time", "on_time_fulfilment", "problems_opened", "problems_resolved",
+            "known_error_time", "workaround_resolutions", "kb_views", "kb_deflections",
+            "kb_helpful", "kb_tickets_solved")
 
 
 @login_required
@@ -271,6 +274,14 @@ def _it_history(access: Access, team: Team | None, span: Span, names: dict[str, 
                             Service.objects.values_list("pk", "name")}, limit=10),
         ranking("items", _("Request items most ordered"), "requests_ordered", span, "item",
                 {str(pk): name for pk, name in RequestItem.objects.values_list("pk", "name")},
+                limit=10),
+        trend("problems", _("Problems opened and resolved"),
+              ["problems_opened", "problems_resolved"], span, dimension=dimension, key=key,
+              kind="bar"),
+        trend("knowledge", _("Knowledge base: readings and tickets deflected"),
+              ["kb_views", "kb_deflections"], span, kind="bar"),
+        ranking("articles", _("Articles most read"), "kb_views", span, "article",
+                {str(pk): title for pk, title in Article.objects.values_list("pk", "title")},
                 limit=10),
         ranking("cis", _("Top configuration items by tickets created"), "volume_created",
                 span, "ci", {}, limit=10),

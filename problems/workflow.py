@@ -38,7 +38,7 @@ PROBLEM_WORKFLOW = Workflow(
                    S.INVESTIGATING),
         Transition("known_error", gettext_lazy("Record known error"),
                    frozenset({S.INVESTIGATING}), S.KNOWN_ERROR,
-                   requires=("cause_category", "root_cause", "workaround")),
+                   requires=("cause_category", "root_cause", "workaround"), diagnoses=True),
         Transition("resolve", gettext_lazy("Resolve"),
                    frozenset({S.INVESTIGATING, S.KNOWN_ERROR}), S.RESOLVED,
                    requires=("resolution_code", "resolution_notes")),

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from catalog.api.serializers import BriefServiceSerializer, BriefTeamSerializer
 from itsm.base.api.fields import BriefUserSerializer
 
-from ..definitions import DIMENSIONS, Granularity, Kpi, measured_in
+from ..definitions import DIMENSION_LABELS, Granularity, Kpi, measured_in
 from ..models import KpiValue, Survey
 from ..surveys import COMMENT_MAX
 
@@ -57,7 +57,7 @@ class KpiDefinitionSerializer(serializers.Serializer):
             "aggregation": str(kpi.aggregation), "kinds": [str(kind) for kind in kpi.kinds],
             "computed": kpi.computed, "fed_by": str(kpi.fed_by),
             "granularities": [str(g) for g in Granularity],
-            "dimensions": [d for d in DIMENSIONS if measured_in(kpi, d)],
+            "dimensions": [d for d in DIMENSION_LABELS if measured_in(kpi, d)],
         }
 
 

@@ -22,7 +22,7 @@ from itsm.api.views import ERROR_RESPONSES
 from itsm.models import Ticket
 
 from .. import compute, surveys
-from ..definitions import BY_KEY, DIMENSIONS, KPIS, Granularity
+from ..definitions import BY_KEY, KPIS, Granularity
 from ..filters import KpiValueFilterSet, SurveyFilterSet
 from ..models import DIMENSION_CHOICES, GRANULARITY_CHOICES, Survey, may_read_kpis
 from ..targets import Targets
@@ -94,7 +94,8 @@ class KpiTicketsView(generics.ListAPIView):
             raise Http404
         asked = DrillDownSerializer(data=self.request.query_params)
         asked.is_valid(raise_exception=True)
-        key = asked.validated_data["key"] if DIMENSIONS[asked.validated_data["dimension"]] else ""
+        dimension = asked.validated_data["dimension"]
+        key = "" if dimension == "overall" else asked.validated_data["key"]
         behind = compute.tickets_behind(kpi, asked.validated_data["granularity"],
                                         asked.validated_data["period_start"],
                                         asked.validated_data["dimension"], key)

@@ -29,9 +29,9 @@ from itsm.choices import EventKind
 from itsm.models import ApiToken, PriorityRule, SavedFilter, TicketEvent, TicketSequence
 from itsm.task_kind import add_task
 from knowledge import services as knowledge
-from problems import services as problems
 from metrics import compute
 from metrics.models import KpiTarget
+from problems import services as problems
 
 from ..factories import ServiceFactory, TeamFactory, UserFactory, make_incident
 

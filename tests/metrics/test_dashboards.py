@@ -205,7 +205,8 @@ def test_the_dashboards_read_a_fixed_number_of_queries(desk, client, manager, ag
             count_queries(client, path)
         warm = {path: count_queries(client, path) for path in paths}
     assert after == before
-    assert before["/metrics/"] <= 35
+    # About one read per tile row and per chart's KPI, fixed whatever the history.
+    assert before["/metrics/"] <= 40
     assert all(warm[path] <= 8 for path in paths), warm
 
 
