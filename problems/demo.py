@@ -64,7 +64,7 @@ PROBLEMS = (
         "Turn off power saving for the network adapter, or reconnect.",
         "Restored the gateway idle timeout to 30 minutes and pinned it in the "
         "configuration baseline.",
-        "resolved", 120),
+        "resolved", 70),
     ProblemSpec(
         "workplace-devices", "Printer on floor 3 prints blank pages",
         "Floor 3 printer prints blank pages",
@@ -73,7 +73,7 @@ PROBLEMS = (
         "The transfer belt of the floor 3 printer is worn; toner does not reach the paper.",
         "Print to the floor 2 printer (PRN-F2) meanwhile.",
         "Replaced the transfer belt under the service contract.",
-        "recurring", 150),
+        "recurring", 100),
     ProblemSpec(
         "erp", "ERP very slow since this morning",
         "ERP slows down every Monday morning",

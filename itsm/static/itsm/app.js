@@ -158,6 +158,17 @@
         if (help && typeof help.showModal === "function") help.showModal();
       });
     });
+    // A submit button that leaves for another page (the bulk bar's "Open a problem")
+    // posts the form as a plain submit: htmx would swap the answer into the results.
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-navigate]");
+      if (!button || !button.form) return;
+      event.preventDefault();
+      var form = button.form, action = form.getAttribute("action");
+      form.setAttribute("action", button.getAttribute("formaction"));
+      HTMLFormElement.prototype.submit.call(form);
+      form.setAttribute("action", action);
+    }, true);
     // A confirmation for destructive actions, without inline handlers.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
