@@ -15,6 +15,8 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 CONFIG = "simple"
 MAX_WORDS = 12
+# The rank a suggestion needs: a word shared in the title or summary, not one in passing.
+SUGGESTION_RANK = 0.05
 
 
 def words_of(query: str) -> list[str]:
@@ -31,8 +33,9 @@ def ranked(articles: QuerySet, query: str) -> QuerySet:
                   + SearchVector("summary", weight="B", config=CONFIG)
                   + SearchVector("body", weight="C", config=CONFIG))
         wanted = SearchQuery(" ".join(words), search_type="plain", config=CONFIG)
-        return (articles.annotate(rank=SearchRank(vector, wanted))
-                .filter(rank__gt=0).order_by("-rank", "pk"))
+        # Matched by the @@ operator: ts_rank gives a non-match a tiny rank, not 0.
+        return (articles.annotate(found=vector, rank=SearchRank(vector, wanted))
+                .filter(found=wanted).order_by("-rank", "pk"))
     matches = Q()
     in_title = Q()
     for word in words:
@@ -56,10 +59,12 @@ def similar(articles: QuerySet, text: str) -> QuerySet:
         vector = (SearchVector("title", weight="A", config=CONFIG)
                   + SearchVector("summary", weight="B", config=CONFIG)
                   + SearchVector("body", weight="D", config=CONFIG))
-        wanted = SearchQuery(" | ".join(_lexeme(word) for word in words if _lexeme(word)),
-                             search_type="raw", config=CONFIG)
-        return (articles.annotate(rank=SearchRank(vector, wanted))
-                .filter(rank__gt=0.05).order_by("-rank", "pk"))
+        lexemes = [lexeme for word in words if (lexeme := _lexeme(word))]
+        if not lexemes:
+            return articles.none()
+        wanted = SearchQuery(" | ".join(lexemes), search_type="raw", config=CONFIG)
+        return (articles.annotate(found=vector, rank=SearchRank(vector, wanted))
+                .filter(found=wanted, rank__gt=SUGGESTION_RANK).order_by("-rank", "pk"))
     score = sum((Case(When(Q(title__icontains=word), then=Value(3)),
                       When(Q(summary__icontains=word) | Q(body__icontains=word), then=Value(1)),
                       default=Value(0), output_field=IntegerField()) for word in words),

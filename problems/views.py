@@ -142,14 +142,18 @@ def link_incident(request: HttpRequest, number: str) -> HttpResponse:
             messages.error(request, _("No incident %(number)s.")
                            % {"number": form.cleaned_data["number"]})
         else:
-            try:
-                services.link(problem, incident, actor=request.user)
-            except ValidationError as exc:
-                _refused(request, exc)
-            else:
-                messages.success(request, _("%(incident)s is linked to %(problem)s.")
-                                 % {"incident": incident.number, "problem": problem.number})
+            _link(request, problem, incident)
     return redirect("problems:detail", number=problem.number)
+
+
+def _link(request: HttpRequest, problem: Problem, incident: Incident) -> None:
+    try:
+        services.link(problem, incident, actor=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("%(incident)s is linked to %(problem)s.")
+                         % {"incident": incident.number, "problem": problem.number})
 
 
 @require_POST
@@ -244,13 +248,7 @@ def link_to_problem(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, _("No problem %(number)s.")
                        % {"number": form.data.get("number", "")})
     else:
-        try:
-            services.link(problem, incident, actor=request.user)
-        except ValidationError as exc:
-            _refused(request, exc)
-        else:
-            messages.success(request, _("%(incident)s is linked to %(problem)s.")
-                             % {"incident": incident.number, "problem": problem.number})
+        _link(request, problem, incident)
     return redirect("incidents:detail", number=incident.number)
 
 

@@ -179,3 +179,17 @@ def test_a_new_incident_linked_to_a_resolved_problem_is_a_recurrence(problem, ag
                         resolution_notes="Fixed")
     services.link(Problem.objects.get(pk=problem.pk), make_incident(actor=agent), actor=agent)
     assert Problem.objects.get(pk=problem.pk).recurrence_count == 1
+
+
+def test_an_incident_with_open_tasks_is_left_open_with_the_reason(problem, agent, incidents,
+                                                                  team):
+    from itsm.task_kind import add_task
+
+    add_task(incidents[0], actor=agent, title="Call the supplier", team=team)
+    workflow.transition(problem, "resolved", actor=agent, resolution_code="fixed",
+                        resolution_notes="Fixed")
+    done, refused = services.resolve_incidents(Problem.objects.get(pk=problem.pk),
+                                               actor=agent, note="Fixed for good.")
+    assert done == [incidents[1].number, incidents[2].number]
+    assert list(refused) == [incidents[0].number] and "TSK" in refused[incidents[0].number]
+    assert Incident.objects.get(pk=incidents[0].pk).status == "new"
