@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .choices import ArticleState
 
 app_name = "knowledge"
 
@@ -12,7 +13,10 @@ urlpatterns = [
     path("review/", views.review_list, name="review"),
     path("<int:pk>/", views.article_detail, name="detail"),
     path("<int:pk>/edit/", views.article_edit, name="edit"),
-    path("<int:pk>/<slug:state>/", views.article_move, name="move"),
+    path("<int:pk>/publish/", views.article_move, {"state": ArticleState.PUBLISHED},
+         name="publish"),
+    path("<int:pk>/retire/", views.article_move, {"state": ArticleState.RETIRED},
+         name="retire"),
     path("<int:pk>/revisions/<int:number>/", views.article_revision, name="revision"),
     path("<int:pk>/files/", views.article_attach, name="attach"),
     path("<int:pk>/files/<int:file_pk>/", views.article_file, name="file"),

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -141,11 +141,8 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_page
 def article_move(request: HttpRequest, pk: int, state: str) -> HttpResponse:
     article = _readable(request, pk)
-    move = {ArticleState.PUBLISHED: services.publish,
-            ArticleState.RETIRED: services.retire}.get(state)
-    if move is None:
-        raise Http404
-    move(article, actor=request.user)
+    move = {ArticleState.PUBLISHED: services.publish, ArticleState.RETIRED: services.retire}
+    move[state](article, actor=request.user)
     messages.success(request, _("%(number)s is now %(state)s.")
                      % {"number": article.number, "state": ArticleState(state).label.lower()})
     return redirect("knowledge:detail", pk=article.pk)

@@ -78,7 +78,7 @@ def test_an_owner_writes_an_article_and_each_save_is_a_revision(client, agent, t
     assert response.status_code == 302
     page = client.get(reverse("knowledge:revision", args=[article.pk, 2]))
     assert "Open tray 2 and 3." in page.text and "diff-add" in page.text
-    client.post(reverse("knowledge:move", args=[article.pk, "published"]))
+    client.post(reverse("knowledge:publish", args=[article.pk]))
     assert Article.objects.get(pk=article.pk).state == "published"
 
 
@@ -98,7 +98,7 @@ def test_outsiders_do_not_edit_and_managers_only_read(client, other_team_agent, 
                                                       article):
     client.force_login(other_team_agent)
     assert client.get(reverse("knowledge:edit", args=[article.pk])).status_code == 403
-    assert client.post(reverse("knowledge:move", args=[article.pk, "retired"])
+    assert client.post(reverse("knowledge:retire", args=[article.pk])
                        ).status_code == 403
     client.force_login(manager)
     assert client.get(reverse("knowledge:detail", args=[article.pk])).status_code == 200
@@ -136,3 +136,26 @@ def test_article_pages_show_hostile_markdown_inert(client, requester, agent, tea
     client.force_login(requester)
     page = client.get(reverse("kb-portal:detail", args=[article.pk]))
     assert "<script>alert" not in page.text and 'href="javascript:' not in page.text
+
+
+def test_owners_attach_files_that_only_readers_of_the_article_download(
+        client, agent, requester, article, agents_article):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(agent)
+    for target in (article, agents_article):
+        client.post(reverse("knowledge:attach", args=[target.pk]), {
+            "file": SimpleUploadedFile("steps.txt", b"1. Open", content_type="text/plain")})
+    refused = client.post(reverse("knowledge:attach", args=[article.pk]), {
+        "file": SimpleUploadedFile("tool.exe", b"MZ", content_type="application/x-msdos")})
+    assert refused.status_code == 302 and article.files.count() == 1
+    shared, internal = article.files.get(), agents_article.files.get()
+    assert shared.file.name.startswith("knowledge/") and "steps" not in shared.file.name
+    client.force_login(requester)
+    got = client.get(reverse("kb-portal:file", args=[article.pk, shared.pk]))
+    assert got.status_code == 200 and got["Content-Disposition"].startswith("attachment")
+    assert client.get(reverse("kb-portal:file", args=[agents_article.pk, internal.pk])
+                      ).status_code == 404
+    # A file is found only under its own article.
+    assert client.get(reverse("kb-portal:file", args=[article.pk, internal.pk])
+                      ).status_code == 404
