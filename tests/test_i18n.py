@@ -119,6 +119,15 @@ def test_translations_keep_the_placeholders(language):
     assert not wrong, wrong[:5]
 
 
+@pytest.mark.parametrize("language", SHIPPED)
+def test_the_catalogue_compiles(language):
+    """What `pybabel compile` checks (for a language of one plural form, its one form
+    against the singular msgid): `make install` must not fail on a fresh machine."""
+    errors = [(message.id, [str(error) for error in found])
+              for message, found in catalogue(language).check() if found]
+    assert not errors, errors[:5]
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_compiled_catalogue_is_current(language):
     folder = ROOT / "locale" / language / "LC_MESSAGES"
