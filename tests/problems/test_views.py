@@ -117,3 +117,11 @@ def test_the_problem_list_query_count_does_not_grow(client, agent, count_queries
     for n in range(5):
         services.create_problem(actor=agent, title=f"More {n}")
     assert count_queries(client, reverse("problems:list")) == few
+
+
+def test_an_incidents_page_opens_a_problem_from_it(client, agent, incidents):
+    client.force_login(agent)
+    page = client.get(reverse("incidents:detail", args=[incidents[0].number]))
+    assert "Open a problem from this incident" in page.text
+    form = client.post(reverse("problems:from-incidents"), {"ticket": incidents[0].number})
+    assert form.status_code == 200 and incidents[0].title in form.text
