@@ -25,7 +25,7 @@ from itsm.models import Ticket
 from .models import ProblemLink
 
 SIMILARITY = 0.45
-MAX_INCIDENTS = 20_000  # the most recent of a period are grouped
+MAX_INCIDENTS = 5_000  # per scope, the most recent of the period are grouped
 SCOPES = {"ci": ("configuration_item_id", "configuration_item__name",
                  _("Configuration item")),
           "service": ("service_id", "service__name", _("Service")),

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -35,7 +37,7 @@ from .serializers import (
 
 
 class ArticleFilterSet(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label="Search (ranked by relevance)",
+    q = filters.CharFilter(method="filter_q", label=gettext_lazy("Search (ranked by relevance)"),
                            max_length=200)
     service = filters.ModelChoiceFilter(queryset=Service.objects.all())
     article_type = filters.ChoiceFilter(choices=ArticleType.choices)
@@ -117,8 +119,8 @@ class ArticleViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.Update
                 base_revision=data.get("revision", article.revision), **self._fields(data))
         except services.StaleArticle:
             current = Article.objects.get(pk=article.pk)
-            return Response({"detail": "The article was saved by someone else since; "
-                                       "reload and try again.",
+            return Response({"detail": _("Someone saved the article since you read it; "
+                                         "reload and try again."),
                              "current_revision": current.revision},
                             status=status.HTTP_409_CONFLICT)
         return Response(ArticleSerializer(article, context=self.get_serializer_context()).data)
@@ -158,7 +160,7 @@ class ArticleViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.Update
         ticket = Ticket.objects.visible_to(request.user).filter(
             number=body.validated_data["ticket"].strip().upper()).first()
         if ticket is None:
-            raise serializers.ValidationError({"ticket": ["No such ticket."]})
+            raise serializers.ValidationError({"ticket": [_("No such ticket.")]})
         services.solved_with(article, ticket, actor=request.user)
         article.refresh_from_db()
         return Response(ArticleSerializer(article, context=self.get_serializer_context()).data)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, views
 from rest_framework.decorators import action
@@ -52,7 +53,8 @@ class ProblemViewSet(TicketKindViewSet):
         number = body.validated_data["incident"].strip().upper()
         found = Incident.objects.visible_to(request.user).filter(number=number).first()
         if found is None:
-            raise serializers.ValidationError({"incident": [f"No incident {number}."]})
+            raise serializers.ValidationError(
+                {"incident": [_("No incident %(numbers)s.") % {"numbers": number}]})
         return found
 
     @extend_schema(request=IncidentNumberSerializer, responses={200: ProblemSerializer})
