@@ -9,7 +9,7 @@ Every link is an event on both tickets. Problem management is the desk's work
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -264,10 +264,16 @@ def known_errors_for(incident: Ticket):
 
 
 def weekly_counts(problem: Problem, weeks: int = 12) -> list[tuple[Any, int]]:
-    """Its incidents by the week they were logged, over the last `weeks` weeks (and
-    the weeks before, as the first bar): (week start, count)."""
+    """Its incidents by the week they were logged, up to the last `weeks` weeks that
+    have any, weeks without one counted as none: (week start, count)."""
     rows = (Incident.objects.filter(problem_link__problem=problem)
             .annotate(week=TruncWeek("created_at")).values("week")
             .annotate(count=Count("pk")).order_by("week"))
-    return [(row["week"], row["count"]) for row in rows][-weeks:]
-
+    counted = {row["week"].date() if hasattr(row["week"], "date") else row["week"]:
+               row["count"] for row in rows}
+    if not counted:
+        return []
+    last = max(counted)
+    first = max(min(counted), last - timedelta(weeks=weeks - 1))
+    return [(first + timedelta(weeks=n), counted.get(first + timedelta(weeks=n), 0))
+            for n in range((last - first).days // 7 + 1)]

@@ -193,3 +193,14 @@ def test_an_incident_with_open_tasks_is_left_open_with_the_reason(problem, agent
     assert done == [incidents[1].number, incidents[2].number]
     assert list(refused) == [incidents[0].number] and "TSK" in refused[incidents[0].number]
     assert Incident.objects.get(pk=incidents[0].pk).status == "new"
+
+
+def test_the_weekly_count_shows_weeks_without_incidents_as_none(agent, service):
+    from datetime import UTC, datetime
+
+    weeks = [datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 3, 9, tzinfo=UTC),
+             datetime(2026, 3, 23, 9, tzinfo=UTC)]
+    behind = [make_incident(actor=agent, service=service, when=when) for when in weeks]
+    problem = services.create_problem(actor=agent, incidents=behind, title="Relay")
+    counts = [count for _week, count in services.weekly_counts(problem)]
+    assert counts == [2, 0, 0, 1]
