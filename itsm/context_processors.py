@@ -12,7 +12,8 @@ def role_flags(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"is_worker": False, "is_staff_reader": False, "primary_role": None,
-                "unread_notifications": 0, "menu_kinds": (), "portal_offers": ()}
+                "unread_notifications": 0, "menu_kinds": (), "portal_offers": (),
+                "user_links": ()}
     return {
         "is_worker": roles.is_worker(user),
         "is_staff_reader": roles.is_staff_reader(user),
@@ -24,4 +25,5 @@ def role_flags(request) -> dict:
         ),
         "menu_kinds": registry.desk_kinds(),
         "portal_offers": registry.portal_offers(),
+        "user_links": registry.user_links(desk=roles.is_staff_reader(user)),
     }

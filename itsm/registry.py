@@ -244,6 +244,28 @@ def bulk_offers_for(process: Process | None) -> list[BulkOffer]:
             if process is None or process.kind in offer.kinds]
 
 
+@dataclass(frozen=True)
+class UserLink:
+    """A page of an app in the user menu, e.g. "My approvals": for the desk (`desk`)
+    or for requesters (not `desk`)."""
+
+    label: str | Promise
+    url_name: str
+    desk: bool = True
+
+
+_user_links: list[UserLink] = []
+
+
+def add_user_link(link: UserLink) -> None:
+    if link not in _user_links:
+        _user_links.append(link)
+
+
+def user_links(*, desk: bool) -> list[UserLink]:
+    return [link for link in _user_links if link.desk == desk]
+
+
 # What apps other than a ticket's own process do when it moves, in the same transaction:
 # each (ticket, transition, actor, when), e.g. a problem marks its return when one of
 # its incidents reopens.

@@ -15,5 +15,8 @@ class ServiceRequestsConfig(AppConfig):
         from .views import portal_part
 
         registry.register(ServiceRequestProcess())
+        registry.add_user_link(registry.UserLink(_("My approvals"), "requests:approvals"))
+        registry.add_user_link(registry.UserLink(_("My approvals"), "portal:requests:approvals",
+                                                 desk=False))
         registry.add_part(registry.TicketPart(
             "portal", "service_requests/_portal_part.html", portal_part))

@@ -198,3 +198,12 @@ def test_an_approver_names_a_delegate_for_while_away(client, requester, boss, it
 def test_an_odd_item_number_is_the_catalog_not_a_500(client, agent):
     client.force_login(agent)
     assert client.get("/requests/new/?item=²").status_code == 200
+
+
+def test_the_user_menu_leads_to_my_approvals(client, agent, requester):
+    from django.urls import reverse
+
+    client.force_login(agent)
+    assert reverse("requests:approvals") in client.get(reverse("work")).text
+    client.force_login(requester)
+    assert reverse("portal:requests:approvals") in client.get(reverse("portal:home")).text
