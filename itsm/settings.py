@@ -319,6 +319,7 @@ SPECTACULAR_SETTINGS = {
         "ProblemStatusEnum": "problems.choices.ProblemStatus",
         "ProblemResolutionCodeEnum": "problems.choices.ProblemResolution",
         "ArticleStateEnum": "knowledge.choices.ArticleState",
+        "ChangeStatusEnum": "changes.choices.ChangeStatus",
     },
 }
 

@@ -76,13 +76,13 @@ DAY = Granularity.DAY
 ROLLED_UP = (Granularity.WEEK, Granularity.MONTH)  # counted from the stored days
 WINDOW = 31  # days a recompute reads and writes at a time
 EVENT_FAMILIES = (Family.CREATED, Family.RESPONDED, Family.RESOLVED, Family.SURVEYED,
-                  Family.ANSWERED, Family.APPROVED, Family.DIAGNOSED)
+                  Family.ANSWERED, Family.APPROVED, Family.DIAGNOSED, Family.CLOSED)
 # The part of the figures that holds each event family alone (its marks name the days
 # of that family's moment only).
 FAMILY_PART = {Family.CREATED: Part.CREATED, Family.RESPONDED: Part.RESPONDED,
                Family.RESOLVED: Part.RESOLVED, Family.SURVEYED: Part.SURVEYED,
                Family.ANSWERED: Part.ANSWERED, Family.APPROVED: Part.APPROVED,
-               Family.DIAGNOSED: Part.DIAGNOSED}
+               Family.DIAGNOSED: Part.DIAGNOSED, Family.CLOSED: Part.CLOSED}
 EVENT_PARTS = (Part.EVENTS, *FAMILY_PART.values())
 # The families of each part of the figures a mark names.
 PART_FAMILIES = {Part.EVENTS: EVENT_FAMILIES,

@@ -9,7 +9,7 @@ DESIGN.md §4's.
 A KPI belongs to a *family*: the moment that places a ticket in a period (created,
 responded, resolved, its requester asked or answering how satisfied they are), or
 "level" for what is open at the end of a period. A KPI with no family is defined here
-and fed by another part of the desk (changes, routines) once that exists.
+and fed by another part of the desk (routines) once that exists.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from changes.choices import SUCCESSFUL, ChangeType, CloseCode
+from changes.models import Change
 from incidents.choices import ResolutionCode
 from incidents.models import Incident
 from itsm.choices import TicketKind
@@ -60,6 +62,7 @@ class Family(StrEnum):
     ANSWERED = "answered"  # ... and answered
     APPROVED = "approved"  # its approval was complete (an order, a change)
     DIAGNOSED = "diagnosed"  # its cause was found (a problem's known error)
+    CLOSED = "closed"  # it was closed (a change, with how it went)
     KNOWLEDGE = "knowledge"  # the knowledge base's use: readings, votes, tickets solved
     LEVEL = "level"
     AVAILABILITY = "availability"  # service hours less outages, not ticket moments
@@ -70,7 +73,7 @@ class Family(StrEnum):
 FAMILY_MOMENT = {Family.CREATED: "created_at", Family.RESPONDED: "responded_at",
                  Family.RESOLVED: "resolved_at", Family.SURVEYED: "survey_sent_at",
                  Family.ANSWERED: "survey_answered_at", Family.APPROVED: "approved_at",
-                 Family.DIAGNOSED: "diagnosed_at"}
+                 Family.DIAGNOSED: "diagnosed_at", Family.CLOSED: "closed_at"}
 
 INCIDENTS = (TicketKind.INCIDENT,)
 EVERY_KIND = tuple(TicketKind.values)
@@ -78,11 +81,31 @@ EVERY_KIND = tuple(TicketKind.values)
 REQUESTED_WORK = (TicketKind.INCIDENT, TicketKind.SERVICE_REQUEST)
 REQUESTS = (TicketKind.SERVICE_REQUEST,)
 PROBLEMS = (TicketKind.PROBLEM,)
+CHANGES = (TicketKind.CHANGE,)
+CLOSED_NOT_CANCELLED = ~Q(status="cancelled")
 
 
 def of_a_problem() -> Q:
     """Incidents that belong to a problem (a subquery: no join on the tickets)."""
     return Q(pk__in=ProblemLink.objects.values("incident_id"))
+
+
+def change_succeeded() -> Q:
+    """Changes closed as successful (with issues or not) that caused no incident."""
+    return Q(pk__in=Change.objects.filter(close_code__in=SUCCESSFUL, caused__isnull=True)
+             .values("pk"))
+
+
+def change_caused_incidents() -> Q:
+    return Q(pk__in=Change.objects.filter(caused__isnull=False).values("pk"))
+
+
+def change_of_type(change_type: str) -> Callable[[], Q]:
+    return lambda: Q(pk__in=Change.objects.filter(change_type=change_type).values("pk"))
+
+
+def change_closed_as(code: str) -> Callable[[], Q]:
+    return lambda: Q(pk__in=Change.objects.filter(close_code=code).values("pk"))
 
 
 def by_workaround() -> Q:
@@ -293,8 +316,24 @@ KPIS: tuple[Kpi, ...] = (
         _("Changes closed in the period as successful or successful with issues that "
           "caused no incident, divided by all changes closed in the period (cancelled "
           "excluded)."),
-        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, (TicketKind.CHANGE,),
-        fed_by=_("change management")),
+        Unit.PERCENT, Direction.HIGHER, Aggregation.SHARE, CHANGES, Family.CLOSED,
+        condition=change_succeeded, among=CLOSED_NOT_CANCELLED),
+    Kpi("emergency_change_share", _("Emergency changes"),
+        _("Share of the changes closed in the period (cancelled excluded) that were "
+          "emergency changes."),
+        Unit.PERCENT, Direction.LOWER, Aggregation.SHARE, CHANGES, Family.CLOSED,
+        condition=change_of_type(ChangeType.EMERGENCY), among=CLOSED_NOT_CANCELLED),
+    Kpi("backed_out_share", _("Changes backed out"),
+        _("Share of the changes closed in the period (cancelled excluded) that were "
+          "backed out."),
+        Unit.PERCENT, Direction.LOWER, Aggregation.SHARE, CHANGES, Family.CLOSED,
+        condition=change_closed_as(CloseCode.BACKED_OUT), among=CLOSED_NOT_CANCELLED),
+    Kpi("changes_causing_incidents", _("Changes that caused incidents"),
+        _("Number of the changes closed in the period that caused at least one "
+          "incident (an incident recorded after the change closed counts from the next "
+          "nightly recompute)."),
+        Unit.COUNT, Direction.LOWER, Aggregation.COUNT, CHANGES, Family.CLOSED,
+        among=change_caused_incidents),
     Kpi("routine_completion", _("Routine completion"),
         _("Share of routine occurrences due in the period that were done within their "
           "due window."),

@@ -89,6 +89,7 @@ class KpiMark(models.Model):
         ANSWERED = "answered"
         APPROVED = "approved"
         DIAGNOSED = "diagnosed"
+        CLOSED = "closed"
         KNOWLEDGE = "knowledge"  # the knowledge base's use
         LEVELS = "levels"  # backlog and its age at the day's end
         AVAILABILITY = "availability"

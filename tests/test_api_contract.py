@@ -16,6 +16,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import ApprovalStep, RequestItem
+from changes import services as changes
+from changes.models import ChangeCause
 from itsm import workflow
 from itsm.models import Attachment, Comment, Ticket, TicketEvent
 from itsm.task_kind import add_task
@@ -60,6 +62,7 @@ class World:
     article_id: int  # published, for requesters
     agents_article_id: int  # published, for agents only
     draft_id: int
+    change: Ticket  # a normal change, new
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,10 @@ def order_url(w: World) -> str:
 
 def problem_url(what: str = "") -> Callable[[World], str]:
     return lambda w: f"/api/v1/problems/{w.problem.number}/{what + '/' if what else ''}"
+
+
+def change_url(what: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/changes/{w.change.number}/{what + '/' if what else ''}"
 
 
 def article_url(which: str, what: str = "") -> Callable[[World], str]:
@@ -347,6 +354,24 @@ CASES = [
          expect(200, requester=403, other_requester=403, manager=403),
          body=lambda w: {"ticket": w.incident.number}),
     Case("kb/usage", "list", "get", const("/api/v1/kb/usage/"), expect(200, **DESK_ONLY)),
+    # changes: the desk logs and implements them, change managers authorise
+    Case("changes", "list", "get", const("/api/v1/changes/"), expect(200)),
+    Case("changes", "retrieve", "get", change_url(), expect(200, **DESK_ONLY)),
+    Case("changes", "create", "post", const("/api/v1/changes/"),
+         expect(201, **NO_PROBLEM_WORK),
+         body=lambda w: {"title": "Contract change", "risk_answers": {"outage": True}}),
+    Case("changes", "create-bad-answers", "post", const("/api/v1/changes/"),
+         expect(400, **NO_PROBLEM_WORK),
+         body=lambda w: {"title": "Contract change", "risk_answers": {"outage": "maybe"}}),
+    Case("changes", "patch-assess", "patch", change_url(), expect(200, **NO_PROBLEM_WORK),
+         body=lambda w: {"version": w.change.version, "status": "assessment"}),
+    # A guard's refusal (only a standard change is scheduled from new) is a 403.
+    Case("changes", "patch-schedule-a-normal-one", "patch", change_url(),
+         expect(403, **NO_PROBLEM_WORK),
+         body=lambda w: {"version": w.change.version, "status": "scheduled"}),
+    Case("changes", "delete", "delete", change_url(), expect(405, **NO_PROBLEM_WORK)),
+    Case("changes/caused", "post", "post", change_url("caused"),
+         expect(200, **NO_PROBLEM_WORK), body=lambda w: {"incident": w.linked.number}),
 ]
 
 
@@ -377,11 +402,12 @@ def world(incident, customer, service, team, other_requester, other_team_agent, 
                                            owner_team=team, publish_now=True)
     draft = knowledge.create_article(actor=agent, title="Draft mail", body="x",
                                      owner_team=team, audience="requesters")
+    change = changes.create_change(actor=agent, title="Upgrade the relay", service=service)
     return World(incident=incident, task=task, customer_id=customer.pk, service_id=service.pk,
                  team_id=team.pk, ci_id=ci.pk, survey_id=survey.pk, order=order,
                  item_id=item.pk, approval_id=order.approvals.get().pk, problem=problem,
                  linked=linked, article_id=article.pk, agents_article_id=agents_only.pk,
-                 draft_id=draft.pk)
+                 draft_id=draft.pk, change=change)
 
 
 def snapshot(w: World) -> tuple:
@@ -393,6 +419,7 @@ def snapshot(w: World) -> tuple:
             Attachment.objects.count(), Ticket.objects.get(pk=w.order.pk).version,
             list(Approval.objects.values_list("decision", flat=True)),
             Ticket.objects.get(pk=w.problem.pk).version, ProblemLink.objects.count(),
+            Ticket.objects.get(pk=w.change.pk).version, ChangeCause.objects.count(),
             list(Article.objects.order_by("pk").values_list(
                 "title", "state", "revision", "helpful_count", "unhelpful_count",
                 "solved_count")))

@@ -31,8 +31,10 @@ RANK = {"base": 0, "catalog": 1, "core": 2, "knowledge": 3, "process": 4, "metri
 MAY_ALSO_IMPORT: dict[str, set[str]] = {"site": set()}
 # The site sits on top, but names no process: it asks the registry.
 SITE_NEVER_IMPORTS = {"knowledge", "process", "metrics", "improvement"}
-# Between processes, only the links the domain has (DESIGN.md §1): a problem's incidents.
-PROCESS_LINKS: set[tuple[str, str]] = {("problems", "incidents")}
+# Between processes, only the links the domain has (DESIGN.md §1): a problem's incidents,
+# the incidents a change caused, the problem a change was raised from.
+PROCESS_LINKS: set[tuple[str, str]] = {("problems", "incidents"), ("changes", "incidents"),
+                                       ("changes", "problems")}
 
 
 def layer_of(module: str) -> str | None:

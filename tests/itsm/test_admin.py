@@ -22,6 +22,7 @@ from catalog.models import (
     UnderpinningContract,
 )
 from catalog.services import record_revision
+from changes import services as changes
 from incidents.models import Incident
 from incidents.process import IncidentProcess
 from itsm import outages, workflow
@@ -70,6 +71,8 @@ def every_kind_of_row(admin, incident, service, team):
     outages.record(actor=admin, service=service, started_at=incident.created_at)
     knowledge.create_article(actor=admin, title="Mail", body="Text", owner_team=team)
     problems.create_problem(actor=admin, incidents=[incident], title="Mail drops")
+    changes.record_cause(changes.create_change(actor=admin, title="Relay upgrade"), incident,
+                         actor=admin)
     compute.recompute()  # the incident's volume and backlog
     assert TicketSequence.objects.exists()
 

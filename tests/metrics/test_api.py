@@ -118,8 +118,9 @@ def test_the_dictionary_defines_every_kpi(client):
     assert entries["fcr"]["unit"] == "percent"
     assert entries["csat"]["computed"] is True
     assert entries["csat"]["unit"] == "score"
-    assert entries["change_success_rate"]["computed"] is False
-    assert entries["change_success_rate"]["fed_by"]
+    assert entries["change_success_rate"]["computed"] is True
+    assert entries["routine_completion"]["computed"] is False
+    assert entries["routine_completion"]["fed_by"]
 
 
 def test_a_services_availability_target_is_its_slas(client, desk, agent):

@@ -175,7 +175,7 @@ def test_an_answer_marks_its_days_and_the_refresh_equals_a_recompute(desk):
 
 @pytest.mark.django_db
 def test_kpis_fed_elsewhere_have_no_values_yet(desk):
-    for key in ("change_success_rate", "routine_completion"):
+    for key in ("routine_completion",):
         assert not BY_KEY[key].computed
         assert not KpiValue.objects.filter(kpi=key).exists()
 

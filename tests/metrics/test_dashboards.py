@@ -161,7 +161,7 @@ def test_a_figure_drills_down_to_exactly_the_tickets_it_counts(desk, client, man
     {"kpi": "mttr", "from": "2026-03-31", "to": "2026-03-01"},
     {"kpi": "mttr", "from": "yesterday", "to": "2026-03-01"},
     {"kpi": "mttr", "from": "2026-03-01", "to": "2026-03-31", "dimension": "team"},
-    {"kpi": "change_success_rate", "from": "2026-03-01", "to": "2026-03-31"},
+    {"kpi": "routine_completion", "from": "2026-03-01", "to": "2026-03-31"},
     {"kpi": "mttr", "from": "2020-01-01", "to": "2026-03-31"},
 ])
 def test_a_bad_drill_down_is_a_400(client, manager, query):

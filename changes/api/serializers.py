@@ -1,0 +1,118 @@
+"""Changes as the API shows them, and the ways to write them: the core's ticket
+serializers with the change's own fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+from catalog.models import ChangeRisk, StandardChange
+from itsm.api.serializers import (
+    TEXT_LIMIT,
+    TicketCreateSerializer,
+    TicketKindSerializer,
+    TicketUpdateSerializer,
+    related,
+)
+from itsm.choices import TicketKind
+
+from ..choices import ChangeStatus, ChangeType, CloseCode
+from ..models import Change
+from ..services import create_change
+
+PLANS = ("implementation_plan", "backout_plan", "test_plan")
+REVIEW = ("review_findings", "review_lessons", "review_actions")
+
+
+class ChangeSerializer(TicketKindSerializer):
+    """A change: type, risk (with the answers), window, plans, outcome, review, the
+    problem it was raised from and the incidents it caused."""
+
+    status = serializers.ChoiceField(choices=ChangeStatus.choices, read_only=True)
+    change_type = serializers.ChoiceField(choices=ChangeType.choices, read_only=True)
+    risk = serializers.ChoiceField(choices=ChangeRisk.choices, allow_blank=True,
+                                   read_only=True)
+    close_code = serializers.ChoiceField(choices=CloseCode.choices, allow_blank=True,
+                                         read_only=True)
+    standard_change = serializers.PrimaryKeyRelatedField(read_only=True)
+    raised_from = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    caused_incidents = serializers.SerializerMethodField()
+
+    class Meta(TicketKindSerializer.Meta):
+        model = Change
+        fields = (*TicketKindSerializer.Meta.fields[:-1], "change_type", "standard_change",
+                  "risk", "risk_answers", "planned_start", "planned_end", "actual_start",
+                  "actual_end", *PLANS, "close_code", "close_notes", *REVIEW, "raised_from",
+                  "caused_incidents", "allowed_transitions")
+        read_only_fields = fields
+        prefetch_related = ("caused__incident", "raised_from")
+
+    def get_caused_incidents(self, change: Change) -> list[str]:
+        return [cause.incident.number for cause in change.caused.all()]
+
+
+def _answers_field() -> serializers.DictField:
+    return serializers.DictField(child=serializers.BooleanField(), required=False,
+                                 help_text=gettext_lazy(
+                                     "The risk questions answered true or false; the risk "
+                                     "follows from them."))
+
+
+class ChangeCreateSerializer(TicketCreateSerializer):
+    kind = TicketKind.CHANGE
+    title = serializers.CharField(max_length=200, required=False)
+    change_type = serializers.ChoiceField(choices=ChangeType.choices, required=False)
+    standard_change = related(StandardChange, "name")
+    risk_answers = _answers_field()
+    planned_start = serializers.DateTimeField(required=False)
+    planned_end = serializers.DateTimeField(required=False)
+    implementation_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False)
+    backout_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False)
+    test_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("requester", "channel", "customer"):  # a change is the desk's own
+            self.fields.pop(name, None)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if not attrs.get("title") and not attrs.get("standard_change"):
+            raise serializers.ValidationError({"title": [gettext_lazy("This field is required.")]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Change:
+        data = dict(validated_data)
+        return create_change(actor=self.context["request"].user,
+                             team=data.pop("assignment_team", None),
+                             assignee=data.pop("assignee", None), **data)
+
+
+class ChangeUpdateSerializer(TicketUpdateSerializer):
+    status = serializers.ChoiceField(choices=ChangeStatus.choices, required=False)
+    risk = serializers.ChoiceField(choices=ChangeRisk.choices, required=False)
+    planned_start = serializers.DateTimeField(required=False)
+    planned_end = serializers.DateTimeField(required=False)
+    implementation_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False,
+                                                allow_blank=True)
+    backout_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False,
+                                         allow_blank=True)
+    test_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    review_findings = serializers.CharField(max_length=TEXT_LIMIT, required=False,
+                                            allow_blank=True)
+    review_lessons = serializers.CharField(max_length=TEXT_LIMIT, required=False,
+                                           allow_blank=True)
+    review_actions = serializers.CharField(max_length=TEXT_LIMIT, required=False,
+                                           allow_blank=True)
+    close_code = serializers.ChoiceField(choices=CloseCode.choices, required=False)
+    close_notes = serializers.CharField(max_length=TEXT_LIMIT, required=False)
+
+    transition_fields = ("note", "close_code", "close_notes")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("channel", "customer"):
+            self.fields.pop(name, None)
+
