@@ -15,7 +15,7 @@ from incidents.models import Incident
 from itsm.base import roles
 from itsm.choices import EventKind, TicketKind
 from itsm.models import TicketEvent
-from itsm.services import create_ticket
+from itsm.services import create_ticket, note_link
 
 from . import risk
 from .choices import ChangeType
@@ -99,13 +99,8 @@ def record_cause(change: Change, incident: Incident, *, actor, when=None) -> Cha
         with transaction.atomic():
             cause = ChangeCause.objects.create(change=change, incident=incident,
                                                recorded_by=actor, recorded_at=when)
-            TicketEvent.objects.bulk_create([
-                TicketEvent(ticket_id=incident.pk, actor=actor, kind=EventKind.LINK,
-                            field="caused_by_change", new_value=change.number,
-                            note=change.title[:200], created_at=when),
-                TicketEvent(ticket_id=change.pk, actor=actor, kind=EventKind.LINK,
-                            field="caused", new_value=incident.number,
-                            note=incident.title[:200], created_at=when)])
+            note_link(incident, change, actor=actor, first_field="caused_by_change",
+                      second_field="caused", when=when)
     except IntegrityError as exc:
         raise ValidationError({"incident": _("%(incident)s is recorded as caused by another "
                                              "change already.")

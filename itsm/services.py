@@ -214,3 +214,18 @@ def add_attachment(ticket: Ticket, *, uploaded_by, upload: UploadedFile) -> Atta
             new_value=name, is_public=True, created_at=attachment.created_at,
         )
     return attachment
+
+
+def note_link(first: Ticket, second: Ticket, *, actor, first_field: str, second_field: str,
+              when, linked: bool = True) -> None:
+    """A link made (or, not `linked`, removed) between two tickets, as an event on both:
+    on each, `field` names what the other is to it ("problem", "incident") and the
+    value is the other's number, with its title as the note when linked."""
+    def event(ticket: Ticket, field: str, other: Ticket) -> TicketEvent:
+        return TicketEvent(ticket_id=ticket.pk, actor=actor, kind=EventKind.LINK, field=field,
+                           new_value=other.number if linked else "",
+                           old_value="" if linked else other.number,
+                           note=other.title[:200] if linked else "", created_at=when)
+
+    TicketEvent.objects.bulk_create([event(first, first_field, second),
+                                     event(second, second_field, first)])

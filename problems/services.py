@@ -28,7 +28,7 @@ from itsm import notifications, workflow
 from itsm.base import roles
 from itsm.choices import EventKind, TicketKind
 from itsm.models import Notification, Ticket, TicketEvent
-from itsm.services import create_ticket
+from itsm.services import create_ticket, note_link
 from knowledge import services as knowledge
 
 from .choices import ProblemStatus
@@ -42,12 +42,6 @@ KNOWN_ERROR_TEXT = ("title", "symptoms", "root_cause", "workaround", "service",
 def _require_worker(actor) -> None:
     if actor is not None and not roles.is_worker(actor):
         raise PermissionDenied(_("Your role may read problems but not work them."))
-
-
-def _link_event(ticket: Ticket, actor, field: str, *, linked: str = "", unlinked: str = "",
-                note: str = "", when: datetime) -> TicketEvent:
-    return TicketEvent(ticket_id=ticket.pk, actor=actor, kind=EventKind.LINK, field=field,
-                       new_value=linked, old_value=unlinked, note=note, created_at=when)
 
 
 def create_problem(*, actor, incidents: Iterable[Incident] = (), when=None,
@@ -92,11 +86,8 @@ def link(problem: Problem, incident: Incident, *, actor, when=None) -> ProblemLi
         with transaction.atomic():
             made = ProblemLink.objects.create(problem=problem, incident=incident,
                                               linked_by=actor, linked_at=when)
-            TicketEvent.objects.bulk_create([
-                _link_event(incident, actor, "problem", linked=problem.number,
-                            note=problem.title[:200], when=when),
-                _link_event(problem, actor, "incident", linked=incident.number,
-                            note=incident.title[:200], when=when)])
+            note_link(incident, problem, actor=actor, first_field="problem",
+                      second_field="incident", when=when)
             if problem.resolved_at is not None:
                 recurred(problem, incident, when=when)
     except IntegrityError as exc:  # linked elsewhere meanwhile
@@ -113,9 +104,8 @@ def unlink(problem: Problem, incident: Incident, *, actor, when=None) -> None:
         if not ProblemLink.objects.filter(problem=problem, incident_id=incident.pk).delete()[0]:
             raise ValidationError({"incident": _("%(incident)s is not linked to %(problem)s.")
                                    % {"incident": incident.number, "problem": problem.number}})
-        TicketEvent.objects.bulk_create([
-            _link_event(incident, actor, "problem", unlinked=problem.number, when=when),
-            _link_event(problem, actor, "incident", unlinked=incident.number, when=when)])
+        note_link(incident, problem, actor=actor, first_field="problem",
+                  second_field="incident", when=when, linked=False)
 
 
 def owner_team_of(problem: Problem) -> Team:
