@@ -64,6 +64,12 @@ class ChangeProcess(Process):
                        .order_by().values_list("pk", flat=True))
         return {pk: [EMERGENCY] for pk in emergencies}
 
+    @property
+    def demo(self):
+        from .demo import write_history
+
+        return write_history
+
     def get_create_form(self) -> type:
         from .forms import ChangeCreateForm
 

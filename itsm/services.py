@@ -61,8 +61,9 @@ def create_ticket(kind: str, *, actor, requester=None, team=None, assignee=None,
 
 
 def update_ticket(ticket: Ticket, *, actor, expected_version: int | None = None,
-                  **changes: Any) -> Ticket:
-    """Change the plain fields the ticket's process lets agents edit."""
+                  when=None, **changes: Any) -> Ticket:
+    """Change the plain fields the ticket's process lets agents edit (at `when`, for
+    history written afterwards)."""
     process = registry.process_for(ticket)
     changes = process.validate_changes(ticket, dict(changes))
     ci = changes.get("configuration_item")
@@ -70,7 +71,7 @@ def update_ticket(ticket: Ticket, *, actor, expected_version: int | None = None,
         changes["service"] = ci.primary_service()
     with transaction.atomic():
         workflow.update(ticket, actor=actor, editable=process.editable_fields,
-                        expected_version=expected_version, **changes)
+                        expected_version=expected_version, when=when, **changes)
         process.after_write(ticket, set(changes), actor=actor)
     return ticket
 

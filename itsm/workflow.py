@@ -481,7 +481,7 @@ def assign(ticket: Ticket, *, actor, team=UNSET, assignee=UNSET,
 
 
 def update(ticket: Ticket, *, actor, editable: Iterable[str],
-           expected_version: int | None = None, **changes: Any) -> Ticket:
+           expected_version: int | None = None, when=None, **changes: Any) -> Ticket:
     """Change plain fields (title, impact, service, …) and recompute the priority.
 
     `editable` is the allow-list the caller's process grants; status and assignment
@@ -494,7 +494,7 @@ def update(ticket: Ticket, *, actor, editable: Iterable[str],
         raise ValidationError({name: _("This field cannot be changed here.") for name in refused})
     if ticket.closed_at is not None and changes:
         raise ValidationError({"status": _("A closed ticket cannot be changed.")})
-    now = timezone.now()
+    now = when or timezone.now()
     before = facts.snapshot(ticket)
     events = []
     for name, value in changes.items():

@@ -39,7 +39,8 @@ TARGETS = (("mttr", 48, 72), ("response_time", 4, 8), ("sla_compliance_resolutio
            ("reassignment_share", 25, 35), ("csat", 4.0, 3.5), ("survey_response_rate", 30, 20),
            ("availability", 99.5, 99.0), ("on_time_fulfilment", 90, 80),
            ("fulfilment_time", 72, 120), ("approval_time", 24, 48),
-           ("known_error_time", 120, 240), ("kb_helpful", 75, 60))
+           ("known_error_time", 120, 240), ("kb_helpful", 75, 60),
+           ("change_success_rate", 90, 80))
 
 
 # The demo requester is also their customer's contact: they read its service report.

@@ -136,7 +136,7 @@ IT_TILES = ("mttr", "response_time", "sla_compliance_resolution", "sla_complianc
             "volume_created", "volume_resolved", "requests_ordered", "approval_time",
             "fulfilment_time", "on_time_fulfilment", "problems_opened", "problems_resolved",
             "known_error_time", "workaround_resolutions", "kb_views", "kb_deflections",
-            "kb_helpful", "kb_tickets_solved")
+            "kb_helpful", "kb_tickets_solved", "change_success_rate", "emergency_change_share")
 
 
 @login_required
@@ -275,6 +275,8 @@ def _it_history(access: Access, team: Team | None, span: Span, names: dict[str, 
         ranking("items", _("Request items most ordered"), "requests_ordered", span, "item",
                 {str(pk): name for pk, name in RequestItem.objects.values_list("pk", "name")},
                 limit=10),
+        trend("changes", _("Change success rate"), ["change_success_rate"], span,
+              dimension=dimension, key=key, targets=targets),
         trend("problems", _("Problems opened and resolved"),
               ["problems_opened", "problems_resolved"], span, dimension=dimension, key=key,
               kind="bar"),
