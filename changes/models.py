@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import ChangeRisk, StandardChange
+from catalog.models import ChangeRisk, ConfigurationItem, Service, StandardChange
 from incidents.models import Incident
 from itsm.models import Ticket, TicketQuerySet
 from problems.models import Problem
@@ -52,6 +52,12 @@ class Change(Ticket):
     raised_from = models.ForeignKey(
         Problem, verbose_name=_("raised from problem"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="changes")
+    # What the change touches besides its main service and CI (`set_scope`).
+    affected_services = models.ManyToManyField(Service, verbose_name=_("affected services"),
+                                               related_name="+", blank=True)
+    affected_cis = models.ManyToManyField(ConfigurationItem,
+                                          verbose_name=_("affected configuration items"),
+                                          related_name="+", blank=True)
 
     objects = TicketQuerySet.as_manager()
 

@@ -87,6 +87,51 @@ def raise_from_problem(problem, *, actor, when=None, **fields: Any) -> Change:
     return change
 
 
+def set_scope(change: Change, *, actor, services=None, cis=None, when=None) -> Change:
+    """Set what the change touches besides its main service and CI (None: keep), an
+    event for each list that changed."""
+    if not roles.is_worker(actor):
+        raise PermissionDenied(_("Your role may not change this ticket."))
+    if change.closed_at is not None:
+        raise ValidationError({"status": _("A closed ticket cannot be changed.")})
+    when = when or timezone.now()
+    events = []
+    with transaction.atomic():
+        for field, chosen, label in (("affected_services", services, "code"),
+                                     ("affected_cis", cis, "name")):
+            if chosen is None:
+                continue
+            related = getattr(change, field)
+            before = sorted(getattr(item, label) for item in related.all())
+            after = sorted(getattr(item, label) for item in chosen)
+            if before == after:
+                continue
+            related.set(chosen)
+            events.append(TicketEvent(ticket_id=change.pk, actor=actor, kind=EventKind.FIELD,
+                                      field=field, old_value=", ".join(before)[:255],
+                                      new_value=", ".join(after)[:255], created_at=when))
+        TicketEvent.objects.bulk_create(events)
+    return change
+
+
+def impacted(change: Change) -> list:
+    """The services its CIs' failure would hit (through their relations) that it does
+    not name itself: what a change manager weighs."""
+    from catalog.models import impacted_services
+
+    cis = {ci.pk for ci in change.affected_cis.all()}
+    if change.configuration_item_id:
+        cis.add(change.configuration_item_id)
+    named = {service.pk for service in change.affected_services.all()} | (
+        {change.service_id} if change.service_id else set())
+    found: dict[int, object] = {}
+    for ci in sorted(cis):
+        for service in impacted_services(ci):
+            if service.pk not in named:
+                found.setdefault(service.pk, service)
+    return sorted(found.values(), key=lambda service: service.name)
+
+
 def record_cause(change: Change, incident: Incident, *, actor, when=None) -> ChangeCause:
     """Record that the change caused the incident (one change per incident), an event
     on both."""

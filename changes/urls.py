@@ -12,5 +12,6 @@ app_name = "changes"
 
 urlpatterns = [
     path("incident/<ticket:number>/caused-by/", views.record_cause, name="record-cause"),
+    path("<ticket:number>/scope/", views.set_scope, name="scope"),
     *ticket_urlpatterns(TicketKind.CHANGE),
 ]

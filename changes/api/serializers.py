@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from catalog.models import ChangeRisk, StandardChange
+from catalog.models import ChangeRisk, ConfigurationItem, Service, StandardChange
 from itsm.api.serializers import (
     TEXT_LIMIT,
     TicketCreateSerializer,
@@ -20,7 +20,7 @@ from itsm.choices import TicketKind
 
 from ..choices import ChangeStatus, ChangeType, CloseCode
 from ..models import Change
-from ..services import create_change
+from ..services import create_change, impacted, set_scope
 
 PLANS = ("implementation_plan", "backout_plan", "test_plan")
 REVIEW = ("review_findings", "review_lessons", "review_actions")
@@ -38,6 +38,10 @@ class ChangeSerializer(TicketKindSerializer):
                                          read_only=True)
     standard_change = serializers.PrimaryKeyRelatedField(read_only=True)
     raised_from = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    affected_services = serializers.SlugRelatedField(slug_field="code", many=True,
+                                                     read_only=True)
+    affected_cis = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    impacted_services = serializers.SerializerMethodField()
     caused_incidents = serializers.SerializerMethodField()
 
     class Meta(TicketKindSerializer.Meta):
@@ -45,9 +49,18 @@ class ChangeSerializer(TicketKindSerializer):
         fields = (*TicketKindSerializer.Meta.fields[:-1], "change_type", "standard_change",
                   "risk", "risk_answers", "planned_start", "planned_end", "actual_start",
                   "actual_end", *PLANS, "close_code", "close_notes", *REVIEW, "raised_from",
+                  "affected_services", "affected_cis", "impacted_services",
                   "caused_incidents", "allowed_transitions")
         read_only_fields = fields
-        prefetch_related = ("caused__incident", "raised_from")
+        prefetch_related = ("caused__incident", "raised_from", "affected_services",
+                            "affected_cis")
+
+    def get_impacted_services(self, change: Change) -> list[str]:
+        """Services its CIs' failure would hit that it does not name (read per change:
+        shown on one change, not on lists)."""
+        if self.parent is not None:  # a list: the walk is the detail's
+            return []
+        return [service.code for service in impacted(change)]
 
     def get_caused_incidents(self, change: Change) -> list[str]:
         return [cause.incident.number for cause in change.caused.all()]
@@ -71,6 +84,11 @@ class ChangeCreateSerializer(TicketCreateSerializer):
     implementation_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False)
     backout_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False)
     test_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False)
+    affected_services = serializers.ListField(child=related(Service, "code", allow_null=False),
+                                              required=False, max_length=50)
+    affected_cis = serializers.ListField(child=related(ConfigurationItem, "name",
+                                                       allow_null=False),
+                                         required=False, max_length=200)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -85,9 +103,14 @@ class ChangeCreateSerializer(TicketCreateSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> Change:
         data = dict(validated_data)
-        return create_change(actor=self.context["request"].user,
-                             team=data.pop("assignment_team", None),
-                             assignee=data.pop("assignee", None), **data)
+        actor = self.context["request"].user
+        scope = {"services": data.pop("affected_services", None),
+                 "cis": data.pop("affected_cis", None)}
+        change = create_change(actor=actor, team=data.pop("assignment_team", None),
+                               assignee=data.pop("assignee", None), **data)
+        if any(value is not None for value in scope.values()):
+            set_scope(change, actor=actor, **scope)
+        return change
 
 
 class ChangeUpdateSerializer(TicketUpdateSerializer):
@@ -108,8 +131,21 @@ class ChangeUpdateSerializer(TicketUpdateSerializer):
                                            allow_blank=True)
     close_code = serializers.ChoiceField(choices=CloseCode.choices, required=False)
     close_notes = serializers.CharField(max_length=TEXT_LIMIT, required=False)
+    affected_services = serializers.ListField(child=related(Service, "code", allow_null=False),
+                                              required=False, max_length=50)
+    affected_cis = serializers.ListField(child=related(ConfigurationItem, "name",
+                                                       allow_null=False),
+                                         required=False, max_length=200)
 
     transition_fields = ("note", "close_code", "close_notes")
+
+    def update(self, instance: Change, validated_data: dict[str, Any]) -> Change:
+        data = dict(validated_data)
+        scope = {"services": data.pop("affected_services", None),
+                 "cis": data.pop("affected_cis", None)}
+        if any(value is not None for value in scope.values()):
+            set_scope(instance, actor=self.context["request"].user, **scope)
+        return super().update(instance, data)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

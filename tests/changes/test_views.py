@@ -44,3 +44,32 @@ def test_managers_read_changes_and_requesters_never_see_them(client, manager, re
     client.force_login(requester)
     assert client.get(reverse("changes:detail", args=[normal.number]),
                       follow=True).status_code == 404
+
+
+def test_the_desk_sets_what_a_change_affects(client, agent, normal, service):
+    from tests.factories import ConfigurationItemFactory
+
+    ConfigurationItemFactory(name="relay-01")
+    client.force_login(agent)
+    client.post(reverse("changes:scope", args=[normal.number]),
+                {"cis": "relay-01", "services": service.code})
+    assert [ci.name for ci in normal.affected_cis.all()] == ["relay-01"]
+    refused = client.post(reverse("changes:scope", args=[normal.number]),
+                          {"cis": "nope-99", "services": ""}, follow=True)
+    assert "nope-99" in refused.text and normal.affected_cis.count() == 1
+
+
+def test_the_api_takes_and_shows_the_scope(api_as, agent, normal, service):
+    from tests.factories import ConfigurationItemFactory
+
+    ConfigurationItemFactory(name="relay-01")
+    client = api_as(agent)
+    response = client.patch(f"/api/v1/changes/{normal.number}/", {
+        "version": normal.version, "affected_cis": ["relay-01"]}, format="json")
+    assert response.status_code == 200, response.data
+    assert response.data["affected_cis"] == ["relay-01"]
+    bad = client.patch(f"/api/v1/changes/{normal.number}/", {
+        "version": normal.version, "affected_cis": ["nope"]}, format="json")
+    assert bad.status_code == 400 and "affected_cis" in bad.data
+    listed = client.get("/api/v1/changes/")
+    assert listed.data["results"][0]["affected_cis"] == ["relay-01"]

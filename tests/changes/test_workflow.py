@@ -125,3 +125,19 @@ def test_a_problem_raises_a_change_linked_both_ways(agent, service):
     assert change.raised_from == problem and change.service == service
     assert list(problem.changes.all()) == [change]
     assert problem.events.filter(kind="link", field="change", new_value=change.number).exists()
+
+
+def test_a_change_names_what_it_affects_and_shows_the_services_hit_through_its_cis(
+        normal, agent, service, team):
+    from catalog.models import CIRelation
+    from tests.factories import ConfigurationItemFactory, ServiceFactory
+
+    crm = ServiceFactory(name="CRM", code="crm", owner_team=team)
+    db, app = ConfigurationItemFactory(name="db-01"), ConfigurationItemFactory(name="crm-app")
+    app.services.add(crm)
+    CIRelation.objects.create(source=app, target=db, kind="depends_on")
+    services.set_scope(normal, actor=agent, cis=[db])
+    assert [s.code for s in services.impacted(normal)] == ["crm"]
+    services.set_scope(normal, actor=agent, services=[crm])
+    assert services.impacted(normal) == []
+    assert normal.events.filter(field="affected_cis", new_value="db-01").exists()
