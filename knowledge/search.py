@@ -29,9 +29,7 @@ def ranked(articles: QuerySet, query: str) -> QuerySet:
     if not words:
         return articles
     if connection.vendor == "postgresql":
-        vector = (SearchVector("title", weight="A", config=CONFIG)
-                  + SearchVector("summary", weight="B", config=CONFIG)
-                  + SearchVector("body", weight="C", config=CONFIG))
+        vector = _vector(body_weight="C")
         wanted = SearchQuery(" ".join(words), search_type="plain", config=CONFIG)
         # Matched by the @@ operator: ts_rank gives a non-match a tiny rank, not 0.
         return (articles.annotate(found=vector, rank=SearchRank(vector, wanted))
@@ -56,9 +54,7 @@ def similar(articles: QuerySet, text: str) -> QuerySet:
     if not words:
         return articles.none()
     if connection.vendor == "postgresql":
-        vector = (SearchVector("title", weight="A", config=CONFIG)
-                  + SearchVector("summary", weight="B", config=CONFIG)
-                  + SearchVector("body", weight="D", config=CONFIG))
+        vector = _vector(body_weight="D")
         lexemes = [lexeme for word in words if (lexeme := _lexeme(word))]
         if not lexemes:
             return articles.none()
@@ -70,6 +66,13 @@ def similar(articles: QuerySet, text: str) -> QuerySet:
                       default=Value(0), output_field=IntegerField()) for word in words),
                 Value(0))
     return articles.annotate(rank=score).filter(rank__gt=1).order_by("-rank", "pk")
+
+
+def _vector(*, body_weight: str) -> SearchVector:
+    """The article's words: the title weighing most, then the summary, then the body."""
+    return (SearchVector("title", weight="A", config=CONFIG)
+            + SearchVector("summary", weight="B", config=CONFIG)
+            + SearchVector("body", weight=body_weight, config=CONFIG))
 
 
 def _lexeme(word: str) -> str:

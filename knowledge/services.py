@@ -161,9 +161,10 @@ def edit_article(article: Article, *, actor, base_revision: int, note: str = "",
         current = Article.objects.select_for_update().get(pk=article.pk)
         if current.revision != base_revision:
             raise StaleArticle(current.revisions.select_related("author").first())
+        before = _content(current)
         for name, value in changes.items():
             setattr(current, name, value)
-        if _content(current) == _content(Article.objects.get(pk=article.pk)):
+        if _content(current) == before:
             return current  # nothing changed: no revision
         current.full_clean()
         current.updated_at = timezone.now()

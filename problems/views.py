@@ -9,6 +9,7 @@ Views parse and check; `problems.services` writes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -56,8 +57,15 @@ def _incident(request: HttpRequest, number: str) -> Incident:
                              number=number.strip().upper())
 
 
-def _refused(request: HttpRequest, exc: ValidationError | PermissionDenied) -> None:
-    messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+def _attempt(request: HttpRequest, act: Callable[[], Any], said: str) -> None:
+    """Do what `act` does through the services; say `said` if it was done, else why
+    not."""
+    try:
+        act()
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+    else:
+        messages.success(request, said)
 
 
 # --- opening a problem ----------------------------------------------------------------------
@@ -147,13 +155,9 @@ def link_incident(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _link(request: HttpRequest, problem: Problem, incident: Incident) -> None:
-    try:
-        services.link(problem, incident, actor=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("%(incident)s is linked to %(problem)s.")
-                         % {"incident": incident.number, "problem": problem.number})
+    _attempt(request, lambda: services.link(problem, incident, actor=request.user),
+             _("%(incident)s is linked to %(problem)s.")
+             % {"incident": incident.number, "problem": problem.number})
 
 
 @require_POST
@@ -162,13 +166,9 @@ def unlink_incident(request: HttpRequest, number: str, incident: str) -> HttpRes
     require_worker(request)
     problem = _problem(request, number)
     found = _incident(request, incident)
-    try:
-        services.unlink(problem, found, actor=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("%(incident)s is no longer linked to %(problem)s.")
-                         % {"incident": found.number, "problem": problem.number})
+    _attempt(request, lambda: services.unlink(problem, found, actor=request.user),
+             _("%(incident)s is no longer linked to %(problem)s.")
+             % {"incident": found.number, "problem": problem.number})
     back = request.POST.get("back") == "incident"
     return redirect("incidents:detail" if back else "problems:detail",
                     number=found.number if back else problem.number)
@@ -185,7 +185,7 @@ def resolve_incidents(request: HttpRequest, number: str) -> HttpResponse:
             done, refused = services.resolve_incidents(problem, actor=request.user,
                                                        note=form.cleaned_data["note"])
         except ValidationError as exc:
-            _refused(request, exc)
+            messages.error(request, " ".join(exc.messages))
         else:
             if done:
                 messages.success(request, ngettext(
@@ -224,14 +224,9 @@ def apply_workaround(request: HttpRequest, number: str, problem: str) -> HttpRes
     require_worker(request)
     incident = _incident(request, number)
     found = _problem(request, problem)
-    try:
-        services.apply_workaround(incident, found, actor=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("%(incident)s is linked to %(problem)s and resolved with "
-                                    "its workaround.")
-                         % {"incident": incident.number, "problem": found.number})
+    _attempt(request, lambda: services.apply_workaround(incident, found, actor=request.user),
+             _("%(incident)s is linked to %(problem)s and resolved with its workaround.")
+             % {"incident": incident.number, "problem": found.number})
     return redirect("incidents:detail", number=incident.number)
 
 
@@ -242,11 +237,10 @@ def link_to_problem(request: HttpRequest, number: str) -> HttpResponse:
     require_worker(request)
     incident = _incident(request, number)
     form = ProblemNumberForm(request.POST)
-    problem = Problem.objects.visible_to(request.user).filter(
-        number=form.data.get("number", "").strip().upper()).first() if form.is_valid() else None
+    typed = form.cleaned_data["number"].strip().upper() if form.is_valid() else ""
+    problem = Problem.objects.visible_to(request.user).filter(number=typed).first()
     if problem is None:
-        messages.error(request, _("No problem %(number)s.")
-                       % {"number": form.data.get("number", "")})
+        messages.error(request, _("No problem %(number)s.") % {"number": typed})
     else:
         _link(request, problem, incident)
     return redirect("incidents:detail", number=incident.number)

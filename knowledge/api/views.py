@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from catalog.models import Service
 from itsm.base import roles
 from itsm.base.api.parsers import GuardedJSONParser
-from itsm.base.api.permissions import ScopedQuerysetMixin, WorkersWrite
+from itsm.base.api.permissions import WorkersWrite
 from itsm.models import Ticket
 
 from .. import search, services
@@ -54,7 +54,7 @@ class ArticleFilterSet(filters.FilterSet):
         return search.ranked(queryset, value)
 
 
-class ArticleViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+class ArticleViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
                      viewsets.ReadOnlyModelViewSet):
     """Articles; `q` ranks by relevance. Write (POST, PATCH, publish, retire) as an
     owner; vote as any reader; record "this solved it" for a ticket as an agent. No
@@ -166,7 +166,7 @@ class ArticleViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.Update
         return Response(ArticleSerializer(article, context=self.get_serializer_context()).data)
 
 
-class ArticleUsageViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+class ArticleUsageViewSet(viewsets.ReadOnlyModelViewSet):
     """Each article's use in total (views, votes, tickets solved, deflections), for
     the desk; the same by period is in the KPIs (`kb_*`)."""
 
