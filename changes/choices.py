@@ -37,3 +37,23 @@ class CloseCode(models.TextChoices):
 # Close codes that count as a success (DESIGN.md §4), and those that need a review.
 SUCCESSFUL = frozenset({CloseCode.SUCCESSFUL, CloseCode.SUCCESSFUL_WITH_ISSUES})
 REVIEWED = frozenset({CloseCode.UNSUCCESSFUL, CloseCode.BACKED_OUT})
+
+
+class ChangeApprovers(models.TextChoices):
+    CHANGE_MANAGERS = "change_managers", _("The change managers")
+    OWNER = "owner", _("The technical owner (the service's owner team lead)")
+    TEAM = "team", _("The members of a team")
+    PEOPLE = "people", _("Named approvers")
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ReleaseStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DEPLOYED = "deployed", _("Deployed")
+    ROLLED_BACK = "rolled_back", _("Rolled back")

@@ -5,21 +5,39 @@ risk from a questionnaire (`changes.risk`, the answers kept), its plans and wind
 how it went (close code, notes) and, where needed, its post-implementation review.
 The incidents it caused are linked through `ChangeCause` (one change per incident, the
 incident's `caused_by_change`), so the incidents app knows nothing of changes.
+
+Authorisation runs in steps (`ChangeApprovalStage`, each with one `ChangeApproval` per
+approver), copied from the approval policy (`ApprovalPolicyStep`) for the change's type
+and risk when it is submitted; CAB meetings (`CabMeeting`, from a `CabSchedule`) take
+changes onto their agenda and record decisions on them; a `Release` groups changes
+deployed together.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import ChangeRisk, ConfigurationItem, Service, StandardChange
+from catalog.models import (
+    ApprovalRule,
+    ChangeRisk,
+    ConfigurationItem,
+    Service,
+    StandardChange,
+    Team,
+    Weekday,
+    validate_time_zone,
+)
 from incidents.models import Incident
+from itsm.choices import Decision, StageState
 from itsm.models import Ticket, TicketQuerySet
 from problems.models import Problem
 
-from .choices import REVIEWED, ChangeType, CloseCode
+from .choices import REVIEWED, ChangeApprovers, ChangeType, CloseCode, MeetingStatus, ReleaseStatus
 
 
 class Change(Ticket):
@@ -58,6 +76,11 @@ class Change(Ticket):
     affected_cis = models.ManyToManyField(ConfigurationItem,
                                           verbose_name=_("affected configuration items"),
                                           related_name="+", blank=True)
+    # Scheduling inside a freeze window needs a reason (`changes.conflicts`).
+    freeze_override = models.TextField(_("freeze override reason"), blank=True)
+    release = models.ForeignKey("Release", verbose_name=_("release"),
+                                on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="changes")
 
     objects = TicketQuerySet.as_manager()
 
@@ -96,3 +119,258 @@ class ChangeCause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_id} → {self.incident_id}"
+
+
+class ApprovalPolicyStep(models.Model):
+    """One step of the authorisation of changes of a type (and, when given, a risk):
+    the steps that match a change's type with its risk or with no risk run in the
+    order of their position."""
+
+    change_type = models.CharField(_("change type"), max_length=10, choices=ChangeType)
+    risk = models.CharField(_("risk"), max_length=10, choices=ChangeRisk, blank=True,
+                            help_text=_("Empty: for every risk."))
+    position = models.PositiveSmallIntegerField(_("step"), default=1)
+    name = models.CharField(_("name"), max_length=100,
+                            help_text=_("What the step decides, e.g. “Technical owner”."))
+    approvers = models.CharField(_("approvers"), max_length=20, choices=ChangeApprovers,
+                                 default=ChangeApprovers.CHANGE_MANAGERS)
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT,
+                             null=True, blank=True, related_name="+")
+    people = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("people"),
+                                    blank=True, related_name="+")
+    rule = models.CharField(_("decided by"), max_length=10, choices=ApprovalRule,
+                            default=ApprovalRule.ANY)
+    needed = models.PositiveSmallIntegerField(
+        _("number or share needed"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("How many approvals (a number), or which percentage of the approvers "
+                    "(a share), the step needs."))
+    due_hours = models.PositiveSmallIntegerField(_("time to decide (hours)"), default=48,
+                                                 validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["change_type", "position", "risk"]
+        verbose_name = _("change approval step")
+        verbose_name_plural = _("change approval policy")
+        constraints = [models.UniqueConstraint(
+            fields=["change_type", "risk", "position"], name="changes_policy_unique_step",
+            violation_error_message=_("That type and risk already have a step at that "
+                                      "position."))]
+
+    def __str__(self) -> str:
+        return f"{self.get_change_type_display()} {self.position}. {self.name}"
+
+    def clean(self) -> None:
+        if self.approvers == ChangeApprovers.TEAM and self.team_id is None:
+            raise ValidationError({"team": _("Choose the team that decides.")})
+        if self.rule in (ApprovalRule.COUNT, ApprovalRule.PERCENT) and not self.needed:
+            raise ValidationError({"needed": _("Say how many approvals the step needs.")})
+
+
+class ChangeApprovalStage(models.Model):
+    """One authorisation step of one change, as the policy stood when it was
+    submitted; its approvers are chosen when it opens."""
+
+    change = models.ForeignKey(Change, verbose_name=_("change"), on_delete=models.CASCADE,
+                               related_name="approval_stages")
+    position = models.PositiveSmallIntegerField(_("step"))
+    name = models.CharField(_("name"), max_length=100)
+    approvers = models.CharField(_("approvers"), max_length=20, choices=ChangeApprovers)
+    people = models.JSONField(default=list, blank=True)  # user ids, for named approvers
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.SET_NULL,
+                             null=True, blank=True, related_name="+")
+    rule = models.CharField(_("decided by"), max_length=10, choices=ApprovalRule)
+    needed = models.PositiveSmallIntegerField(_("number or share needed"), null=True,
+                                              blank=True)
+    due_hours = models.PositiveSmallIntegerField(_("time to decide (hours)"), default=48)
+    state = models.CharField(_("state"), max_length=10, choices=StageState,
+                             default=StageState.WAITING)
+    required = models.PositiveSmallIntegerField(_("approvals required"), default=1)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["change", "position"]
+        verbose_name = _("change approval step")
+        verbose_name_plural = _("change approval steps")
+        constraints = [models.UniqueConstraint(fields=["change", "position"],
+                                               name="changes_stage_unique_position")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class ChangeApprovalQuerySet(models.QuerySet):
+    def pending(self) -> ChangeApprovalQuerySet:
+        return self.filter(decision=Decision.PENDING, stage__state=StageState.PENDING)
+
+    def for_user(self, user, today=None) -> ChangeApprovalQuerySet:
+        """The approvals a person decides: their own, and those of the people they
+        stand in for while those are away; never on a change they raised."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        today = today or timezone.localdate()
+        return self.filter(models.Q(approver=user) | models.Q(
+            approver__delegate=user, approver__away_until__gte=today)).exclude(
+                change__requester=user)
+
+
+class ChangeApproval(models.Model):
+    """One approver's part in a step of a change: pending until they (or their
+    delegate, or the CAB meeting they attend) decide, or until the step is decided
+    without them."""
+
+    stage = models.ForeignKey(ChangeApprovalStage, verbose_name=_("approval step"),
+                              on_delete=models.CASCADE, related_name="approvals")
+    change = models.ForeignKey(Change, verbose_name=_("change"), on_delete=models.CASCADE,
+                               related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approver"),
+                                 on_delete=models.PROTECT, related_name="change_approvals")
+    decision = models.CharField(_("decision"), max_length=12, choices=Decision,
+                                default=Decision.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    meeting = models.ForeignKey("CabMeeting", verbose_name=_("CAB meeting"),
+                                on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="decisions",
+                                help_text=_("The meeting the decision was taken in."))
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+
+    objects = ChangeApprovalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("change approval")
+        verbose_name_plural = _("change approvals")
+        constraints = [models.UniqueConstraint(fields=["stage", "approver"],
+                                               name="changes_approval_once_per_step")]
+        indexes = [models.Index(fields=["approver", "decision"], name="change_approval_waiting",
+                                condition=models.Q(decision="pending"))]
+
+    def __str__(self) -> str:
+        return f"{self.change_id} · {self.stage.name} · {self.approver}"
+
+
+class CabSchedule(models.Model):
+    """The cadence of a change advisory board: its meetings are planned ahead from
+    this (`changes.cab.plan_meetings`)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=[
+        (day, label) for day, label in Weekday.choices])
+    start_time = models.TimeField(_("starts at"))
+    duration_minutes = models.PositiveSmallIntegerField(_("length (minutes)"), default=60,
+                                                        validators=[MinValueValidator(15)])
+    every_weeks = models.PositiveSmallIntegerField(
+        _("every (weeks)"), default=1, validators=[MinValueValidator(1), MaxValueValidator(8)])
+    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE,
+                                 validators=[validate_time_zone])
+    first_date = models.DateField(_("first meeting"), default=timezone.localdate)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("chair"),
+                              on_delete=models.PROTECT, related_name="+")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("members"),
+                                     blank=True, related_name="+")
+    agenda_days = models.PositiveSmallIntegerField(
+        _("agenda covers (days)"), default=14, validators=[MinValueValidator(1)],
+        help_text=_("Changes awaiting authorisation that start within this many days of "
+                    "the meeting go on its agenda."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("CAB schedule")
+        verbose_name_plural = _("CAB schedules")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CabMeeting(models.Model):
+    """One meeting of a change advisory board: its agenda, who attended, the
+    decisions it took (recorded on each change) and its minutes."""
+
+    schedule = models.ForeignKey(CabSchedule, verbose_name=_("schedule"),
+                                 on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="meetings")
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts"))
+    duration_minutes = models.PositiveSmallIntegerField(_("length (minutes)"), default=60)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    emergency = models.BooleanField(_("emergency CAB"), default=False)
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("chair"),
+                              on_delete=models.PROTECT, related_name="+")
+    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("attendees"),
+                                       blank=True, related_name="cab_meetings")
+    agenda_days = models.PositiveSmallIntegerField(_("agenda covers (days)"), default=14)
+    status = models.CharField(_("status"), max_length=10, choices=MeetingStatus,
+                              default=MeetingStatus.PLANNED)
+    minutes = models.TextField(_("minutes"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("CAB meeting")
+        verbose_name_plural = _("CAB meetings")
+        constraints = [models.UniqueConstraint(
+            fields=["schedule", "starts_at"], name="changes_cab_meeting_once",
+            condition=models.Q(schedule__isnull=False))]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AgendaItem(models.Model):
+    """A change on a meeting's agenda, and what the meeting made of it."""
+
+    meeting = models.ForeignKey(CabMeeting, verbose_name=_("CAB meeting"),
+                                on_delete=models.CASCADE, related_name="agenda")
+    change = models.ForeignKey(Change, verbose_name=_("change"), on_delete=models.CASCADE,
+                               related_name="agenda_items")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Decision, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["meeting", "position", "pk"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        constraints = [models.UniqueConstraint(fields=["meeting", "change"],
+                                               name="changes_agenda_once")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} · {self.position}"
+
+
+class Release(models.Model):
+    """Changes deployed together: planned → in progress → deployed or rolled back."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    planned_date = models.DateField(_("planned date"))
+    status = models.CharField(_("status"), max_length=12, choices=ReleaseStatus,
+                              default=ReleaseStatus.PLANNED)
+    notes = models.TextField(_("notes"), blank=True)
+    owner_team = models.ForeignKey(Team, verbose_name=_("owner team"),
+                                   on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    # The services the release brings live: they pass operational acceptance first.
+    launches = models.ManyToManyField(Service, verbose_name=_("services brought live"),
+                                      blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    deployed_at = models.DateTimeField(_("deployed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-planned_date", "name"]
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+
+    def __str__(self) -> str:
+        return self.name

@@ -45,3 +45,19 @@ class EventKind(models.TextChoices):
     # A link to another record made or removed (field: what it links, e.g. "problem";
     # new value: its number, old value: the one unlinked).
     LINK = "link", _("Link")
+
+
+class StageState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for the step before")
+    PENDING = "pending", _("Awaiting decision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", _("Awaiting decision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    NOT_NEEDED = "not_needed", _("Not needed")  # the step was decided without them
+    CANCELLED = "cancelled", _("Cancelled")  # the request ended before it was decided

@@ -372,6 +372,10 @@ class Task(Ticket):
         Ticket, verbose_name=_("parent ticket"), on_delete=models.CASCADE,
         related_name="tasks",
     )
+    # When the work is booked (a change's implementation steps): the change calendar
+    # checks that nobody is booked twice.
+    planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateTimeField(_("planned end"), null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 

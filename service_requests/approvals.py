@@ -14,7 +14,6 @@ away, and every decision is recorded with who, when and the comment.
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,7 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import ApprovalRule, ApproverKind, RequestItem
+from catalog.models import ApproverKind, RequestItem
+from itsm import approvals as approval_rules
 from itsm import notifications, workflow
 from itsm.choices import EventKind
 from itsm.models import Notification, TicketEvent, User
@@ -81,16 +81,6 @@ def approvers_of(stage: ApprovalStage) -> list[User]:
     return others or people
 
 
-def required_for(stage: ApprovalStage, count: int) -> int:
-    if stage.rule == ApprovalRule.ALL:
-        return count
-    if stage.rule == ApprovalRule.COUNT:
-        return min(stage.needed or 1, count)
-    if stage.rule == ApprovalRule.PERCENT:
-        return min(count, max(1, math.ceil(count * (stage.needed or 100) / 100)))
-    return 1
-
-
 def open_stage(stage: ApprovalStage, *, when) -> list[Approval]:
     """Ask the step's approvers; a step nobody can decide is a ValidationError."""
     people = approvers_of(stage)
@@ -99,7 +89,7 @@ def open_stage(stage: ApprovalStage, *, when) -> list[Approval]:
             "Nobody can approve step “%(step)s” of this item; its owner team must name an "
             "approver first.") % {"step": stage.name}})
     stage.state = StageState.PENDING
-    stage.required = required_for(stage, len(people))
+    stage.required = approval_rules.required_for(stage.rule, stage.needed, len(people))
     stage.started_at = when
     stage.due_at = when + timedelta(hours=stage.due_hours)
     stage.save(update_fields=["state", "required", "started_at", "due_at"])
@@ -170,14 +160,8 @@ def _record(request: ServiceRequest, approval: Approval, user, now) -> None:
 
 def _settle(request: ServiceRequest, stage: ApprovalStage, approval: Approval, now) -> None:
     decisions = list(stage.approvals.values_list("decision", flat=True))
-    approved = decisions.count(Decision.APPROVED)
-    pending = decisions.count(Decision.PENDING)
-    if approved >= stage.required:
-        state = StageState.APPROVED
-    elif (stage.rule == ApprovalRule.ANY and approval.decision == Decision.REJECTED) or (
-            approved + pending < stage.required):
-        state = StageState.REJECTED
-    else:
+    state = approval_rules.outcome(stage.rule, stage.required, decisions, approval.decision)
+    if state is None:
         return
     stage.state, stage.decided_at = state, now
     stage.save(update_fields=["state", "decided_at"])

@@ -3,6 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The approval states are the core's (`itsm.approvals`), shared with changes.
+from itsm.choices import Decision, StageState  # noqa: F401
+
 
 class RequestStatus(models.TextChoices):
     NEW = "new", _("New")
@@ -23,19 +26,3 @@ class OnHoldReason(models.TextChoices):
     AWAITING_REQUESTER = "awaiting_requester", _("Awaiting the requester")
     AWAITING_SUPPLIER = "awaiting_supplier", _("Awaiting delivery from a supplier")
     SCHEDULED = "scheduled", _("Scheduled for a later date")
-
-
-class StageState(models.TextChoices):
-    WAITING = "waiting", _("Waiting for the step before")
-    PENDING = "pending", _("Awaiting decision")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-class Decision(models.TextChoices):
-    PENDING = "pending", _("Awaiting decision")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    NOT_NEEDED = "not_needed", _("Not needed")  # the step was decided without them
-    CANCELLED = "cancelled", _("Cancelled")  # the request ended before it was decided

@@ -1,7 +1,8 @@
 """The service catalog's models: customers, teams, services, CIs and their relations
 (`catalog`), the calendars and agreements the SLA clock runs on (`sla`), suppliers
 with their underpinning contracts (`suppliers`), what services offer to order or change
-(`offerings`), and each service's support path and documentation history (`dossier`)."""
+(`offerings`), each service's support path and documentation history (`dossier`), and
+when changes may run (`windows`)."""
 
 from .catalog import (
     CatalogQuerySet,
@@ -50,6 +51,7 @@ from .sla import (
     working_calendar_of,
 )
 from .suppliers import ContractTarget, Supplier, UnderpinningContract
+from .windows import FreezeWindow, MaintenanceWindow
 
 __all__ = [
     "CIRelation", "CIRelationKind", "CIType", "Calendar", "CatalogQuerySet",
@@ -60,5 +62,5 @@ __all__ = [
     "spans_overlap", "validate_time_zone", "TERMS_CACHE_SECONDS", "clear_terms_cache",
     "terms_for", "working_calendar_of", "ServiceCategory", "ServiceRevision", "SupportLevel",
     "ChangeRisk", "OfferingQuerySet", "RequestItem", "StandardChange", "ApprovalRule",
-    "ApprovalStep", "ApproverKind", "TaskTemplate",
+    "ApprovalStep", "ApproverKind", "TaskTemplate", "FreezeWindow", "MaintenanceWindow",
 ]
