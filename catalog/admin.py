@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from itsm.base.admin import ReadOnlyAdminMixin
 
+from . import acceptance
+from .forms import MaintenanceWindowForm
 from .models import (
     ApprovalStep,
     Calendar,
@@ -16,7 +19,10 @@ from .models import (
     ConfigurationItem,
     ContractTarget,
     Customer,
+    FreezeWindow,
     Holiday,
+    Lifecycle,
+    MaintenanceWindow,
     RequestItem,
     Service,
     ServiceCategory,
@@ -78,8 +84,26 @@ class SupportLevelInline(admin.TabularInline):
     extra = 0
 
 
+class ServiceAdminForm(forms.ModelForm):
+    """The service, and the reason it may go live before its operational acceptance
+    is complete (a change manager's, `catalog.acceptance`)."""
+
+    acceptance_override = forms.CharField(
+        label=_("Go live with gaps, because"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when moving it to live while it still lacks something of its "
+                    "operational acceptance; the gaps become an improvement suggestion."))
+
+    class Meta:
+        model = Service
+        fields = ("name", "code", "description", "operations_notes", "support_notes",
+                  "category", "owner_team", "service_type", "criticality", "lifecycle",
+                  "depends_on", "is_active", "asks_satisfaction")
+
+
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
+    form = ServiceAdminForm
     list_display = ("name", "code", "category", "service_type", "criticality", "lifecycle",
                     "owner_team", "is_active")
     list_filter = ("category", "service_type", "criticality", "lifecycle", "owner_team",
@@ -90,11 +114,36 @@ class ServiceAdmin(admin.ModelAdmin):
     filter_horizontal = ("depends_on",)
     inlines = (SupportLevelInline,)
 
+    def get_changeform_initial_data(self, request) -> dict:
+        """A new service starts planned: it goes live once its acceptance is complete."""
+        return {"lifecycle": Lifecycle.PLANNED, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change) -> None:
+        """A move to live waits until the support path (an inline) is saved, then goes
+        through the acceptance check (`save_related`)."""
+        before = (Service.objects.filter(pk=obj.pk).values_list("lifecycle", flat=True)
+                  .first() if change else None)
+        form.goes_live = obj.lifecycle == Lifecycle.LIVE and before != Lifecycle.LIVE
+        if form.goes_live:
+            obj.lifecycle = before or Lifecycle.PLANNED
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change) -> None:
         """Keep the documentation's history for admin edits too, once the support path
-        (an inline) is saved."""
+        (an inline) is saved; then take the service live if that was asked."""
         super().save_related(request, form, formsets, change)
         record_revision(form.instance, request.user, str(_("Edited in the admin")))
+        if getattr(form, "goes_live", False):
+            try:
+                acceptance.go_live(form.instance, actor=request.user, override_reason=(
+                    form.cleaned_data.get("acceptance_override") or ""))
+            except (ValidationError, PermissionDenied) as exc:
+                said = " ".join(getattr(exc, "messages", None) or [str(exc)])
+                self.message_user(request, _("It stays %(state)s: %(why)s") % {
+                    "state": form.instance.get_lifecycle_display(), "why": said},
+                    messages.ERROR)
+            else:
+                form.instance.lifecycle = Lifecycle.LIVE
 
 
 @admin.register(ServiceRevision)
@@ -270,3 +319,26 @@ class UnderpinningContractAdmin(admin.ModelAdmin):
     search_fields = ("name", "reference", "supplier__name", "service__name")
     autocomplete_fields = ("supplier", "service")
     inlines = (ContractTargetInline,)
+
+
+@admin.register(FreezeWindow)
+class FreezeWindowAdmin(admin.ModelAdmin):
+    """Freezes: also kept by change managers on the catalog's change windows page."""
+
+    list_display = ("name", "service", "starts_at", "ends_at")
+    list_filter = ("service",)
+    list_select_related = ("service",)
+    search_fields = ("name", "reason")
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ("service",)
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    form = MaintenanceWindowForm  # the weekdays as boxes to tick, not a JSON list
+    list_display = ("name", "service", "configuration_item", "weekday_names", "start_time",
+                    "duration_minutes", "time_zone")
+    list_filter = ("service",)
+    list_select_related = ("service", "configuration_item")
+    search_fields = ("name", "service__name", "configuration_item__name")
+    autocomplete_fields = ("service", "configuration_item")

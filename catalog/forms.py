@@ -14,7 +14,18 @@ from django.utils.translation import gettext_lazy as _
 
 from itsm.base.roles import ROLE_LABELS
 
-from .models import ApprovalStep, RequestItem, Service, Supplier, TaskTemplate, Team
+from .models import (
+    ApprovalStep,
+    ConfigurationItem,
+    FreezeWindow,
+    MaintenanceWindow,
+    RequestItem,
+    Service,
+    Supplier,
+    TaskTemplate,
+    Team,
+    Weekday,
+)
 from .services import LevelSpec
 
 TEXT_MAX = 50_000
@@ -161,3 +172,49 @@ TaskTemplateFormSet = forms.inlineformset_factory(
     RequestItem, TaskTemplate, formset=PositionedFormSet, extra=1, can_delete=True,
     fields=("position", "title", "instructions", "team", "parallel"),
     widgets={"instructions": forms.Textarea(attrs={"rows": 2})})
+
+
+# --- change windows --------------------------------------------------------------------
+
+WHEN = {"type": "datetime-local"}
+
+
+class FreezeWindowForm(forms.ModelForm):
+    """A freeze: everywhere, or on one service; `catalog.windows` saves it."""
+
+    class Meta:
+        model = FreezeWindow
+        fields = ("name", "service", "starts_at", "ends_at", "reason")
+        widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(is_active=True)
+        self.fields["service"].empty_label = _("Every service")
+        for name in ("starts_at", "ends_at"):
+            self.fields[name] = forms.DateTimeField(
+                label=self.fields[name].label,
+                widget=forms.DateTimeInput(attrs=WHEN, format="%Y-%m-%dT%H:%M"))
+
+
+class MaintenanceWindowForm(forms.ModelForm):
+    """A weekly slot of a service or a CI: the days it opens, when and for how long."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"), choices=Weekday.choices, coerce=int,
+        widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = MaintenanceWindow
+        fields = ("name", "service", "configuration_item", "weekdays", "start_time",
+                  "duration_minutes", "time_zone")
+        widgets = {"start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(is_active=True)
+        self.fields["configuration_item"].queryset = ConfigurationItem.objects.filter(
+            is_active=True)
+        self.fields["configuration_item"].help_text = _(
+            "A window of a CI governs the changes to it; one of a service, the changes "
+            "to the service.")

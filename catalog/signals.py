@@ -23,3 +23,9 @@ def announce_terms_changed(*, services: Iterable[int | None] = (),
     calendars = sorted(set(calendars))
     if services or calendars:
         terms_changed.send(sender=None, services=services, calendars=calendars)
+
+# Sent when a service goes live with gaps in its operational acceptance, overridden by
+# a change manager (`catalog.acceptance.go_live`), inside the same transaction: with
+# `service`, `gaps` (what it lacks, as sentences), `reason` and `actor`. The
+# improvement register opens a suggestion for the gaps.
+acceptance_overridden = Signal()

@@ -6,16 +6,19 @@ role reads, an edit page for its owners, and its history of revisions.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from itsm.base import roles
 from itsm.base.forms import apply_errors
-from itsm.base.views import staff_page
+from itsm.base.views import require_worker, staff_page
 
+from . import acceptance
 from .forms import (
     ApprovalStepFormSet,
     DossierForm,
@@ -24,6 +27,7 @@ from .forms import (
     TaskTemplateFormSet,
 )
 from .models import (
+    Lifecycle,
     RequestItem,
     Service,
     ServiceLevelAgreement,
@@ -123,7 +127,26 @@ def service_detail(request: HttpRequest, code: str) -> HttpResponse:
         "latest": service.revisions.select_related("author").order_by("-number").first(),
         "revision_count": revisions,
         "may_edit": may_edit_dossier(request.user, service),
+        "acceptance": acceptance.checklist(service),
+        "may_go_live": service.lifecycle != Lifecycle.LIVE and roles.is_worker(request.user),
+        "may_override": acceptance.may_override(request.user),
     })
+
+
+@require_POST
+@staff_page
+def service_go_live(request: HttpRequest, code: str) -> HttpResponse:
+    """Take a service live through its operational acceptance (`catalog.acceptance`)."""
+    require_worker(request)
+    service = _service(request, code)
+    try:
+        acceptance.go_live(service, actor=request.user,
+                           override_reason=request.POST.get("override_reason", "")[:2000])
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+    else:
+        messages.success(request, _("%(service)s is live.") % {"service": service.name})
+    return redirect("catalog:service", code=service.code)
 
 
 @require_http_methods(["GET", "POST"])

@@ -57,3 +57,12 @@ class ReleaseStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     DEPLOYED = "deployed", _("Deployed")
     ROLLED_BACK = "rolled_back", _("Rolled back")
+
+
+class AgendaOutcome(models.TextChoices):
+    """What a CAB meeting made of a change on its agenda (`AgendaItem.outcome`; blank
+    until it decides). Approved and rejected are the `itsm.choices.Decision` values."""
+
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    DEFERRED = "deferred", _("Deferred")

@@ -21,9 +21,9 @@ from itsm import demo, workflow
 from itsm.demo import Desk
 from itsm.services import update_ticket
 
-from . import risk, services
-from .choices import ChangeStatus, ChangeType, CloseCode
-from .models import Change, ChangeCause
+from . import demo_board, risk, services
+from .choices import ChangeApprovers, ChangeStatus, ChangeType, CloseCode
+from .models import ApprovalPolicyStep, Change, ChangeCause
 
 TYPES = {ChangeType.STANDARD: 50, ChangeType.NORMAL: 38, ChangeType.EMERGENCY: 12}
 OUTCOMES = {CloseCode.SUCCESSFUL: 80, CloseCode.SUCCESSFUL_WITH_ISSUES: 10,
@@ -49,6 +49,9 @@ def write_history(desk: Desk, rng: random.Random, now: datetime, *, days: int,
     templates = list(StandardChange.objects.filter(service__in=services_, is_active=True)
                      .select_related("service"))
     boss = desk.logins["change_manager"]
+    _policy()
+    demo_board.windows(desk, now, days=days)
+    demo_board.board(desk, now, days=days)
     arrivals = [moment for moment in demo.arrivals(rng, now, days, per_day / 15)
                 if moment.weekday() < 5]
     written = 0
@@ -59,7 +62,9 @@ def write_history(desk: Desk, rng: random.Random, now: datetime, *, days: int,
                          rng.choice(templates) if templates else None, services_)
         if done % 25 == 0 or done == len(arrivals):
             progress(str(_("Changes")), done, len(arrivals))
-    return written
+    demo_board.hold_past(desk, now)
+    demo_board.release_plan(desk, rng, now)
+    return written + demo_board.booked_over(desk, rng, now)
 
 
 def _live(desk, rng, now, boss, logged, change_type, template, services_) -> int:
@@ -69,8 +74,15 @@ def _live(desk, rng, now, boss, logged, change_type, template, services_) -> int
     lead = timedelta(hours=rng.uniform(2, 8)) if change_type == ChangeType.EMERGENCY else \
         timedelta(days=rng.uniform(2, 10))
     start = (logged + lead).replace(minute=0, second=0, microsecond=0)
-    fields = {"planned_start": start,
-              "planned_end": start + timedelta(hours=rng.choice((1, 2, 2, 4)))}
+    length = timedelta(hours=rng.choice((1, 2, 2, 4)))
+    fields = {"planned_start": start, "planned_end": start + length}
+    if (freeze := demo_board.in_freeze(start, start + length)) is not None:
+        if change_type == ChangeType.EMERGENCY:  # it cannot wait for the books
+            fields["freeze_override"] = _("A security fix that cannot wait for the close.")
+        else:  # planned after the close instead
+            fields = {"planned_start": freeze.ends_at + timedelta(hours=2),
+                      "planned_end": freeze.ends_at + timedelta(hours=2) + length}
+            start = fields["planned_start"]
     if change_type == ChangeType.STANDARD:
         fields["standard_change"] = template
     else:
@@ -98,12 +110,13 @@ def _live(desk, rng, now, boss, logged, change_type, template, services_) -> int
         if logged > now - AWAITING and rng.random() < 0.6:
             return 1  # the change manager has yet to decide
         authorised = demo.office_time(logged + timedelta(days=1, hours=rng.uniform(1, 20)), rng)
-        if not move(ChangeStatus.SCHEDULED, boss, min(authorised, start - timedelta(hours=1))):
+        if not demo_board.authorise(change, boss, min(authorised, start - timedelta(hours=1)),
+                                    now):
             return 1
     elif change_type == ChangeType.EMERGENCY:
         if not move(ChangeStatus.AUTHORIZATION, agent, logged + timedelta(minutes=10)):
             return 1
-        if not move(ChangeStatus.SCHEDULED, boss, logged + timedelta(minutes=40)):
+        if not demo_board.authorise(change, boss, logged + timedelta(minutes=40), now):
             return 1
     elif not move(ChangeStatus.SCHEDULED, agent, logged + timedelta(minutes=30)):
         return 1
@@ -128,6 +141,23 @@ def _live(desk, rng, now, boss, logged, change_type, template, services_) -> int
                       review_actions=_("Add the check to the runbook."))
     move(ChangeStatus.CLOSED, agent, reviewed + timedelta(hours=1))
     return 1
+
+
+def _policy() -> None:
+    """Normal changes pass their technical owner, then a change manager (medium risk)
+    or the CAB (high risk); an emergency one any change manager, fast."""
+    if ApprovalPolicyStep.objects.exists():
+        return
+    ApprovalPolicyStep.objects.bulk_create([
+        ApprovalPolicyStep(change_type=ChangeType.NORMAL, position=1,
+                           name=_("Technical owner"), approvers=ChangeApprovers.OWNER),
+        ApprovalPolicyStep(change_type=ChangeType.NORMAL, risk="medium", position=2,
+                           name=_("Change manager")),
+        ApprovalPolicyStep(change_type=ChangeType.NORMAL, risk="high", position=2,
+                           name=_(demo_board.CAB_STEP)),
+        ApprovalPolicyStep(change_type=ChangeType.EMERGENCY, position=1,
+                           name=_("Emergency authorization"), due_hours=4),
+    ])
 
 
 def _caused(change: Change, agent, ended: datetime, now: datetime) -> None:

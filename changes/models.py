@@ -33,11 +33,20 @@ from catalog.models import (
     validate_time_zone,
 )
 from incidents.models import Incident
+from itsm.base import roles
 from itsm.choices import Decision, StageState
 from itsm.models import Ticket, TicketQuerySet
 from problems.models import Problem
 
-from .choices import REVIEWED, ChangeApprovers, ChangeType, CloseCode, MeetingStatus, ReleaseStatus
+from .choices import (
+    REVIEWED,
+    AgendaOutcome,
+    ChangeApprovers,
+    ChangeType,
+    CloseCode,
+    MeetingStatus,
+    ReleaseStatus,
+)
 
 
 class Change(Ticket):
@@ -81,6 +90,9 @@ class Change(Ticket):
     release = models.ForeignKey("Release", verbose_name=_("release"),
                                 on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="changes")
+    # What the change managers were last told of its conflicts (`changes.conflicts`), so
+    # an unchanged set is not told again on the next save.
+    conflicts_told = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
 
@@ -291,6 +303,14 @@ class CabSchedule(models.Model):
         return self.name
 
 
+class StaffReadQuerySet(models.QuerySet):
+    """CAB meetings, their agendas and releases are the desk's: every desk role reads
+    them, requesters none."""
+
+    def visible_to(self, user) -> StaffReadQuerySet:
+        return self if roles.is_staff_reader(user) else self.none()
+
+
 class CabMeeting(models.Model):
     """One meeting of a change advisory board: its agenda, who attended, the
     decisions it took (recorded on each change) and its minutes."""
@@ -313,6 +333,8 @@ class CabMeeting(models.Model):
     minutes = models.TextField(_("minutes"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
+    objects = StaffReadQuerySet.as_manager()
+
     class Meta:
         ordering = ["starts_at", "pk"]
         verbose_name = _("CAB meeting")
@@ -333,7 +355,7 @@ class AgendaItem(models.Model):
     change = models.ForeignKey(Change, verbose_name=_("change"), on_delete=models.CASCADE,
                                related_name="agenda_items")
     position = models.PositiveSmallIntegerField(_("position"), default=1)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=Decision, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=AgendaOutcome, blank=True)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -367,6 +389,8 @@ class Release(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     deployed_at = models.DateTimeField(_("deployed"), null=True, blank=True)
 
+    objects = StaffReadQuerySet.as_manager()
+
     class Meta:
         ordering = ["-planned_date", "name"]
         verbose_name = _("release")
@@ -374,3 +398,25 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarFeed(models.Model):
+    """A person's secret link to the change calendar as an iCalendar feed: a calendar
+    application fetches it without signing in, so the token is the credential.
+
+    It is shown on the calendar page whenever its owner asks, so it is kept as it is
+    (unlike an API token, shown once and kept hashed); it reads only what its owner
+    reads, and regenerating it makes the old link a 404.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                                on_delete=models.CASCADE, related_name="change_calendar_feed")
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change calendar feed")
+        verbose_name_plural = _("change calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -8,17 +8,21 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident
 from itsm.base import roles
+from itsm.base.spans import check_window
 from itsm.choices import EventKind, TicketKind
-from itsm.models import TicketEvent
-from itsm.services import create_ticket, note_link
+from itsm.models import Task, TicketEvent
+from itsm.registry import PlannedWork
+from itsm.services import create_ticket, note_link, update_ticket
 
-from . import risk
-from .choices import ChangeType
+from . import conflicts, risk
+from .choices import ChangeStatus, ChangeType
 from .models import Change, ChangeCause
 
 
@@ -54,15 +58,12 @@ def prepare(fields: dict[str, Any]) -> dict[str, Any]:
         if change_type != ChangeType.STANDARD:
             fields["risk"] = risk.level(answers)
     check_window(fields.get("planned_start"), fields.get("planned_end"))
+    service = fields.get("service")
+    if service is None and fields.get("configuration_item") is not None:
+        service = fields["configuration_item"].primary_service()  # as the core will
+    conflicts.check_freeze(fields.get("planned_start"), fields.get("planned_end"),
+                           [getattr(service, "pk", None)], fields.get("freeze_override", ""))
     return fields
-
-
-def check_window(start, end) -> None:
-    if (start is None) != (end is None):
-        raise ValidationError({"planned_end" if start else "planned_start": _(
-            "Plan both the start and the end.")})
-    if start is not None and end <= start:
-        raise ValidationError({"planned_end": _("The planned end comes after the start.")})
 
 
 def create_change(*, actor, when=None, **fields: Any) -> Change:
@@ -151,3 +152,73 @@ def record_cause(change: Change, incident: Incident, *, actor, when=None) -> Cha
                                              "change already.")
                                % {"incident": incident.number}}) from exc
     return cause
+
+
+def reschedule(change: Change, *, actor, start, end, expected_version: int | None = None
+               ) -> Change:
+    """Move the change's window (an edit, with its events and checks, as any), and the
+    tasks with times of their own along with it, each keeping its place in the window."""
+    shift = start - change.planned_start if change.planned_start else None
+    with transaction.atomic():
+        update_ticket(change, actor=actor, expected_version=expected_version,
+                      planned_start=start, planned_end=end)
+        if shift:
+            for task in Task.objects.filter(parent_id=change.pk, planned_start__isnull=False,
+                                            planned_end__isnull=False).open().order_by("pk"):
+                update_ticket(task, actor=actor, planned_start=task.planned_start + shift,
+                              planned_end=task.planned_end + shift)
+    return change
+
+
+def move_to_next_slot(change: Change, *, actor, expected_version: int | None = None
+                      ) -> tuple | None:
+    """Move the change to the first window with no conflict (`conflicts.next_free_slot`);
+    None, and nothing moved, if the next 90 days have none."""
+    if not roles.is_worker(actor):
+        raise PermissionDenied(_("Your role may not change this ticket."))
+    slot = conflicts.next_free_slot(change)
+    if slot is not None:
+        reschedule(change, actor=actor, start=slot[0], end=slot[1],
+                   expected_version=expected_version)
+    return slot
+
+
+# Changes past authorization (or pre-authorised standard ones) whose window is planned
+# work: their outages do not count against availability.
+APPROVED = (ChangeStatus.SCHEDULED, ChangeStatus.IMPLEMENTING, ChangeStatus.REVIEW,
+            ChangeStatus.CLOSED)
+
+
+def planned_work(service_ids: list[int], start, end) -> list[PlannedWork]:
+    """The approved changes on the services (their own or affected ones) whose planned
+    window shares time with [start, end); one query."""
+    rows = (Change.objects.filter(status__in=APPROVED, planned_start__lt=end,
+                                  planned_end__gt=start)
+            .filter(Q(service_id__in=service_ids) | Q(affected_services__in=service_ids))
+            .values_list("service_id", "service__name", "affected_services",
+                         "affected_services__name", "planned_start", "planned_end", "number",
+                         "title"))
+    wanted, found = set(service_ids), {}
+    for own, own_name, other, other_name, planned_start, planned_end, number, title in rows:
+        for service_id, name in ((own, own_name), (other, other_name)):
+            if service_id in wanted:
+                found[(number, service_id)] = PlannedWork(
+                    service_id, name, planned_start, planned_end, number, title,
+                    reverse("changes:detail", args=[number]))
+    return list(found.values())
+
+
+def announce_planned(change: Change, moments: list) -> None:
+    """Planned work came, went or moved: the availability of the change's services at
+    those moments is recomputed (as for an outage corrected)."""
+    from itsm import outages
+
+    moments = [moment for moment in moments if moment is not None]
+    if not moments:
+        return
+    services = set(change.affected_services.values_list("pk", flat=True))
+    if change.service_id:
+        services.add(change.service_id)
+    if services:
+        outages.outage_changed.send(sender=Change, services=sorted(services),
+                                    moments=moments)

@@ -20,6 +20,8 @@ from itsm.choices import TicketKind
 from itsm.models import Ticket
 
 from . import risk, services
+from .approval_views import steps_part
+from .cab_views import change_part as cab_part
 from .models import Change, ChangeCause
 
 
@@ -27,7 +29,8 @@ def change_part(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     change = ticket if isinstance(ticket, Change) else Change.objects.get(pk=ticket.pk)
     answers = [(question.text, change.risk_answers.get(question.name))
                for question in risk.QUESTIONS if question.name in change.risk_answers]
-    return {"change": change, "risk_answers": answers,
+    return {"change": change, "risk_answers": answers, **steps_part(request, change),
+            **cab_part(request, change),
             "affected_services": list(change.affected_services.all()),
             "affected_cis": list(change.affected_cis.all()),
             "impacted": services.impacted(change),

@@ -3,9 +3,11 @@
 new → assessment → authorization → scheduled → implementing → review → closed;
 cancelled from any state before implementation. A standard change (from a catalog
 template, pre-authorised) goes from new straight to scheduled; an emergency change
-from new straight to authorization, which one change manager gives. Authorising is a
-change manager's; completing the implementation records how it went (the close code),
-and a change that went wrong, or an emergency one, is reviewed before it closes.
+from new straight to authorization. In authorization the change's approval steps
+decide (`changes.approvals`): the last approval schedules it, a refusal sends it back;
+nobody moves it past them by hand, and a change manager may send it back to assessment
+(which ends the round). Completing the implementation records how it went (the close
+code), and a change that went wrong, or an emergency one, is reviewed before it closes.
 """
 
 from __future__ import annotations
@@ -65,12 +67,21 @@ def _reviewed(ticket, user) -> str | None:
 
 
 def _after_transition(ticket, transition, actor, when) -> None:
+    from . import approvals, services
     from .models import Change
 
     stamps = {S.IMPLEMENTING: "actual_start", S.REVIEW: "actual_end"}
     if transition.target in stamps:
         Change.objects.filter(pk=ticket.pk).update(**{stamps[transition.target]: when})
         setattr(ticket, stamps[transition.target], when)
+    if transition.target == S.AUTHORIZATION:
+        approvals.begin(_change(ticket), when=when)
+    elif S.AUTHORIZATION in transition.sources and transition.target != S.SCHEDULED:
+        approvals.close_open(ticket, when=when)
+    if transition.target in (S.SCHEDULED, S.CANCELLED):
+        # Its window becomes (or, cancelled, may stop being) planned work.
+        change = _change(ticket)
+        services.announce_planned(change, [change.planned_start, change.planned_end])
 
 
 CHANGE_WORKFLOW = Workflow(
@@ -86,16 +97,18 @@ CHANGE_WORKFLOW = Workflow(
                        "Only a normal change is assessed."))),
         Transition("expedite", gettext_lazy("Request emergency authorization"),
                    frozenset({S.NEW}), S.AUTHORIZATION,
-                   guard=_of_type(ChangeType.EMERGENCY, refusal=gettext_lazy(
-                       "Only an emergency change skips the assessment."))),
+                   guard=lambda t, u: _of_type(ChangeType.EMERGENCY, refusal=gettext_lazy(
+                       "Only an emergency change skips the assessment."))(t, u)
+                   or _windowed(t, u)),
         Transition("schedule_standard", gettext_lazy("Schedule"), frozenset({S.NEW}),
                    S.SCHEDULED, guard=lambda t, u: _of_type(
                        ChangeType.STANDARD, refusal=gettext_lazy(
                            "Only a standard change is pre-authorised."))(t, u) or _windowed(t, u)),
         Transition("submit", gettext_lazy("Submit for authorization"),
                    frozenset({S.ASSESSMENT}), S.AUTHORIZATION, guard=_ready_to_assess),
+        # Taken by the approval steps alone (no role may take it by hand).
         Transition("authorize", gettext_lazy("Authorize"), frozenset({S.AUTHORIZATION}),
-                   S.SCHEDULED, roles=AUTHORISERS, approves=True, guard=_windowed),
+                   S.SCHEDULED, roles=frozenset(), approves=True),
         Transition("send_back", gettext_lazy("Send back to assessment"),
                    frozenset({S.AUTHORIZATION}), S.ASSESSMENT, roles=AUTHORISERS,
                    requires=("note",),

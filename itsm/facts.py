@@ -143,7 +143,11 @@ def snapshot(ticket: Ticket) -> dict[str, Any] | None:
     (None for a ticket not yet saved)."""
     if ticket.pk is None:
         return None
-    return {name: getattr(ticket, name) for name in (*MOMENTS, *DIMENSIONS, *VALUES)}
+    from . import registry
+
+    found = {name: getattr(ticket, name) for name in (*MOMENTS, *DIMENSIONS, *VALUES)}
+    found.update(registry.process_for(ticket).fact_keys(ticket))
+    return found
 
 
 class _History:

@@ -258,12 +258,25 @@ class AssignForm(VersionedForm):
             choices.offer(self.fields["team"], self.fields["assignee"])
 
 
+class LocalDateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker (in the user's time zone, as Django reads it)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 class TaskForm(forms.Form):
     """Add a task to a ticket, for a team (the ticket's team by default)."""
 
     title = forms.CharField(label=_("Task"), max_length=200)
     description = forms.CharField(label=_("Instructions"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
+    planned_start = forms.DateTimeField(label=_("Planned start"), required=False,
+                                        widget=LocalDateTimeInput())
+    planned_end = forms.DateTimeField(label=_("Planned end"), required=False,
+                                      widget=LocalDateTimeInput())
 
     def __init__(self, *args: Any, parent: Ticket, choices: AssignmentChoices | None = None,
                  **kwargs: Any) -> None:
@@ -397,15 +410,6 @@ class ApiTokenForm(forms.Form):
         label=_("Name"), max_length=100, required=False,
         help_text=_("What the token is for, e.g. “monitoring integration”."),
     )
-
-
-class LocalDateTimeInput(forms.DateTimeInput):
-    """The browser's date-and-time picker (in the user's time zone, as Django reads it)."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class OutageForm(forms.Form):

@@ -631,6 +631,7 @@ class Notification(models.Model):
         REJECTED = "rejected", _("Request rejected")
         ARTICLE_REVIEW = "article_review", _("Article due for review")
         PROBLEM_RECURRED = "problem_recurred", _("Problem returned")
+        CHANGE_CONFLICT = "change_conflict", _("Change conflicts")
 
     # A person of the desk, or an outside party (a supplier) known only by address.
     user = models.ForeignKey(

@@ -21,7 +21,8 @@ from .base import roles
 from .models import Outage, OutageChange, Ticket
 
 # Sent inside the writer's transaction with `services` (ids) and `moments` (the starts
-# and ends before and after; an open end is now).
+# and ends before and after; an open end is now); also when planned work (an approved
+# change's window, `registry.planned_work`) comes, goes or moves.
 outage_changed = Signal()
 
 EDITABLE = ("service", "configuration_item", "started_at", "ended_at", "planned", "note")

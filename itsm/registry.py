@@ -10,8 +10,9 @@ application registry works the same way).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django.utils.functional import Promise
 
 if TYPE_CHECKING:
     from .models import Ticket
-    from .workflow import Workflow
+    from .workflow import Transition, Workflow
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,17 @@ class Process:
         """Check an edit of the kind's own fields (raise a ValidationError naming the
         field); may add the changes they imply."""
         return changes
+
+    def validate_transition(self, ticket: Ticket, transition: Transition) -> None:
+        """Check a move the workflow allows before anything of it is written (raise a
+        ValidationError naming the field the user should fill), e.g. a change scheduled
+        into a freeze needs the reason for the override. Guards refuse by role and
+        state; this says what is missing."""
+
+    def fact_keys(self, ticket: Ticket) -> dict[str, Any]:
+        """The kind's own dimension keys the KPIs break down by (named by their column
+        from the ticket, e.g. "change__risk"), as the ticket holds them now."""
+        return {}
 
     def after_write(self, ticket: Ticket, fields: set[str], *, actor) -> None:
         """What follows from logging a ticket or editing `fields` of it (in the same
@@ -264,6 +276,40 @@ def add_user_link(link: UserLink) -> None:
 
 def user_links(*, desk: bool) -> list[UserLink]:
     return [link for link in _user_links if link.desk == desk]
+
+
+@dataclass(frozen=True)
+class PlannedWork:
+    """Approved work that takes a service down on purpose (a change in its window):
+    outages inside it are planned, and requesters of the service are told ahead."""
+
+    service_id: int
+    service_name: str
+    start: datetime
+    end: datetime
+    number: str
+    title: str
+    url: str
+
+
+# Who knows of planned work: each (service_ids, start, end) → PlannedWork overlapping.
+_planned_work: list[Callable[..., Iterable[PlannedWork]]] = []
+
+
+def add_planned_work(source: Callable[..., Iterable[PlannedWork]]) -> None:
+    if source not in _planned_work:
+        _planned_work.append(source)
+
+
+def planned_work(service_ids: Iterable[int], start: datetime, end: datetime
+                 ) -> list[PlannedWork]:
+    """The planned work on any of the services that shares time with [start, end),
+    soonest first."""
+    ids = sorted(set(service_ids))
+    if not ids:
+        return []
+    found = [work for source in _planned_work for work in source(ids, start, end)]
+    return sorted(found, key=lambda work: (work.start, work.number, work.service_id))
 
 
 # What apps other than a ticket's own process do when it moves, in the same transaction:

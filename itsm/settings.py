@@ -320,6 +320,9 @@ SPECTACULAR_SETTINGS = {
         "ProblemResolutionCodeEnum": "problems.choices.ProblemResolution",
         "ArticleStateEnum": "knowledge.choices.ArticleState",
         "ChangeStatusEnum": "changes.choices.ChangeStatus",
+        "ApprovalStageStateEnum": "itsm.choices.StageState",
+        "CabMeetingStatusEnum": "changes.choices.MeetingStatus",
+        "ReleaseStatusEnum": "changes.choices.ReleaseStatus",
     },
 }
 
@@ -384,6 +387,9 @@ CELERY_BEAT_SCHEDULE = {
                        "schedule": crontab(minute="*/10")},
     "kb-review-reminders": {"task": "knowledge.tasks.remind_reviews_task",
                             "schedule": crontab(hour=7, minute=0)},
+    # The CAB's meetings four weeks ahead, and their agendas as changes are submitted.
+    "cab-meetings": {"task": "changes.tasks.plan_cab_meetings_task",
+                     "schedule": crontab(minute=20)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

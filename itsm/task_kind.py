@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import registry
+from .base.spans import check_window
 from .choices import TicketKind
 from .models import Task, TaskStatus, Ticket
 from .workflow import Transition, Workflow
@@ -60,7 +61,8 @@ class TaskProcess(registry.Process):
     urls = "itsm.task_urls"
     api_urls = "itsm.api.task_urls"
     position = 90
-    editable_fields = ("title", "description", "impact", "urgency")
+    editable_fields = ("title", "description", "impact", "urgency", "planned_start",
+                       "planned_end")
     detail_panel = "itsm/tasks/_panel.html"
     has_tasks = False
     requesters_may_log = False
@@ -92,7 +94,14 @@ class TaskProcess(registry.Process):
             if fields.get(name) is None:
                 fields[name] = getattr(parent, name)
         fields.setdefault("channel", parent.channel)
+        check_window(fields.get("planned_start"), fields.get("planned_end"))
         return fields
+
+    def validate_changes(self, ticket: Ticket, changes: dict[str, Any]) -> dict[str, Any]:
+        if {"planned_start", "planned_end"} & set(changes):
+            check_window(changes.get("planned_start", ticket.planned_start),
+                          changes.get("planned_end", ticket.planned_end))
+        return changes
 
     def detail_context(self, request, ticket: Ticket) -> dict[str, Any]:
         return {"parent": Ticket.objects.visible_to(request.user)
@@ -100,9 +109,11 @@ class TaskProcess(registry.Process):
 
 
 def add_task(parent: Ticket, *, actor, title: str, description: str = "", team=None,
-             assignee=None, when=None, requester=None) -> Task:
+             assignee=None, when=None, requester=None, planned_start=None,
+             planned_end=None) -> Task:
     """Add a task to `parent`, for `team` (the parent's team by default), asked for by
-    `requester` (the actor by default; the system's tasks name the parent's)."""
+    `requester` (the actor by default; the system's tasks name the parent's), booked
+    for its planned time when it has one (a change's implementation step)."""
     from .services import create_ticket
 
     if team is None and assignee is None:
@@ -110,7 +121,9 @@ def add_task(parent: Ticket, *, actor, title: str, description: str = "", team=N
     return create_ticket(TicketKind.TASK, actor=actor, requester=requester or actor, team=team,
                          assignee=assignee, when=when, parent=parent, title=title,
                          description=description, impact=parent.impact,
-                         urgency=parent.urgency)
+                         urgency=parent.urgency, planned_start=planned_start,
+                         planned_end=planned_end)
+
 
 
 # What the desk splits off its urgent tickets: (title, instructions, which team).

@@ -334,6 +334,7 @@ def transition(ticket: Ticket, target: str, *, actor, note: str = "",
             errors[name] = _("This field is required to %(action)s.") % {"action": t.label}
     if errors:
         raise ValidationError(errors)
+    registry.process_for(ticket).validate_transition(ticket, t)
     ends_work = ticket.is_open and not flow.is_open(target)
     open_tasks = _open_tasks(ticket) if ends_work and registry.process_for(ticket).has_tasks \
         else []

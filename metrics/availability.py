@@ -3,7 +3,8 @@
 Availability of a service in a period is `(agreed − down) / agreed × 100` (DESIGN.md
 §4), where agreed time is the SLA calendar's service hours in the period and down
 time is the unplanned outages clipped to those hours, merged where they overlap, so
-an outage never counts twice and never outside service hours. All intervals are
+an outage never counts twice and never outside service hours; the part of an outage
+inside an approved change's window is planned, and does not count (`without`). All intervals are
 half-open [start, end) pairs of aware datetimes.
 """
 
@@ -22,6 +23,23 @@ def merged(intervals: Iterable[Interval]) -> list[Interval]:
         if result and start <= result[-1][1]:
             result[-1] = (result[-1][0], max(result[-1][1], end))
         else:
+            result.append((start, end))
+    return result
+
+
+def without(intervals: Iterable[Interval], holes: Iterable[Interval]) -> list[Interval]:
+    """The parts of `intervals` outside every hole (planned work), merged and sorted."""
+    result, cuts = [], merged(holes)
+    for start, end in merged(intervals):
+        for cut_start, cut_end in cuts:
+            if cut_end <= start or cut_start >= end:
+                continue
+            if cut_start > start:
+                result.append((start, cut_start))
+            start = max(start, cut_end)
+            if start >= end:
+                break
+        if start < end:
             result.append((start, end))
     return result
 

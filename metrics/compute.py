@@ -45,6 +45,7 @@ from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
 from catalog.models import ServiceLevelAgreement, working_calendar_of
+from itsm import registry
 from itsm.base.business_time import working_intervals
 from itsm.facts import MOMENTS, VALUES
 from itsm.models import Outage, Ticket, TimeEntry
@@ -463,7 +464,8 @@ def availability_figures(granularity: str, dimension: str, lo: date, hi: date,
     """Availability per service (or over all services) for the periods starting in
     [lo, hi), in period order: agreed minutes of each SLA calendar's service hours (to
     now, in the current period), less the unplanned outages clipped to them and merged
-    (`metrics.availability`). One query for the calendars and one for the outages."""
+    (`metrics.availability`), less what of them fell inside approved changes' windows.
+    One query each for the calendars, the outages and the planned work."""
     if dimension not in AVAILABILITY_DIMENSIONS:
         return
     tz, kpi = organisation_tz(), BY_KEY["availability"]
@@ -476,6 +478,11 @@ def availability_figures(granularity: str, dimension: str, lo: date, hi: date,
             Outage.objects.filter(planned=False, service_id__in=list(calendars))
             .overlapping(lo_at, hi_at).values_list("service_id", "started_at", "ended_at")):
         down[service_id].append((started, ended or now))
+    planned: dict[int, list[availability.Interval]] = defaultdict(list)
+    for work in registry.planned_work(down, lo_at, hi_at):
+        planned[work.service_id].append((work.start, work.end))
+    for service_id, holes in planned.items():
+        down[service_id] = availability.without(down[service_id], holes)
     start = lo
     while start < hi:
         period_lo, period_hi = periods.bounds(start, granularity, tz)
@@ -540,7 +547,7 @@ def effort_marks(entries: Iterable[TimeEntry]) -> set[Mark]:
         ticket = entry.ticket
         for dimension, column in DIMENSIONS.items():
             key = "" if column is None else _key(
-                entry.team_id if dimension == "team" else getattr(ticket, column))
+                entry.team_id if dimension == "team" else getattr(ticket, column, None))
             if dimension == "overall" or key:
                 found.add((Part.EFFORT, entry.worked_on, dimension, key))
     return found
@@ -975,12 +982,13 @@ def marks_for(before: dict[str, Any] | None, after: dict[str, Any], now: datetim
                if values_changed or any(before[m] != after[m] for m in FAMILY_READS[family])]
     found: set[Mark] = set()
     for dimension, field in DIMENSIONS.items():  # ticket columns, as the snapshot names them
-        if field is not None and before[field] != after[field]:
-            keys = {_key(value) for value in (before[field], after[field]) if value is not None}
+        if field is not None and before.get(field) != after.get(field):
+            keys = {_key(value) for value in (before.get(field), after.get(field))
+                    if value is not None}
             families, levels_from = EVENT_FAMILIES, min(every, default=None)
             effort_from = None if dimension == "team" else levels_from  # an entry's team
         else:
-            if field is not None and after[field] is None:
+            if field is not None and after.get(field) is None:
                 continue  # not in any slice of this dimension
             keys = {_key(after[field]) if field else ""}
             families = touched

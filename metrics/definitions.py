@@ -380,6 +380,9 @@ DIMENSIONS: dict[str, str | None] = {
     "kind": "kind",
     "ci": "configuration_item_id",
     "item": "request_item_id",
+    # A change's own (`ChangeProcess.fact_keys`).
+    "change_type": "change__change_type",
+    "risk": "change__risk",
 }
 # The knowledge base's use is counted per service and per article (the article's
 # service at the moment of use), not by the tickets' dimensions.
@@ -389,7 +392,8 @@ DIMENSION_LABELS = {"overall": _("Overall"), "service": _("Service"), "team": _(
                     "customer": _("Customer"), "priority": _("Priority"),
                     "channel": _("Channel"), "kind": _("Kind"),
                     "ci": _("Configuration item"), "item": _("Request item"),
-                    "article": _("Article")}
+                    "article": _("Article"), "change_type": _("Change type"),
+                    "risk": _("Risk")}
 
 
 # A dimension of many keys holds only the KPIs read per key: a CI's ticket volume (its
@@ -399,6 +403,10 @@ NARROW_DIMENSIONS: dict[str, frozenset[str]] = {
     # Per catalog item: what its orders take and how many there are.
     "item": frozenset({"requests_ordered", "approval_time", "fulfilment_time",
                        "on_time_fulfilment"}),
+    # Per change type and risk: how changes went.
+    **{dimension: frozenset({"change_success_rate", "backed_out_share",
+                             "changes_causing_incidents"}) for dimension in ("change_type",
+                                                                              "risk")},
 }
 
 

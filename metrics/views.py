@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from catalog.models import ConfigurationItem, Customer, RequestItem, Service, Team
+from catalog.models import ChangeRisk, ConfigurationItem, Customer, RequestItem, Service, Team
+from changes.choices import ChangeType
 from incidents.models import Incident
 from itsm.base import roles
 from itsm.base.templatetags.ui import priority_label
@@ -254,6 +255,7 @@ def _it_history(access: Access, team: Team | None, span: Span, names: dict[str, 
                   for kpi in IT_TILES]
     compliance_keys = None if access.whole_desk and team is None else (
         [key] if team else [str(pk) for pk in access.teams])
+    service_names = {str(pk): name for pk, name in Service.objects.values_list("pk", "name")}
     charts = [
         trend("flow", _("Created and resolved"), ["volume_created", "volume_resolved"], span,
               dimension=dimension, key=key, kind="bar"),
@@ -270,13 +272,19 @@ def _it_history(access: Access, team: Team | None, span: Span, names: dict[str, 
               ["fulfilment_time", "fulfilment_time_business"], span, dimension=dimension,
               key=key, targets=targets),
         ranking("services", _("Top services by tickets created"), "volume_created", span,
-                "service", {str(pk): name for pk, name in
-                            Service.objects.values_list("pk", "name")}, limit=10),
+                "service", service_names, limit=10),
         ranking("items", _("Request items most ordered"), "requests_ordered", span, "item",
                 {str(pk): name for pk, name in RequestItem.objects.values_list("pk", "name")},
                 limit=10),
-        trend("changes", _("Change success rate"), ["change_success_rate"], span,
+        trend("changes", _("Change success rate, last 12 months"), ["change_success_rate"],
+              readings.span_of("last_12_months", timezone.localdate()),
               dimension=dimension, key=key, targets=targets),
+        ranking("change_services", _("Change success rate by service"),
+                "change_success_rate", span, "service", service_names, limit=15),
+        ranking("change_types", _("Change success rate by type"), "change_success_rate",
+                span, "change_type", dict(ChangeType.choices)),
+        ranking("change_risks", _("Change success rate by risk"), "change_success_rate",
+                span, "risk", dict(ChangeRisk.choices)),
         trend("problems", _("Problems opened and resolved"),
               ["problems_opened", "problems_resolved"], span, dimension=dimension, key=key,
               kind="bar"),

@@ -10,14 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from catalog.models import ApprovalStep, RequestItem
+from catalog.models import ApprovalStep, FreezeWindow, MaintenanceWindow, RequestItem
+from changes import cab
+from changes import releases as change_releases
 from changes import services as changes
-from changes.models import ChangeCause
+from changes.models import AgendaItem, CabMeeting, Change, ChangeApproval, ChangeCause, Release
 from itsm import workflow
 from itsm.models import Attachment, Comment, Ticket, TicketEvent
 from itsm.task_kind import add_task
@@ -63,6 +67,12 @@ class World:
     agents_article_id: int  # published, for agents only
     draft_id: int
     change: Ticket  # a normal change, new
+    change_approval_id: int  # the change manager's, on a change awaiting authorization
+    meeting_id: int  # a planned CAB meeting with that change on its agenda
+    meeting_change: str  # that change's number
+    release_id: int  # a planned release holding that change
+    freeze_id: int  # a global freeze window
+    maintenance_id: int  # a maintenance window of the service
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,122 @@ DESK_ONLY = {"requester": 404, "other_requester": 404}
 NO_PROBLEM_WORK = {"requester": 403, "other_requester": 403, "manager": 403}
 # An article's owners (the desk team's members and administrators) write it.
 ARTICLE_OWNERS = {"agent": 200, "team_lead": 200, "admin": 200}
+
+def meeting_url(what: str = "") -> Callable[[World], str]:
+    return lambda w: (f"/api/v1/changes/cab-meetings/{w.meeting_id}/"
+                      f"{what + '/' if what else ''}")
+
+
+def release_url(what: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/changes/releases/{w.release_id}/{what + '/' if what else ''}"
+
+
+NOT_FOR_REQUESTERS = {"requester": 403, "other_requester": 403}
+CAB_RUNNERS = {"change_manager": 200, "admin": 200}
+CAB_CASES = [
+    Case("changes/cab-meetings", "list", "get", const("/api/v1/changes/cab-meetings/"),
+         expect(200, **NOT_FOR_REQUESTERS)),
+    Case("changes/cab-meetings", "retrieve", "get", meeting_url(),
+         expect(200, **NOT_FOR_REQUESTERS)),
+    Case("changes/cab-meetings", "create", "post", const("/api/v1/changes/cab-meetings/"),
+         expect(403, change_manager=201, admin=201),
+         body=lambda w: {"title": "Extra CAB", "starts_at": "2026-12-20T10:00:00Z"}),
+    Case("changes/cab-meetings", "create-untitled", "post",
+         const("/api/v1/changes/cab-meetings/"), expect(403, change_manager=400, admin=400),
+         body=lambda w: {"starts_at": "2026-12-20T10:00:00Z"}),
+    Case("changes/cab-meetings", "delete", "delete", meeting_url(),
+         expect(403, change_manager=405, admin=405)),
+    Case("changes/cab-meetings/agenda", "post", "post", meeting_url("agenda"),
+         expect(403, **CAB_RUNNERS)),
+    Case("changes/cab-meetings/outcome", "post-approve", "post", meeting_url("outcome"),
+         expect(403, **CAB_RUNNERS),
+         body=lambda w: {"change": w.meeting_change, "outcome": "approved"}),
+    Case("changes/cab-meetings/outcome", "post-reject-unexplained", "post",
+         meeting_url("outcome"), expect(403, change_manager=400, admin=400),
+         body=lambda w: {"change": w.meeting_change, "outcome": "rejected"}),
+    Case("changes/cab-meetings/outcome", "post-not-on-agenda", "post",
+         meeting_url("outcome"), expect(403, change_manager=400, admin=400),
+         body=lambda w: {"change": "CHG9999999", "outcome": "deferred"}),
+    Case("changes/cab-meetings/hold", "post", "post", meeting_url("hold"),
+         expect(403, **CAB_RUNNERS), body=lambda w: {"minutes": "We met."}),
+    Case("changes/cab-meetings/hold", "post-without-minutes", "post", meeting_url("hold"),
+         expect(403, change_manager=400, admin=400), body=lambda w: {"minutes": ""}),
+    Case("changes/cab-meetings/cancel", "post", "post", meeting_url("cancel"),
+         expect(403, **CAB_RUNNERS), body=lambda w: {"reason": "Nothing to decide"}),
+]
+RELEASE_WRITERS_ONLY = {**NOT_FOR_REQUESTERS, "manager": 403}
+RELEASE_CASES = [
+    Case("changes/releases", "list", "get", const("/api/v1/changes/releases/"),
+         expect(200, **NOT_FOR_REQUESTERS)),
+    Case("changes/releases", "retrieve", "get", release_url(),
+         expect(200, **NOT_FOR_REQUESTERS)),
+    Case("changes/releases", "create", "post", const("/api/v1/changes/releases/"),
+         expect(201, **RELEASE_WRITERS_ONLY),
+         body=lambda w: {"name": "2026.4", "planned_date": "2026-04-17"}),
+    Case("changes/releases", "create-undated", "post", const("/api/v1/changes/releases/"),
+         expect(400, **RELEASE_WRITERS_ONLY), body=lambda w: {"name": "2026.4"}),
+    Case("changes/releases", "patch-status", "patch", release_url(),
+         expect(200, **RELEASE_WRITERS_ONLY), body=lambda w: {"status": "in_progress"}),
+    Case("changes/releases", "patch-skip-a-status", "patch", release_url(),
+         expect(400, **RELEASE_WRITERS_ONLY), body=lambda w: {"status": "deployed"}),
+    Case("changes/releases", "delete", "delete", release_url(),
+         expect(405, **RELEASE_WRITERS_ONLY)),
+    Case("changes/releases/add-change", "post", "post", release_url("add-change"),
+         expect(200, **RELEASE_WRITERS_ONLY), body=lambda w: {"change": w.change.number}),
+    Case("changes/releases/remove-change", "post", "post", release_url("remove-change"),
+         expect(200, **RELEASE_WRITERS_ONLY), body=lambda w: {"change": w.meeting_change}),
+]
+
+KEEPERS = {"change_manager": 200, "admin": 200}  # of the change windows
+WINDOW_CASES = [
+    Case("catalog/freeze-windows", "list", "get", const("/api/v1/catalog/freeze-windows/"),
+         expect(200, **NOT_FOR_REQUESTERS)),
+    Case("catalog/freeze-windows", "retrieve", "get",
+         lambda w: f"/api/v1/catalog/freeze-windows/{w.freeze_id}/",
+         expect(200, **NOT_FOR_REQUESTERS)),
+    Case("catalog/freeze-windows", "create", "post", const("/api/v1/catalog/freeze-windows/"),
+         expect(403, change_manager=201, admin=201),
+         body=lambda w: {"name": "Contract freeze", "starts_at": "2030-01-01T00:00:00Z",
+                         "ends_at": "2030-01-02T00:00:00Z"}),
+    Case("catalog/freeze-windows", "create-backwards", "post",
+         const("/api/v1/catalog/freeze-windows/"), expect(403, change_manager=400, admin=400),
+         body=lambda w: {"name": "Backwards", "starts_at": "2030-01-02T00:00:00Z",
+                         "ends_at": "2030-01-01T00:00:00Z"}),
+    Case("catalog/freeze-windows", "patch", "patch",
+         lambda w: f"/api/v1/catalog/freeze-windows/{w.freeze_id}/", expect(403, **KEEPERS),
+         body=lambda w: {"name": "Renamed freeze"}),
+    Case("catalog/freeze-windows", "delete", "delete",
+         lambda w: f"/api/v1/catalog/freeze-windows/{w.freeze_id}/",
+         expect(403, change_manager=204, admin=204)),
+    Case("catalog/maintenance-windows", "list", "get",
+         const("/api/v1/catalog/maintenance-windows/"), expect(200, **NOT_FOR_REQUESTERS)),
+    Case("catalog/maintenance-windows", "create", "post",
+         const("/api/v1/catalog/maintenance-windows/"),
+         expect(403, change_manager=201, admin=201),
+         body=lambda w: {"name": "Sundays", "service": w.service_id, "weekdays": [6],
+                         "start_time": "02:00", "duration_minutes": 180}),
+    Case("catalog/maintenance-windows", "patch-weekday-out-of-range", "patch",
+         lambda w: f"/api/v1/catalog/maintenance-windows/{w.maintenance_id}/",
+         expect(403, change_manager=400, admin=400), body=lambda w: {"weekdays": [7]}),
+    Case("catalog/maintenance-windows", "delete", "delete",
+         lambda w: f"/api/v1/catalog/maintenance-windows/{w.maintenance_id}/",
+         expect(403, change_manager=204, admin=204)),
+]
+SCHEDULE_CASES = [
+    Case("changes/calendar", "get", "get",
+         const("/api/v1/changes/calendar/?start=2030-01-01&end=2030-02-01"),
+         expect(200, **NOT_FOR_REQUESTERS)),
+    Case("changes/calendar", "get-too-long", "get",
+         const("/api/v1/changes/calendar/?start=2030-01-01&end=2030-06-01"),
+         expect(400, **NOT_FOR_REQUESTERS)),
+    Case("changes/next-slot", "get", "get", lambda w: f"/api/v1/changes/{w.meeting_change}/"
+         "next-slot/", expect(200, **DESK_ONLY)),
+    Case("changes/next-slot", "post", "post", lambda w: f"/api/v1/changes/{w.meeting_change}/"
+         "next-slot/", expect(200, **NO_PROBLEM_WORK), body=lambda w: {}),
+    # A change with no window has no slot to move to.
+    Case("changes/next-slot", "post-unplanned", "post", change_url("next-slot"),
+         expect(400, **NO_PROBLEM_WORK), body=lambda w: {}),
+]
 
 CASES = [
     # incidents
@@ -194,6 +320,10 @@ CASES = [
          lambda w: f"/api/v1/catalog/services/{w.service_id}/", expect(200)),
     Case("catalog/services", "create", "post", const("/api/v1/catalog/services/"),
          expect(405), body=lambda w: {"name": "New", "code": "new"}),
+    # A live service goes live no more; only the desk takes services live.
+    Case("catalog/services/go-live", "post-live-already", "post",
+         lambda w: f"/api/v1/catalog/services/{w.service_id}/go-live/",
+         expect(400, requester=403, other_requester=403, manager=403), body=lambda w: {}),
     Case("catalog/teams", "list", "get", const("/api/v1/catalog/teams/"), expect(200)),
     Case("catalog/teams", "retrieve", "get",
          lambda w: f"/api/v1/catalog/teams/{w.team_id}/", expect(200, **DESK_ONLY)),
@@ -372,6 +502,29 @@ CASES = [
     Case("changes", "delete", "delete", change_url(), expect(405, **NO_PROBLEM_WORK)),
     Case("changes/caused", "post", "post", change_url("caused"),
          expect(200, **NO_PROBLEM_WORK), body=lambda w: {"incident": w.linked.number}),
+    # change approvals: each approver (here the change manager) decides their own
+    Case("changes/approvals", "list", "get", const("/api/v1/changes/approvals/"),
+         expect(200)),
+    Case("changes/approvals", "retrieve", "get",
+         lambda w: f"/api/v1/changes/approvals/{w.change_approval_id}/",
+         expect(404, change_manager=200)),
+    Case("changes/approvals/approve", "post", "post",
+         lambda w: f"/api/v1/changes/approvals/{w.change_approval_id}/approve/",
+         expect(404, change_manager=200), body=lambda w: {"comment": "Go"}),
+    Case("changes/approvals/reject", "post", "post",
+         lambda w: f"/api/v1/changes/approvals/{w.change_approval_id}/reject/",
+         expect(404, change_manager=200), body=lambda w: {"comment": "Not in the freeze"}),
+    Case("changes/approvals/reject-unexplained", "post", "post",
+         lambda w: f"/api/v1/changes/approvals/{w.change_approval_id}/reject/",
+         expect(404, change_manager=400), body=lambda w: {"comment": ""}),
+    # CAB meetings: the desk reads them, change managers (and administrators) run them
+    *CAB_CASES,
+    # releases: the desk reads them, those who work tickets write them
+    *RELEASE_CASES,
+    # change windows: the desk reads them, change managers (and administrators) keep them
+    *WINDOW_CASES,
+    # the change calendar and a change's next free slot
+    *SCHEDULE_CASES,
 ]
 
 
@@ -403,11 +556,33 @@ def world(incident, customer, service, team, other_requester, other_team_agent, 
     draft = knowledge.create_article(actor=agent, title="Draft mail", body="x",
                                      owner_team=team, audience="requesters")
     change = changes.create_change(actor=agent, title="Upgrade the relay", service=service)
+    start = timezone.now() + timedelta(days=3)
+    pending = changes.create_change(actor=agent, title="Move the relay", service=service,
+                                    risk_answers={"outage": True}, implementation_plan="Do.",
+                                    backout_plan="Undo.", planned_start=start,
+                                    planned_end=start + timedelta(hours=1))
+    for target in ("assessment", "authorization"):
+        pending = workflow.transition(pending, target, actor=agent)
+    meeting = cab.create_meeting(actor=change_manager, title="Weekly CAB",
+                                 starts_at=timezone.now() + timedelta(days=1),
+                                 attendees=[change_manager])
+    cab.build_agenda(meeting)
+    release = change_releases.create_release(actor=agent, name="2026.3",
+                                             planned_date=start.date())
+    change_releases.add_change(release, pending, actor=agent)
     return World(incident=incident, task=task, customer_id=customer.pk, service_id=service.pk,
                  team_id=team.pk, ci_id=ci.pk, survey_id=survey.pk, order=order,
                  item_id=item.pk, approval_id=order.approvals.get().pk, problem=problem,
                  linked=linked, article_id=article.pk, agents_article_id=agents_only.pk,
-                 draft_id=draft.pk, change=change)
+                 draft_id=draft.pk, change=change,
+                 change_approval_id=ChangeApproval.objects.get(change=pending).pk,
+                 meeting_id=meeting.pk, meeting_change=pending.number, release_id=release.pk,
+                 freeze_id=FreezeWindow.objects.create(
+                     name="Year end", starts_at=start + timedelta(days=30),
+                     ends_at=start + timedelta(days=40)).pk,
+                 maintenance_id=MaintenanceWindow.objects.create(
+                     name="Nightly", service=service, weekdays=list(range(7)),
+                     start_time=time(0), duration_minutes=1440).pk)
 
 
 def snapshot(w: World) -> tuple:
@@ -418,6 +593,13 @@ def snapshot(w: World) -> tuple:
             Ticket.objects.count(), TicketEvent.objects.count(), Comment.objects.count(),
             Attachment.objects.count(), Ticket.objects.get(pk=w.order.pk).version,
             list(Approval.objects.values_list("decision", flat=True)),
+            list(ChangeApproval.objects.values_list("decision", flat=True)),
+            list(CabMeeting.objects.order_by("pk").values_list("status", "minutes")),
+            list(AgendaItem.objects.order_by("pk").values_list("change_id", "outcome")),
+            list(Release.objects.order_by("pk").values_list("name", "status")),
+            list(Change.objects.order_by("pk").values_list("release_id", flat=True)),
+            list(FreezeWindow.objects.order_by("pk").values_list("name", "ends_at")),
+            list(MaintenanceWindow.objects.order_by("pk").values_list("name", "weekdays")),
             Ticket.objects.get(pk=w.problem.pk).version, ProblemLink.objects.count(),
             Ticket.objects.get(pk=w.change.pk).version, ChangeCause.objects.count(),
             list(Article.objects.order_by("pk").values_list(

@@ -137,6 +137,13 @@ class ServiceSerializer(serializers.ModelSerializer):
             "support_levels", SupportLevel.objects.select_related("team", "supplier")))
 
 
+class GoLiveSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True,
+        help_text=gettext_lazy("Why it goes live before its operational acceptance is "
+                               "complete (a change manager's)."))
+
+
 class ApprovalStepSerializer(serializers.ModelSerializer):
     team = BriefTeamSerializer(read_only=True, allow_null=True)
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import views, windows
 
 app_name = "catalog-api"
 
@@ -20,6 +20,9 @@ router.register("calendars", views.CalendarViewSet, basename="calendar")
 router.register("slas", views.ServiceLevelAgreementViewSet, basename="sla")
 router.register("suppliers", views.SupplierViewSet, basename="supplier")
 router.register("contracts", views.UnderpinningContractViewSet, basename="contract")
+router.register("freeze-windows", windows.FreezeWindowViewSet, basename="freeze-window")
+router.register("maintenance-windows", windows.MaintenanceWindowViewSet,
+                basename="maintenance-window")
 
 urlpatterns = [
     path("ownership/", views.OwnershipReportView.as_view(), name="ownership"),

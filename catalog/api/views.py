@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +20,7 @@ from rest_framework.views import APIView
 from itsm.base.api.permissions import ScopedQuerysetMixin
 from itsm.base.roles import is_staff_reader
 
-from .. import filters
+from .. import acceptance, filters
 from ..ownership import unowned
 from . import serializers
 
@@ -43,9 +44,25 @@ class TeamViewSet(CatalogViewSet):
 
 
 class ServiceViewSet(CatalogViewSet):
+    """Services; `go-live` moves one to live through its operational acceptance."""
+
     serializer_class = serializers.ServiceSerializer
     filterset_class = filters.ServiceFilterSet
     ordering_fields = ("name", "code", "id")
+
+    @extend_schema(request=serializers.GoLiveSerializer,
+                   responses={200: serializers.ServiceSerializer})
+    @action(detail=True, methods=["post"], url_path="go-live")
+    def go_live(self, request: Request, *args, **kwargs) -> Response:
+        """Take the service live: refused (400, `lifecycle`) while it lacks something
+        of its operational acceptance, unless a change manager gives `override_reason`
+        (403 for anyone else); the override opens an improvement suggestion."""
+        service = self.get_object()
+        body = serializers.GoLiveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        acceptance.go_live(service, actor=request.user,
+                           override_reason=body.validated_data.get("override_reason", ""))
+        return Response(self.get_serializer(self.get_queryset().get(pk=service.pk)).data)
 
 
 class ServiceCategoryViewSet(CatalogViewSet):

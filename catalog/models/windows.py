@@ -20,11 +20,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .catalog import ConfigurationItem, Service
+from .catalog import CatalogQuerySet, ConfigurationItem, Service
 from .sla import Weekday, validate_time_zone
 
 
-class FreezeQuerySet(models.QuerySet):
+class FreezeQuerySet(CatalogQuerySet):
     def overlapping(self, start: datetime, end: datetime) -> FreezeQuerySet:
         """Freezes that share some moment with [start, end) (touching is not sharing)."""
         return self.filter(starts_at__lt=end, ends_at__gt=start)
@@ -59,6 +59,11 @@ class FreezeWindow(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # The check constraint says the same, but of no field: a form or the API names it.
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("A freeze ends after it starts.")})
+
 
 def validate_weekdays(value) -> None:
     if not isinstance(value, list) or not value or not all(
@@ -83,6 +88,8 @@ class MaintenanceWindow(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE,
                                  validators=[validate_time_zone])
 
+    objects = CatalogQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "pk"]
         verbose_name = _("maintenance window")
@@ -95,6 +102,16 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.service_id is None and self.configuration_item_id is None:
+            raise ValidationError({"service": _(
+                "A maintenance window belongs to a service or a configuration item: "
+                "choose one.")})
+
+    @property
+    def subject(self) -> Service | ConfigurationItem | None:
+        return self.configuration_item if self.configuration_item_id else self.service
 
     @property
     def weekday_names(self) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import ChangeRisk, ConfigurationItem, Service, StandardChange
@@ -16,14 +19,91 @@ from itsm.api.serializers import (
     TicketUpdateSerializer,
     related,
 )
-from itsm.choices import TicketKind
+from itsm.base.api.fields import BriefUserSerializer
+from itsm.base.api.inputs import StrictInputMixin
+from itsm.choices import Decision, StageState, TicketKind
 
+from .. import conflicts
 from ..choices import ChangeStatus, ChangeType, CloseCode
-from ..models import Change
+from ..conflicts import KINDS_HELP
+from ..models import Change, ChangeApproval, ChangeApprovalStage
 from ..services import create_change, impacted, set_scope
 
 PLANS = ("implementation_plan", "backout_plan", "test_plan")
+BRIEFS = ("service", "category", "configuration_item", "customer", "requester",
+          "assignment_team", "assignee")
 REVIEW = ("review_findings", "review_lessons", "review_actions")
+
+
+class ChangeDecisionSerializer(serializers.ModelSerializer):
+    approver = BriefUserSerializer(read_only=True)
+    decided_by = BriefUserSerializer(read_only=True)
+
+    class Meta:
+        model = ChangeApproval
+        fields = ("id", "approver", "decision", "decided_by", "decided_at", "comment",
+                  "meeting")
+        read_only_fields = fields
+
+
+class ChangeStageSerializer(serializers.ModelSerializer):
+    approvals = ChangeDecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ChangeApprovalStage
+        fields = ("position", "name", "approvers", "rule", "required", "state", "started_at",
+                  "due_at", "decided_at", "approvals")
+        read_only_fields = fields
+
+
+class ChangeApprovalSerializer(serializers.ModelSerializer):
+    """One approval of a change: the change, the step, the approver and the decision."""
+
+    change = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    title = serializers.CharField(source="change.title", read_only=True)
+    change_type = serializers.CharField(source="change.change_type", read_only=True)
+    risk = serializers.CharField(source="change.risk", read_only=True)
+    planned_start = serializers.DateTimeField(source="change.planned_start", read_only=True)
+    planned_end = serializers.DateTimeField(source="change.planned_end", read_only=True)
+    requester = BriefUserSerializer(source="change.requester", read_only=True)
+    step = serializers.CharField(source="stage.name", read_only=True)
+    rule = serializers.CharField(source="stage.rule", read_only=True)
+    required = serializers.IntegerField(source="stage.required", read_only=True)
+    due_at = serializers.DateTimeField(source="stage.due_at", read_only=True)
+    approver = BriefUserSerializer(read_only=True)
+    decided_by = BriefUserSerializer(read_only=True)
+    open = serializers.SerializerMethodField(
+        help_text=gettext_lazy("True while it waits for a decision."))
+
+    class Meta:
+        model = ChangeApproval
+        fields = ("id", "change", "title", "change_type", "risk", "planned_start",
+                  "planned_end", "requester", "step", "rule", "required", "due_at",
+                  "approver", "decision", "decided_by", "decided_at", "comment", "meeting",
+                  "open")
+        read_only_fields = fields
+        select_related = ("change__requester", "stage", "approver", "decided_by")
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_open(self, approval: ChangeApproval) -> bool:
+        return (approval.decision == Decision.PENDING
+                and approval.stage.state == StageState.PENDING)
+
+
+class ConflictOtherSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text=gettext_lazy(
+        "change (with its number and title), freeze_window or maintenance_window (with "
+        "its id and name)."))
+    number = serializers.CharField(required=False)
+    title = serializers.CharField(required=False)
+    id = serializers.IntegerField(required=False)
+    name = serializers.CharField(required=False)
+
+
+class ConflictSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text=KINDS_HELP)
+    message = serializers.CharField()
+    other = ConflictOtherSerializer(allow_null=True)
 
 
 class ChangeSerializer(TicketKindSerializer):
@@ -43,6 +123,11 @@ class ChangeSerializer(TicketKindSerializer):
     affected_cis = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     impacted_services = serializers.SerializerMethodField()
     caused_incidents = serializers.SerializerMethodField()
+    conflicts = serializers.SerializerMethodField(help_text=gettext_lazy(
+        "What its planned window collides with (`changes.conflicts`): kind, message and "
+        "the change, freeze or maintenance window it collides with."))
+    approval_steps = ChangeStageSerializer(source="approval_stages", many=True,
+                                           read_only=True)
 
     class Meta(TicketKindSerializer.Meta):
         model = Change
@@ -50,10 +135,16 @@ class ChangeSerializer(TicketKindSerializer):
                   "risk", "risk_answers", "planned_start", "planned_end", "actual_start",
                   "actual_end", *PLANS, "close_code", "close_notes", *REVIEW, "raised_from",
                   "affected_services", "affected_cis", "impacted_services",
-                  "caused_incidents", "allowed_transitions")
+                  "caused_incidents", "approval_steps", "freeze_override", "conflicts",
+                  "allowed_transitions")
         read_only_fields = fields
-        prefetch_related = ("caused__incident", "raised_from", "affected_services",
-                            "affected_cis")
+        # The many-relations make DRF walk each row: the briefs every ticket shows are
+        # read for the page here (one query each), so a list stays flat.
+        prefetch_related = (*BRIEFS, "caused__incident", "raised_from", "affected_services",
+                            "affected_cis", Prefetch(
+                                "approval_stages", ChangeApprovalStage.objects.prefetch_related(
+                                    Prefetch("approvals", ChangeApproval.objects.select_related(
+                                        "approver", "decided_by")))))
 
     def get_impacted_services(self, change: Change) -> list[str]:
         """Services its CIs' failure would hit that it does not name (read per change:
@@ -64,6 +155,17 @@ class ChangeSerializer(TicketKindSerializer):
 
     def get_caused_incidents(self, change: Change) -> list[str]:
         return [cause.incident.number for cause in change.caused.all()]
+
+    @extend_schema_field(ConflictSerializer(many=True))
+    def get_conflicts(self, change: Change) -> list[dict[str, Any]]:
+        """One change's read alone; a page's read together, once for the page."""
+        if not isinstance(self.parent, serializers.ListSerializer):
+            found = conflicts.conflicts_of(change)
+        else:
+            page = self.once(("conflicts",), lambda: conflicts.conflicts_for(
+                self.parent.instance))
+            found = page.get(change.pk, [])
+        return [conflicts.describe(conflict) for conflict in found]
 
 
 def _answers_field() -> serializers.DictField:
@@ -81,6 +183,9 @@ class ChangeCreateSerializer(TicketCreateSerializer):
     risk_answers = _answers_field()
     planned_start = serializers.DateTimeField(required=False)
     planned_end = serializers.DateTimeField(required=False)
+    freeze_override = serializers.CharField(
+        max_length=TEXT_LIMIT, required=False, allow_blank=True, help_text=gettext_lazy(
+            "Why the change must run in a freeze its window falls in (needed then)."))
     implementation_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False)
     backout_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False)
     test_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False)
@@ -118,6 +223,9 @@ class ChangeUpdateSerializer(TicketUpdateSerializer):
     risk = serializers.ChoiceField(choices=ChangeRisk.choices, required=False)
     planned_start = serializers.DateTimeField(required=False)
     planned_end = serializers.DateTimeField(required=False)
+    freeze_override = serializers.CharField(
+        max_length=TEXT_LIMIT, required=False, allow_blank=True, help_text=gettext_lazy(
+            "Why the change must run in a freeze its window falls in (needed then)."))
     implementation_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False,
                                                 allow_blank=True)
     backout_plan = serializers.CharField(max_length=TEXT_LIMIT, required=False,
@@ -151,4 +259,16 @@ class ChangeUpdateSerializer(TicketUpdateSerializer):
         super().__init__(*args, **kwargs)
         for name in ("channel", "customer"):
             self.fields.pop(name, None)
+
+
+class NextSlotSerializer(serializers.Serializer):
+    """The next free window of a change (both null: none within 90 days)."""
+
+    start = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True)
+
+
+class NextSlotMoveSerializer(StrictInputMixin, serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, required=False, help_text=gettext_lazy(
+        "The version you read."))
 

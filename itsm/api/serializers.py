@@ -337,7 +337,8 @@ class TaskSerializer(TicketKindSerializer):
 
     class Meta(TicketKindSerializer.Meta):
         model = Task
-        fields = (*TicketKindSerializer.Meta.fields[:-1], "parent", "allowed_transitions")
+        fields = (*TicketKindSerializer.Meta.fields[:-1], "parent", "planned_start",
+                  "planned_end", "allowed_transitions")
         read_only_fields = fields
 
 
@@ -349,6 +350,8 @@ class TaskCreateSerializer(TicketCreateSerializer):
     parent = VisibleSlugRelatedField(
         slug_field="number", queryset=Ticket.objects.all(),
         help_text=gettext_lazy("The number of the ticket the task is part of, e.g. INC0000042."))
+    planned_start = serializers.DateTimeField(required=False)
+    planned_end = serializers.DateTimeField(required=False)
     # A task takes these from its parent.
     impact = urgency = channel = service = configuration_item = customer = requester = None
 
@@ -356,11 +359,15 @@ class TaskCreateSerializer(TicketCreateSerializer):
         data = validated_data
         return add_task(data["parent"], actor=self.context["request"].user, title=data["title"],
                         description=data.get("description", ""),
-                        team=data.get("assignment_team"), assignee=data.get("assignee"))
+                        team=data.get("assignment_team"), assignee=data.get("assignee"),
+                        planned_start=data.get("planned_start"),
+                        planned_end=data.get("planned_end"))
 
 
 class TaskUpdateSerializer(TicketUpdateSerializer):
     status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
+    planned_start = serializers.DateTimeField(required=False)
+    planned_end = serializers.DateTimeField(required=False)
 
 
 # --- comments, events, attachments ----------------------------------------------------

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,10 +35,27 @@ def outage_list(request: HttpRequest) -> HttpResponse:
     for outage in page:
         outage.ticket_url = (registry.ticket_url(outage.ticket.kind, outage.ticket.number)
                              if outage.ticket_id else "")
+    _show_planned_work(list(page))
     return render(request, "itsm/outages/list.html", {
         "page_obj": page, "filterset": filterset, "section": "outages",
         "views": [(query, label, request.GET.urlencode() == query) for query, label in VIEWS],
         "may_write": roles.is_worker(request.user)})
+
+
+def _show_planned_work(outages_: list[Outage]) -> None:
+    """Mark each unplanned outage with the planned work (an approved change's window)
+    it overlaps: that part of it does not count against availability."""
+    unplanned = [outage for outage in outages_ if not outage.planned]
+    if not unplanned:
+        return
+    now = timezone.now()
+    works = registry.planned_work({outage.service_id for outage in unplanned},
+                                  min(outage.started_at for outage in unplanned),
+                                  max(outage.ended_at or now for outage in unplanned))
+    for outage in unplanned:
+        outage.planned_work = [work for work in works if work.service_id == outage.service_id
+                               and work.start < (outage.ended_at or now)
+                               and work.end > outage.started_at]
 
 
 def _saved(form: OutageForm, write) -> Outage | None:

@@ -382,7 +382,8 @@ class DeskPage(TicketPage):
             data = form.cleaned_data
             task = add_task(ticket, actor=self.request.user, title=data["title"],
                             description=data["description"], team=data["assignment_team"],
-                            assignee=data["assignee"])
+                            assignee=data["assignee"], planned_start=data["planned_start"],
+                            planned_end=data["planned_end"])
             return _("%(number)s is added.") % {"number": task.number}
 
         return self.run(form, "add-task", add)

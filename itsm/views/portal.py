@@ -9,6 +9,7 @@ plain sentences.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -17,9 +18,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
+from catalog.models import ServiceLevelAgreement
 
 from .. import registry, services, timeline, workflow
 from ..base import roles
@@ -30,6 +34,9 @@ from ..models import Ticket, TicketEvent
 from .pages import TicketPage
 
 PAGE_SIZE = 25
+# Planned work on the services a requester uses is told this far ahead.
+PLANNED_WORK_AHEAD = timedelta(days=14)
+USED_LATELY = timedelta(days=180)
 LIST_FIELDS = (
     "number", "kind", "title", "status", "priority", "created_at", "updated_at",
     "requester__username", "requester__first_name", "requester__last_name",
@@ -61,7 +68,32 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "itsm/portal/home.html",
-                  {"page_obj": page, "show": show, "kind": kind, "kinds": kinds})
+                  {"page_obj": page, "show": show, "kind": kind, "kinds": kinds,
+                   "planned_work": planned_work_for(user)})
+
+
+def planned_work_for(user) -> list[registry.PlannedWork]:
+    """The planned work of the coming days on the services the user uses, each piece
+    of work once (on the first of their services it touches)."""
+    now, found, told = timezone.now(), [], set()
+    for work in registry.planned_work(services_used_by(user), now, now + PLANNED_WORK_AHEAD):
+        if work.number not in told:
+            told.add(work.number)
+            found.append(work)
+    return found
+
+
+def services_used_by(user) -> set[int]:
+    """The services a requester uses: those their customer has an agreement for, and
+    those they logged tickets about lately."""
+    used = set(Ticket.objects.filter(requester=user, service__isnull=False,
+                                     created_at__gte=timezone.now() - USED_LATELY)
+               .order_by().values_list("service_id", flat=True).distinct())
+    if user.customer_id:
+        used |= set(ServiceLevelAgreement.objects.filter(
+            customer_id=user.customer_id, is_active=True, service__isnull=False)
+            .values_list("service_id", flat=True))
+    return used
 
 
 @login_required

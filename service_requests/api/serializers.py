@@ -191,14 +191,3 @@ class ApprovalSerializer(serializers.ModelSerializer):
     def get_open(self, approval: Approval) -> bool:
         return (approval.decision == Decision.PENDING
                 and approval.stage.state == StageState.PENDING)
-
-
-class DecisionSerializer(StrictInputMixin, serializers.Serializer):
-    comment = serializers.CharField(max_length=5_000, required=False, allow_blank=True,
-                                    help_text=gettext_lazy("Required to reject."))
-
-
-def service_errors(exc: DjangoValidationError) -> dict[str, Any]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {
-        "non_field_errors": exc.messages}
-

@@ -4,7 +4,10 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import StandardChange
-from changes import services
+from changes import approvals, services
+from changes.models import Change, ChangeApproval
+
+from .scheduling import book, plan, weekend  # noqa: F401 (booked changes, by moment)
 
 
 @pytest.fixture
@@ -26,3 +29,10 @@ def normal(agent, service, window):
         actor=agent, title="Upgrade the mail relay", service=service,
         risk_answers={"customer_facing": True, "outage": True}, implementation_plan="Upgrade.",
         backout_plan="Restore the snapshot.", **window)
+
+
+def authorise(change, user) -> Change:
+    """`user` approves the change's open step (their own approval in it)."""
+    approval = ChangeApproval.objects.for_user(user).pending().get(change=change)
+    approvals.decide(approval, user=user, approve=True)
+    return Change.objects.get(pk=change.pk)

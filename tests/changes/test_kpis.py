@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from changes import services
-from changes.models import Change
+from changes import approvals, services
+from changes.models import Change, ChangeApproval
 from itsm import workflow
 from itsm.services import update_ticket
 from metrics import compute
@@ -41,7 +41,9 @@ def lived(agent, boss, service, day, code, *, change_type="normal"):
     for target in steps:
         workflow.transition(Change.objects.get(pk=change.pk), target, actor=agent,
                             when=at(day - 1, 12))
-    for target, actor, extra in (("scheduled", boss, {}), ("implementing", agent, {}),
+    approval = ChangeApproval.objects.for_user(boss).pending().get(change=change)
+    approvals.decide(approval, user=boss, approve=True, when=at(day - 1, 13))
+    for target, actor, extra in (("implementing", agent, {}),
                                  ("review", agent, {"close_code": code,
                                                     "close_notes": "Noted."})):
         workflow.transition(Change.objects.get(pk=change.pk), target, actor=actor,
@@ -71,3 +73,21 @@ def test_change_success_rate_and_its_companions(settings, agent, change_manager,
     assert value("backed_out_share") == (25.0, 1.0, 4.0)
     assert value("changes_causing_incidents") == (1.0, 1.0, None)
     assert value("change_success_rate", "service", str(service.pk)) == (25.0, 1.0, 4.0)
+    # By type and by risk (every change here answered only "needs the service down":
+    # low risk): three normal, one emergency.
+    assert value("change_success_rate", "change_type", "normal") == (
+        round(100 / 3, 6), 1.0, 3.0)
+    assert value("change_success_rate", "change_type", "emergency") == (0.0, 0.0, 1.0)
+    assert value("backed_out_share", "change_type", "normal")[1:] == (1.0, 3.0)
+    assert value("change_success_rate", "risk", "low") == (25.0, 1.0, 4.0)
+    assert not KpiValue.objects.filter(kpi="emergency_change_share",
+                                       dimension="change_type").exists()  # not kept
+
+
+def test_the_breakdown_by_type_follows_each_close_incrementally(settings, agent,
+                                                                change_manager, service):
+    settings.TIME_ZONE = "UTC"
+    compute.recompute(since=MAR, now=NOW)
+    lived(agent, change_manager, service, 3, "successful", change_type="emergency")
+    compute.refresh(now=NOW)
+    assert value("change_success_rate", "change_type", "emergency") == (100.0, 1.0, 1.0)

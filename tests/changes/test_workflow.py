@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from changes import risk, services
 from changes.models import Change
 from itsm import workflow
+from tests.changes.conftest import authorise
 from tests.factories import make_incident
 
 
@@ -26,9 +27,10 @@ def test_a_normal_change_is_assessed_authorised_by_a_change_manager_and_reviewed
     assert (normal.number[:3], normal.status, normal.risk) == ("CHG", "new", "medium")
     move(normal, "assessment", agent)
     move(normal, "authorization", agent)
-    with pytest.raises(PermissionDenied):
-        move(normal, "scheduled", agent)  # agents do not authorise
-    move(normal, "scheduled", change_manager)
+    for anyone in (agent, change_manager):
+        with pytest.raises(PermissionDenied):
+            move(normal, "scheduled", anyone)  # only the approval steps authorise
+    authorise(normal, change_manager)
     assert Change.objects.get(pk=normal.pk).approved_at is not None
     move(normal, "implementing", agent)
     move(normal, "review", agent, close_code="successful", close_notes="Done.")
@@ -73,7 +75,7 @@ def test_an_emergency_change_skips_assessment_and_is_reviewed_before_it_closes(
     with pytest.raises(PermissionDenied):
         move(change, "assessment", agent)
     move(change, "authorization", agent)
-    move(change, "scheduled", change_manager)
+    authorise(change, change_manager)
     move(change, "implementing", agent)
     move(change, "review", agent, close_code="successful", close_notes="Patched.")
     with pytest.raises(PermissionDenied) as refused:
@@ -89,7 +91,7 @@ def test_an_emergency_change_skips_assessment_and_is_reviewed_before_it_closes(
 def test_a_backed_out_change_is_reviewed_too(normal, agent, change_manager):
     for target in ("assessment", "authorization"):
         move(normal, target, agent)
-    move(normal, "scheduled", change_manager)
+    authorise(normal, change_manager)
     move(normal, "implementing", agent)
     move(normal, "review", agent, close_code="backed_out", close_notes="Rolled back.")
     assert Change.objects.get(pk=normal.pk).needs_review

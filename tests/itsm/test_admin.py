@@ -3,7 +3,7 @@ the incident admin never writes what the workflow owns."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time, timedelta
 
 import pytest
 from django.contrib import admin as django_admin
@@ -13,6 +13,8 @@ from django.urls import reverse
 from catalog.models import (
     Calendar,
     ConfigurationItem,
+    FreezeWindow,
+    MaintenanceWindow,
     RequestItem,
     ServiceCategory,
     ServiceLevelAgreement,
@@ -22,7 +24,10 @@ from catalog.models import (
     UnderpinningContract,
 )
 from catalog.services import record_revision
+from changes import cab, releases
 from changes import services as changes
+from changes.models import CabSchedule
+from improvement.services import open_suggestion
 from incidents.models import Incident
 from incidents.process import IncidentProcess
 from itsm import outages, workflow
@@ -73,6 +78,15 @@ def every_kind_of_row(admin, incident, service, team):
     problems.create_problem(actor=admin, incidents=[incident], title="Mail drops")
     changes.record_cause(changes.create_change(actor=admin, title="Relay upgrade"), incident,
                          actor=admin)
+    cab.create_meeting(actor=admin, title="CAB", starts_at=incident.created_at)
+    cab.save_schedule(CabSchedule(name="Weekly CAB", weekday=1, start_time=time(10),
+                                  chair=admin), actor=admin)
+    releases.create_release(actor=admin, name="2026.1", planned_date=date(2026, 1, 9))
+    open_suggestion(title="Document the relay", service=service)
+    FreezeWindow.objects.create(name="Year end", starts_at=incident.created_at,
+                                ends_at=incident.created_at + timedelta(days=3))
+    MaintenanceWindow.objects.create(name="Nightly", service=service, weekdays=[0, 6],
+                                     start_time=time(1), duration_minutes=120)
     compute.recompute()  # the incident's volume and backlog
     assert TicketSequence.objects.exists()
 

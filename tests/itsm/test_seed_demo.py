@@ -188,7 +188,12 @@ def test_breaches_escalated_along_the_support_path(seeded):
 
 
 def test_the_catalog_is_documented(seeded):
-    for service in Service.objects.all():
+    from catalog import acceptance
+
+    # The one still planned is the release's new service: its gaps are the point.
+    planned = Service.objects.get(lifecycle="planned")
+    assert acceptance.gaps(planned)
+    for service in Service.objects.exclude(pk=planned.pk):
         assert service.category is not None and service.description
         assert SupportLevel.objects.filter(service=service).count() >= 2
         assert ServiceRevision.objects.filter(service=service).count() == 2

@@ -163,6 +163,26 @@ def test_the_api_adds_a_task_by_the_parents_number(api_as, agent, incident):
     assert [row["number"] for row in listed] == [response.data["number"]]
 
 
+def test_a_task_is_booked_for_its_planned_time(client, api_as, agent, incident):
+    client.force_login(agent)
+    response = client.post(f"/incidents/{incident.number}/add-task/", {
+        "title": "Swap the disk", "assignment_team": "", "assignee": "",
+        "planned_start": "2027-01-05T09:00", "planned_end": "2027-01-05T11:30"})
+    assert response.status_code == 302
+    task = Task.objects.get()
+    assert (task.planned_end - task.planned_start).total_seconds() == 2.5 * 3600
+    assert "Planned" in client.get(f"/incidents/{incident.number}/").content.decode()
+    api = api_as(agent)
+    moved = api.patch(f"/api/v1/tasks/{task.number}/", {
+        "version": task.version, "planned_start": "2027-01-05T12:00:00Z",
+        "planned_end": "2027-01-05T10:00:00Z"}, format="json")
+    assert moved.status_code == 400 and "planned_end" in moved.data
+    created = api.post("/api/v1/tasks/", {"title": "Half booked", "parent": incident.number,
+                                          "planned_start": "2027-01-05T09:00:00Z"},
+                       format="json")
+    assert created.status_code == 400 and "planned_end" in created.data
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({"title": "x"}, "parent"),
     ({"title": "x", "parent": "INC9999999"}, "parent"),

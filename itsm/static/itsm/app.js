@@ -182,5 +182,9 @@
       if (details) details.open = true;
       invalid.focus();
     }
+    // A link to copy (the calendar feed): focusing it selects it whole.
+    document.querySelectorAll("input[data-select-on-focus]").forEach(function (input) {
+      input.addEventListener("focus", function () { input.select(); });
+    });
   });
 })();

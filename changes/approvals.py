@@ -1,0 +1,295 @@
+"""Authorisation of changes: the one writer of `ChangeApprovalStage` and `ChangeApproval`.
+
+When a change goes to authorization (a normal one submitted after assessment, an
+emergency one expedited) the policy's steps for its type and risk are copied onto it
+(`ApprovalPolicyStep`: the steps of its type with its risk or with none, in the order
+of their position; with no policy, one step decided by any change manager) and the
+first opens. Each step's approvers are chosen as it opens: the change managers, the
+technical owner (the lead of the service's owner team), a team's members or named
+people; never whoever raised the change while someone else can decide. The rules of
+`itsm.approvals` settle each step; the last approved step schedules the change, a
+rejected one sends a normal change back to assessment and cancels an emergency one.
+A CAB meeting decides for its attendees who approve the open step (`decide_in_meeting`).
+Every decision is an event on the change with who, when and the comment.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from itsm import approvals as approval_rules
+from itsm import notifications, workflow
+from itsm.base import roles
+from itsm.choices import Decision, EventKind, StageState
+from itsm.models import Notification, TicketEvent, User
+
+from .choices import ChangeApprovers, ChangeStatus, ChangeType
+from .models import ApprovalPolicyStep, Change, ChangeApproval, ChangeApprovalStage
+
+ACTIVE = (StageState.WAITING, StageState.PENDING)
+
+
+def policy_for(change: Change) -> list[ApprovalPolicyStep]:
+    """The policy's steps for the change's type and risk, in order."""
+    return list(ApprovalPolicyStep.objects.filter(
+        Q(risk="") | Q(risk=change.risk), change_type=change.change_type)
+        .prefetch_related("people").order_by("position", "pk"))
+
+
+def begin(change: Change, *, when) -> ChangeApprovalStage | None:
+    """Plan the change's steps from the policy as it stands and open the first. A
+    change back from assessment starts again: earlier rounds stay as they were decided."""
+    steps = policy_for(change)
+    base = (ChangeApprovalStage.objects.filter(change=change)
+            .order_by("-position").values_list("position", flat=True).first() or 0)
+    planned = [ChangeApprovalStage(
+        change=change, position=base + offset, name=step.name, approvers=step.approvers,
+        people=[person.pk for person in step.people.all()], team=step.team, rule=step.rule,
+        needed=step.needed, due_hours=step.due_hours)
+        for offset, step in enumerate(steps, start=1)] or [ChangeApprovalStage(
+            change=change, position=base + 1, name=_("Change manager"),
+            approvers=ChangeApprovers.CHANGE_MANAGERS, rule="any", due_hours=(
+                4 if change.change_type == ChangeType.EMERGENCY else 48))]
+    stages = ChangeApprovalStage.objects.bulk_create(planned)
+    open_stage(stages[0], when=when)
+    return stages[0]
+
+
+def approvers_of(stage: ChangeApprovalStage) -> list[User]:
+    """Who decides a step, chosen as it opens; never whoever raised the change: the
+    change managers decide what nobody else can."""
+    change = stage.change
+    if stage.approvers == ChangeApprovers.OWNER:
+        owner = change.service.owner_team if change.service_id else None
+        people = [owner.lead] if owner is not None and owner.lead_id else (
+            list(owner.members.all()) if owner is not None else [])
+    elif stage.approvers == ChangeApprovers.TEAM:
+        people = list(stage.team.members.all()) if stage.team_id else []
+    elif stage.approvers == ChangeApprovers.PEOPLE:
+        people = list(User.objects.filter(pk__in=stage.people))
+    else:
+        people = []
+
+    def eligible(found) -> list[User]:
+        return sorted({p.pk: p for p in found if p.is_active and p.pk != change.requester_id}
+                      .values(), key=lambda p: p.pk)
+
+    return eligible(people) or eligible(
+        User.objects.filter(groups__name=roles.CHANGE_MANAGER).distinct())
+
+
+def open_stage(stage: ChangeApprovalStage, *, when) -> list[ChangeApproval]:
+    people = approvers_of(stage)
+    if not people:
+        raise ValidationError({"status": _(
+            "Nobody can decide step “%(step)s”: name a change manager first.")
+            % {"step": stage.name}})
+    stage.state, stage.started_at = StageState.PENDING, when
+    stage.required = approval_rules.required_for(stage.rule, stage.needed, len(people))
+    stage.due_at = when + timedelta(hours=stage.due_hours)
+    stage.save(update_fields=["state", "required", "started_at", "due_at"])
+    asked = ChangeApproval.objects.bulk_create(
+        ChangeApproval(stage=stage, change=stage.change, approver=person, created_at=when)
+        for person in people)
+    for approval in asked:
+        approval.stage = stage
+    _tell_approvers(stage.change, asked)
+    return asked
+
+
+def close_open(change: Change, *, when) -> None:
+    """A change that left authorization (sent back, cancelled) asks nobody any more."""
+    ChangeApprovalStage.objects.filter(change=change, state__in=ACTIVE).update(
+        state=StageState.CANCELLED, decided_at=when)
+    ChangeApproval.objects.filter(change=change, decision=Decision.PENDING).update(
+        decision=Decision.CANCELLED)
+
+
+def open_stage_of(change: Change) -> ChangeApprovalStage | None:
+    return change.approval_stages.filter(state=StageState.PENDING).first()
+
+
+def all_approved(change: Change) -> bool:
+    """Whether the change's current round of steps is approved, every one."""
+    states = list(change.approval_stages.exclude(state=StageState.CANCELLED)
+                  .values_list("state", flat=True))
+    return bool(states) and all(state == StageState.APPROVED for state in states)
+
+
+# --- deciding ---------------------------------------------------------------------------
+
+
+def may_decide(approval: ChangeApproval, user, today=None) -> bool:
+    """The approver, or their delegate while they are away; never who raised it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if approval.change.requester_id == user.pk:
+        return False
+    if approval.approver_id == user.pk:
+        return True
+    approver = approval.approver
+    return approver.delegate_id == user.pk and approver.is_away(today)
+
+
+def decide(approval: ChangeApproval, *, user, approve: bool, comment: str = "",
+           when=None) -> ChangeApproval:
+    """Record `user`'s decision and settle the step (and the change) when it settles."""
+    comment = _refusal_reason(approve, comment)
+    now = when or timezone.now()
+    with transaction.atomic():
+        change = Change.objects.select_for_update().get(pk=approval.change_id)
+        approval = ChangeApproval.objects.select_related("stage", "approver").get(
+            pk=approval.pk)
+        approval.change = change
+        if not may_decide(approval, user):
+            raise PermissionDenied(_("This approval is not yours to decide."))
+        _check_open(approval)
+        if approval.stage.approvals.filter(decided_by=user).exists():
+            raise ValidationError({"decision": _("You have decided this step already.")})
+        _take(approval, user=user, approve=approve, comment=comment, when=now)
+        _settle(change, approval.stage, approval, now)
+    return approval
+
+
+def decide_in_meeting(change: Change, *, meeting, actor, approve: bool, comment: str = "",
+                      when=None) -> list[ChangeApproval]:
+    """Record a CAB meeting's decision on the change's open step, for each of its
+    approvers who attended (the chair included); recorded by a change manager."""
+    if not roles.roles_of(actor) & {roles.CHANGE_MANAGER, roles.ADMIN}:
+        raise PermissionDenied(_("Only a change manager records the CAB's decisions."))
+    comment = _refusal_reason(approve, comment)
+    now = when or timezone.now()
+    with transaction.atomic():
+        change = Change.objects.select_for_update().get(pk=change.pk)
+        stage = open_stage_of(change)
+        if stage is None:
+            raise ValidationError({"decision": _("%(number)s awaits no decision.")
+                                   % {"number": change.number}})
+        present = set(meeting.attendees.values_list("pk", flat=True)) | {meeting.chair_id}
+        taken = list(stage.approvals.select_related("approver")
+                     .filter(decision=Decision.PENDING, approver__in=present))
+        if not taken:
+            raise ValidationError({"decision": _(
+                "None of the meeting's attendees decides step “%(step)s”.")
+                % {"step": stage.name}})
+        for approval in taken:
+            approval.change, approval.stage = change, stage
+            _take(approval, user=actor, approve=approve, comment=comment, when=now,
+                  meeting=meeting)
+        _settle(change, stage, taken[-1], now)
+    return taken
+
+
+def _refusal_reason(approve: bool, comment: str) -> str:
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": _("Say why you refuse: whoever raised the change "
+                                            "is told.")})
+    return comment
+
+
+def _check_open(approval: ChangeApproval) -> None:
+    if approval.decision != Decision.PENDING or approval.stage.state != StageState.PENDING:
+        raise ValidationError({"decision": _("This approval is already decided.")})
+
+
+def _take(approval: ChangeApproval, *, user, approve: bool, comment: str, when,
+          meeting=None) -> None:
+    approval.decision = Decision.APPROVED if approve else Decision.REJECTED
+    approval.decided_by, approval.decided_at = user, when
+    approval.comment, approval.meeting = comment, meeting
+    approval.save(update_fields=["decision", "decided_by", "decided_at", "comment", "meeting"])
+    if meeting is not None:
+        by = _("%(approver)s in %(meeting)s") % {"approver": approval.approver,
+                                                 "meeting": meeting.title}
+    elif user.pk != approval.approver_id:
+        by = _("for %(approver)s") % {"approver": approval.approver}
+    else:
+        by = ""
+    TicketEvent.objects.create(
+        ticket=approval.change, actor=user, kind=EventKind.APPROVAL,
+        field=approval.stage.name[:50], new_value=approval.decision,
+        note=" · ".join(part for part in (comment, by) if part), created_at=when)
+
+
+def _settle(change: Change, stage: ChangeApprovalStage, approval: ChangeApproval,
+            now) -> None:
+    decisions = list(stage.approvals.values_list("decision", flat=True))
+    state = approval_rules.outcome(stage.rule, stage.required, decisions, approval.decision)
+    if state is None:
+        return
+    stage.state, stage.decided_at = state, now
+    stage.save(update_fields=["state", "decided_at"])
+    stage.approvals.filter(decision=Decision.PENDING).update(decision=Decision.NOT_NEEDED)
+    if state == StageState.REJECTED:
+        reason = _("Rejected at “%(step)s” by %(person)s: %(comment)s") % {
+            "step": stage.name, "person": approval.decided_by, "comment": approval.comment}
+        ChangeApprovalStage.objects.filter(change=change, state=StageState.WAITING).update(
+            state=StageState.CANCELLED, decided_at=now)
+        target = (ChangeStatus.ASSESSMENT if change.change_type == ChangeType.NORMAL
+                  else ChangeStatus.CANCELLED)
+        workflow.transition(change, target, actor=None, when=now, note=reason)
+        _tell_refused(change, reason)
+        return
+    following = (change.approval_stages.filter(state=StageState.WAITING)
+                 .order_by("position").first())
+    if following is not None:
+        open_stage(following, when=now)
+        return
+    workflow.transition(change, ChangeStatus.SCHEDULED, actor=None, when=now,
+                        note=_("Authorized: every approval step approved."))
+
+
+# --- telling and finding -------------------------------------------------------------------
+
+
+@notifications.telling
+def _tell_approvers(change: Change, asked: list[ChangeApproval]) -> list[Notification]:
+    told = []
+    for approval in asked:
+        people = [approval.approver]
+        if approval.approver.is_away() and approval.approver.delegate is not None:
+            people.append(approval.approver.delegate)
+        told += notifications.tell(notifications.people_of(people), change,
+                                   Notification.Kind.APPROVAL,
+                                   template="changes/email/approval.txt", approval=approval)
+    return told
+
+
+@notifications.telling
+def _tell_refused(change: Change, reason: str) -> list[Notification]:
+    return notifications.tell(notifications.people_of([change.requester, change.assignee]),
+                              change, Notification.Kind.REJECTED,
+                              template="changes/email/refused.txt", reason=reason)
+
+
+def waiting_for(user):
+    """Every change approval waiting for `user`'s decision (theirs, and as a
+    delegate), the soonest due first."""
+    return (ChangeApproval.objects.for_user(user).pending()
+            .select_related("stage", "change__requester", "change__service", "approver")
+            .order_by("stage__due_at", "pk"))
+
+
+def awaiting_authorization():
+    """Every change in authorization with its open step, for the change managers."""
+    return (Change.objects.filter(status=ChangeStatus.AUTHORIZATION)
+            .select_related("service", "requester")
+            .prefetch_related(Prefetch(
+                "approval_stages", ChangeApprovalStage.objects.filter(
+                    state=StageState.PENDING).prefetch_related(
+                        Prefetch("approvals", ChangeApproval.objects.select_related(
+                            "approver"))), to_attr="open_stages"))
+            .order_by("planned_start", "pk"))
+
+
+def decided_by(user):
+    return (ChangeApproval.objects.filter(decided_by=user)
+            .exclude(decision__in=(Decision.PENDING, Decision.NOT_NEEDED, Decision.CANCELLED))
+            .select_related("stage", "change").order_by("-decided_at"))
