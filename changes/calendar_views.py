@@ -27,7 +27,7 @@ from itsm.models import Ticket
 from . import calendar, conflicts, services
 from .choices import ChangeStatus, ChangeType
 from .forms import CalendarFilterForm
-from .models import Change
+from .models import Change, ChangeApproval
 
 # How many changes a day of the month shows before "+ n more" (the week shows all).
 MONTH_CELL = 4
@@ -56,6 +56,9 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     changes = calendar.booked_changes(request.user, start, end, filters)
     found = conflicts.conflicts_for(changes)
     entries = [_entry(change, found.get(change.pk, [])) for change in changes]
+    mine = {approval.change_id: approval for approval in
+            ChangeApproval.objects.for_user(request.user).pending()
+            .filter(change__in=[change.pk for change in changes]).select_related("stage")}
     releases = calendar.releases_in(request.user, first, last, filters)
     freezes = calendar.freezes_in(request.user, start, end, filters)
     params = filters.params()
@@ -75,6 +78,9 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
                   **{name: link(view=name) for name in calendar.VIEWS}},
         "conflicted": sum(1 for entry in entries if entry["conflicts"]),
         "filters_set": filters.is_set, "here": link(),
+        # What waits for my decision among what is shown: decided from here.
+        "to_decide": [{**entry, "approval": mine[entry["change"].pk]} for entry in entries
+                      if entry["change"].pk in mine],
     }
     if view == "month":
         context["weeks"] = _month(day, entries, releases, freezes, link)

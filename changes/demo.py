@@ -21,7 +21,7 @@ from itsm import demo, workflow
 from itsm.demo import Desk
 from itsm.services import update_ticket
 
-from . import demo_board, risk, services
+from . import cab, demo_board, risk, services
 from .choices import ChangeApprovers, ChangeStatus, ChangeType, CloseCode
 from .models import ApprovalPolicyStep, Change, ChangeCause
 
@@ -64,7 +64,9 @@ def write_history(desk: Desk, rng: random.Random, now: datetime, *, days: int,
             progress(str(_("Changes")), done, len(arrivals))
     demo_board.hold_past(desk, now)
     demo_board.release_plan(desk, rng, now)
-    return written + demo_board.booked_over(desk, rng, now)
+    written += demo_board.booked_over(desk, rng, now)
+    cab.build_upcoming(now)
+    return written
 
 
 def _live(desk, rng, now, boss, logged, change_type, template, services_) -> int:
@@ -144,15 +146,15 @@ def _live(desk, rng, now, boss, logged, change_type, template, services_) -> int
 
 
 def _policy() -> None:
-    """Normal changes pass their technical owner, then a change manager (medium risk)
-    or the CAB (high risk); an emergency one any change manager, fast."""
+    """Normal changes pass their technical owner, then (at medium and high risk) the
+    CAB; an emergency one any change manager, fast."""
     if ApprovalPolicyStep.objects.exists():
         return
     ApprovalPolicyStep.objects.bulk_create([
         ApprovalPolicyStep(change_type=ChangeType.NORMAL, position=1,
                            name=_("Technical owner"), approvers=ChangeApprovers.OWNER),
         ApprovalPolicyStep(change_type=ChangeType.NORMAL, risk="medium", position=2,
-                           name=_("Change manager")),
+                           name=_(demo_board.CAB_STEP)),
         ApprovalPolicyStep(change_type=ChangeType.NORMAL, risk="high", position=2,
                            name=_(demo_board.CAB_STEP)),
         ApprovalPolicyStep(change_type=ChangeType.EMERGENCY, position=1,

@@ -131,8 +131,10 @@ def release_plan(desk: Desk, rng: random.Random, now: datetime) -> None:
             notes=_("Quarterly platform updates."))
         for change in closed:
             releases.add_change(done, change, actor=boss)
-        for status in (ReleaseStatus.IN_PROGRESS, ReleaseStatus.DEPLOYED):
-            releases.set_status(done, status, actor=boss)
+        releases.set_status(done, ReleaseStatus.IN_PROGRESS, actor=boss,
+                            when=closed[0].actual_start)
+        releases.set_status(done, ReleaseStatus.DEPLOYED, actor=boss,
+                            when=max(change.actual_end for change in closed))
     first = desk.services[0][1]
     team = first.owner_team
     launch, _made = Service.objects.get_or_create(

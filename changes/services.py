@@ -191,20 +191,23 @@ APPROVED = (ChangeStatus.SCHEDULED, ChangeStatus.IMPLEMENTING, ChangeStatus.REVI
 
 def planned_work(service_ids: list[int], start, end) -> list[PlannedWork]:
     """The approved changes on the services (their own or affected ones) whose planned
-    window shares time with [start, end); one query."""
+    window shares time with [start, end); one query. A standard change is routine
+    work users do not notice unless it takes the service down."""
     rows = (Change.objects.filter(status__in=APPROVED, planned_start__lt=end,
                                   planned_end__gt=start)
             .filter(Q(service_id__in=service_ids) | Q(affected_services__in=service_ids))
             .values_list("service_id", "service__name", "affected_services",
                          "affected_services__name", "planned_start", "planned_end", "number",
-                         "title"))
+                         "title", "change_type", "risk_answers"))
     wanted, found = set(service_ids), {}
-    for own, own_name, other, other_name, planned_start, planned_end, number, title in rows:
+    for (own, own_name, other, other_name, planned_start, planned_end, number, title,
+         change_type, answers) in rows:
+        disruptive = change_type != ChangeType.STANDARD or bool(answers.get("outage"))
         for service_id, name in ((own, own_name), (other, other_name)):
             if service_id in wanted:
                 found[(number, service_id)] = PlannedWork(
                     service_id, name, planned_start, planned_end, number, title,
-                    reverse("changes:detail", args=[number]))
+                    reverse("changes:detail", args=[number]), disruptive)
     return list(found.values())
 
 

@@ -290,6 +290,7 @@ class PlannedWork:
     number: str
     title: str
     url: str
+    disruptive: bool = True  # users may notice it (not a routine pre-approved change)
 
 
 # Who knows of planned work: each (service_ids, start, end) → PlannedWork overlapping.

@@ -73,11 +73,11 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 
 
 def planned_work_for(user) -> list[registry.PlannedWork]:
-    """The planned work of the coming days on the services the user uses, each piece
-    of work once (on the first of their services it touches)."""
+    """The planned work of the coming days on the services the user uses that they may
+    notice, each piece of work once (on the first of their services it touches)."""
     now, found, told = timezone.now(), [], set()
     for work in registry.planned_work(services_used_by(user), now, now + PLANNED_WORK_AHEAD):
-        if work.number not in told:
+        if work.disruptive and work.number not in told:
             told.add(work.number)
             found.append(work)
     return found

@@ -227,3 +227,19 @@ def test_deciding_on_the_desk_refuses_without_a_reason_and_schedules_with_an_app
                            {"decision": "approve", "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == f"/changes/{change.number}/"
     assert Change.objects.get(pk=change.pk).status == "scheduled"
+
+
+def test_a_change_manager_decides_from_the_calendar(client, normal, agent, change_manager):
+    change = submit(normal, agent)
+    day = change.planned_start.date().isoformat()
+    client.force_login(agent)
+    assert "Awaiting your decision" not in client.get(
+        f"/changes/calendar/?date={day}").content.decode()
+    client.force_login(change_manager)
+    page = client.get(f"/changes/calendar/?date={day}").content.decode()
+    assert "Awaiting your decision" in page and f'id="decide-{change.number}"' in page
+    approval = pending(change).get()
+    response = client.post(f"/changes/approvals/{approval.pk}/decide/", {
+        "decision": "approve", "next": f"/changes/calendar/?date={day}"})
+    assert response["Location"] == f"/changes/calendar/?date={day}"
+    assert Change.objects.get(pk=change.pk).status == "scheduled"

@@ -61,3 +61,21 @@ def test_the_outage_list_shows_the_change_an_outage_fell_inside(client, agent,
     client.force_login(agent)
     page = client.get("/outages/").content.decode()
     assert change.number in page and "in the window of" in page
+
+
+@pytest.mark.django_db
+def test_routine_standard_changes_are_not_announced(client, requester, agent, service):
+    from catalog.models import StandardChange
+
+    ServiceLevelAgreement.objects.create(name="Email for ACME", service=service,
+                                         customer=requester.customer, calendar=make_office())
+    template = StandardChange.objects.create(service=service, name="Add a mailbox alias",
+                                             implementation_plan="Add it.",
+                                             backout_plan="Remove it.")
+    start = timezone.now() + timedelta(days=2)
+    change = services.create_change(actor=agent, change_type="standard",
+                                    standard_change=template, planned_start=start,
+                                    planned_end=start + timedelta(hours=1))
+    workflow.transition(change, "scheduled", actor=agent)
+    client.force_login(requester)
+    assert "Add a mailbox alias" not in client.get("/portal/").content.decode()
