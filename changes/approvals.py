@@ -22,12 +22,13 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from itsm import approvals as approval_rules
 from itsm import notifications, workflow
 from itsm.base import roles
-from itsm.choices import Decision, EventKind, StageState
-from itsm.models import Notification, TicketEvent, User
+from itsm.choices import Decision, StageState
+from itsm.models import Notification, User
 
 from .choices import ChangeApprovers, ChangeStatus, ChangeType
 from .models import ApprovalPolicyStep, Change, ChangeApproval, ChangeApprovalStage
@@ -125,125 +126,67 @@ def all_approved(change: Change) -> bool:
 # --- deciding ---------------------------------------------------------------------------
 
 
-def may_decide(approval: ChangeApproval, user, today=None) -> bool:
-    """The approver, or their delegate while they are away; never who raised it."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if approval.change.requester_id == user.pk:
-        return False
-    if approval.approver_id == user.pk:
-        return True
-    approver = approval.approver
-    return approver.delegate_id == user.pk and approver.is_away(today)
+class ChangeApprovals(approval_rules.Engine):
+    """The last approved step schedules the change; a rejected one sends a normal
+    change back to assessment and cancels an emergency one, whoever raised it told."""
 
+    ticket_model = Change
+    approval_model = ChangeApproval
+    ticket_field = "change"
+    refusal_needs_reason = gettext_lazy("Say why you refuse: whoever raised the change is "
+                                        "told.")
 
-def decide(approval: ChangeApproval, *, user, approve: bool, comment: str = "",
-           when=None) -> ChangeApproval:
-    """Record `user`'s decision and settle the step (and the change) when it settles."""
-    comment = _refusal_reason(approve, comment)
-    now = when or timezone.now()
-    with transaction.atomic():
-        change = Change.objects.select_for_update().get(pk=approval.change_id)
-        approval = ChangeApproval.objects.select_related("stage", "approver").get(
-            pk=approval.pk)
-        approval.change = change
-        if not may_decide(approval, user):
-            raise PermissionDenied(_("This approval is not yours to decide."))
-        _check_open(approval)
-        if approval.stage.approvals.filter(decided_by=user).exists():
-            raise ValidationError({"decision": _("You have decided this step already.")})
-        _take(approval, user=user, approve=approve, comment=comment, when=now)
-        _settle(change, approval.stage, approval, now)
-    return approval
+    def approved(self, change: Change, stage: ChangeApprovalStage, now) -> None:
+        following = (change.approval_stages.filter(state=StageState.WAITING)
+                     .order_by("position").first())
+        if following is not None:
+            open_stage(following, when=now)
+            return
+        workflow.transition(change, ChangeStatus.SCHEDULED, actor=None, when=now,
+                            note=_("Authorized: every approval step approved."))
 
-
-def decide_in_meeting(change: Change, *, meeting, actor, approve: bool, comment: str = "",
-                      when=None) -> list[ChangeApproval]:
-    """Record a CAB meeting's decision on the change's open step, for each of its
-    approvers who attended (the chair included); recorded by a change manager."""
-    if not roles.roles_of(actor) & {roles.CHANGE_MANAGER, roles.ADMIN}:
-        raise PermissionDenied(_("Only a change manager records the CAB's decisions."))
-    comment = _refusal_reason(approve, comment)
-    now = when or timezone.now()
-    with transaction.atomic():
-        change = Change.objects.select_for_update().get(pk=change.pk)
-        stage = open_stage_of(change)
-        if stage is None:
-            raise ValidationError({"decision": _("%(number)s awaits no decision.")
-                                   % {"number": change.number}})
-        present = set(meeting.attendees.values_list("pk", flat=True)) | {meeting.chair_id}
-        taken = list(stage.approvals.select_related("approver")
-                     .filter(decision=Decision.PENDING, approver__in=present))
-        if not taken:
-            raise ValidationError({"decision": _(
-                "None of the meeting's attendees decides step “%(step)s”.")
-                % {"step": stage.name}})
-        for approval in taken:
-            approval.change, approval.stage = change, stage
-            _take(approval, user=actor, approve=approve, comment=comment, when=now,
-                  meeting=meeting)
-        _settle(change, stage, taken[-1], now)
-    return taken
-
-
-def _refusal_reason(approve: bool, comment: str) -> str:
-    comment = (comment or "").strip()
-    if not approve and not comment:
-        raise ValidationError({"comment": _("Say why you refuse: whoever raised the change "
-                                            "is told.")})
-    return comment
-
-
-def _check_open(approval: ChangeApproval) -> None:
-    if approval.decision != Decision.PENDING or approval.stage.state != StageState.PENDING:
-        raise ValidationError({"decision": _("This approval is already decided.")})
-
-
-def _take(approval: ChangeApproval, *, user, approve: bool, comment: str, when,
-          meeting=None) -> None:
-    approval.decision = Decision.APPROVED if approve else Decision.REJECTED
-    approval.decided_by, approval.decided_at = user, when
-    approval.comment, approval.meeting = comment, meeting
-    approval.save(update_fields=["decision", "decided_by", "decided_at", "comment", "meeting"])
-    if meeting is not None:
-        by = _("%(approver)s in %(meeting)s") % {"approver": approval.approver,
-                                                 "meeting": meeting.title}
-    elif user.pk != approval.approver_id:
-        by = _("for %(approver)s") % {"approver": approval.approver}
-    else:
-        by = ""
-    TicketEvent.objects.create(
-        ticket=approval.change, actor=user, kind=EventKind.APPROVAL,
-        field=approval.stage.name[:50], new_value=approval.decision,
-        note=" · ".join(part for part in (comment, by) if part), created_at=when)
-
-
-def _settle(change: Change, stage: ChangeApprovalStage, approval: ChangeApproval,
-            now) -> None:
-    decisions = list(stage.approvals.values_list("decision", flat=True))
-    state = approval_rules.outcome(stage.rule, stage.required, decisions, approval.decision)
-    if state is None:
-        return
-    stage.state, stage.decided_at = state, now
-    stage.save(update_fields=["state", "decided_at"])
-    stage.approvals.filter(decision=Decision.PENDING).update(decision=Decision.NOT_NEEDED)
-    if state == StageState.REJECTED:
-        reason = _("Rejected at “%(step)s” by %(person)s: %(comment)s") % {
-            "step": stage.name, "person": approval.decided_by, "comment": approval.comment}
+    def rejected(self, change: Change, stage: ChangeApprovalStage, reason: str, now) -> None:
         ChangeApprovalStage.objects.filter(change=change, state=StageState.WAITING).update(
             state=StageState.CANCELLED, decided_at=now)
         target = (ChangeStatus.ASSESSMENT if change.change_type == ChangeType.NORMAL
                   else ChangeStatus.CANCELLED)
         workflow.transition(change, target, actor=None, when=now, note=reason)
         _tell_refused(change, reason)
-        return
-    following = (change.approval_stages.filter(state=StageState.WAITING)
-                 .order_by("position").first())
-    if following is not None:
-        open_stage(following, when=now)
-        return
-    workflow.transition(change, ChangeStatus.SCHEDULED, actor=None, when=now,
-                        note=_("Authorized: every approval step approved."))
+
+    def decide_in_meeting(self, change: Change, *, meeting, actor, approve: bool,
+                          comment: str = "", when=None) -> list[ChangeApproval]:
+        """Record a CAB meeting's decision on the change's open step, for each of its
+        approvers who attended (the chair included); recorded by a change manager."""
+        if not roles.roles_of(actor) & {roles.CHANGE_MANAGER, roles.ADMIN}:
+            raise PermissionDenied(_("Only a change manager records the CAB's decisions."))
+        comment = self.reason(approve, comment)
+        now = when or timezone.now()
+        with transaction.atomic():
+            change = self.lock(change.pk)
+            stage = open_stage_of(change)
+            if stage is None:
+                raise ValidationError({"decision": _("%(number)s awaits no decision.")
+                                       % {"number": change.number}})
+            present = set(meeting.attendees.values_list("pk", flat=True)) | {meeting.chair_id}
+            taken = list(stage.approvals.select_related("approver")
+                         .filter(decision=Decision.PENDING, approver__in=present))
+            if not taken:
+                raise ValidationError({"decision": _(
+                    "None of the meeting's attendees decides step “%(step)s”.")
+                    % {"step": stage.name}})
+            for approval in taken:
+                approval.change, approval.stage = change, stage
+                self.take(approval, user=actor, approve=approve, comment=comment, when=now,
+                          meeting=meeting, by=_("%(approver)s in %(meeting)s") % {
+                              "approver": approval.approver, "meeting": meeting.title})
+            self.settle(change, stage, taken[-1], now)
+        return taken
+
+
+ENGINE = ChangeApprovals()
+may_decide = ENGINE.may_decide
+decide = ENGINE.decide
+decide_in_meeting = ENGINE.decide_in_meeting
 
 
 # --- telling and finding -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Service, Team
 from itsm.base import roles
@@ -104,7 +105,8 @@ class OutcomeForm(forms.Form):
 
 
 class MinutesForm(forms.Form):
-    minutes = forms.CharField(label=_("Minutes"), max_length=TEXT_MAX, required=False,
+    minutes = forms.CharField(label=pgettext_lazy("of a meeting", "Minutes"),
+                              max_length=TEXT_MAX, required=False,
                               widget=forms.Textarea(attrs={"rows": 8}))
 
 

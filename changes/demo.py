@@ -154,9 +154,9 @@ def _policy() -> None:
         ApprovalPolicyStep(change_type=ChangeType.NORMAL, position=1,
                            name=_("Technical owner"), approvers=ChangeApprovers.OWNER),
         ApprovalPolicyStep(change_type=ChangeType.NORMAL, risk="medium", position=2,
-                           name=_(demo_board.CAB_STEP)),
+                           name=demo_board.cab_step()),
         ApprovalPolicyStep(change_type=ChangeType.NORMAL, risk="high", position=2,
-                           name=_(demo_board.CAB_STEP)),
+                           name=demo_board.cab_step()),
         ApprovalPolicyStep(change_type=ChangeType.EMERGENCY, position=1,
                            name=_("Emergency authorization"), due_hours=4),
     ])

@@ -12,7 +12,6 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from catalog.models import FreezeWindow, Lifecycle, MaintenanceWindow, Service
 from itsm import demo, workflow
@@ -22,7 +21,10 @@ from . import approvals, cab, releases, services
 from .choices import AgendaOutcome, ChangeStatus, MeetingStatus, ReleaseStatus
 from .models import CabMeeting, CabSchedule, Change, Release
 
-CAB_STEP = gettext_noop("Change advisory board")  # the demo policy's step the board decides
+
+def cab_step() -> str:
+    """The name of the demo policy's step the board decides."""
+    return _("Change advisory board")
 
 
 def windows(desk: Desk, now: datetime, *, days: int) -> None:
@@ -77,7 +79,7 @@ def authorise(change: Change, boss, when: datetime, now: datetime) -> bool:
     while (stage := approvals.open_stage_of(change)) is not None:
         if when > now:
             return False
-        decided = decide_at_cab(change, boss, when, now) if stage.name == _(CAB_STEP) else None
+        decided = decide_at_cab(change, boss, when, now) if stage.name == cab_step() else None
         if decided is None:
             for approval in list(stage.approvals.select_related("approver"))[:stage.required]:
                 approvals.decide(approval, user=approval.approver, approve=True, when=when)

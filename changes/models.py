@@ -33,8 +33,8 @@ from catalog.models import (
     validate_time_zone,
 )
 from incidents.models import Incident
+from itsm.approvals import ApprovalBase, StageBase
 from itsm.base import roles
-from itsm.choices import Decision, StageState
 from itsm.models import Ticket, TicketQuerySet
 from problems.models import Problem
 
@@ -179,28 +179,13 @@ class ApprovalPolicyStep(models.Model):
             raise ValidationError({"needed": _("Say how many approvals the step needs.")})
 
 
-class ChangeApprovalStage(models.Model):
+class ChangeApprovalStage(StageBase):
     """One authorisation step of one change, as the policy stood when it was
     submitted; its approvers are chosen when it opens."""
 
     change = models.ForeignKey(Change, verbose_name=_("change"), on_delete=models.CASCADE,
                                related_name="approval_stages")
-    position = models.PositiveSmallIntegerField(_("step"))
-    name = models.CharField(_("name"), max_length=100)
     approvers = models.CharField(_("approvers"), max_length=20, choices=ChangeApprovers)
-    people = models.JSONField(default=list, blank=True)  # user ids, for named approvers
-    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.SET_NULL,
-                             null=True, blank=True, related_name="+")
-    rule = models.CharField(_("decided by"), max_length=10, choices=ApprovalRule)
-    needed = models.PositiveSmallIntegerField(_("number or share needed"), null=True,
-                                              blank=True)
-    due_hours = models.PositiveSmallIntegerField(_("time to decide (hours)"), default=48)
-    state = models.CharField(_("state"), max_length=10, choices=StageState,
-                             default=StageState.WAITING)
-    required = models.PositiveSmallIntegerField(_("approvals required"), default=1)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    due_at = models.DateTimeField(_("due"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
         ordering = ["change", "position"]
@@ -209,51 +194,22 @@ class ChangeApprovalStage(models.Model):
         constraints = [models.UniqueConstraint(fields=["change", "position"],
                                                name="changes_stage_unique_position")]
 
-    def __str__(self) -> str:
-        return f"{self.position}. {self.name}"
 
+class ChangeApproval(ApprovalBase):
+    """One approver's part in a step of a change: decided by them, their delegate, or
+    the CAB meeting they attend."""
 
-class ChangeApprovalQuerySet(models.QuerySet):
-    def pending(self) -> ChangeApprovalQuerySet:
-        return self.filter(decision=Decision.PENDING, stage__state=StageState.PENDING)
-
-    def for_user(self, user, today=None) -> ChangeApprovalQuerySet:
-        """The approvals a person decides: their own, and those of the people they
-        stand in for while those are away; never on a change they raised."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        today = today or timezone.localdate()
-        return self.filter(models.Q(approver=user) | models.Q(
-            approver__delegate=user, approver__away_until__gte=today)).exclude(
-                change__requester=user)
-
-
-class ChangeApproval(models.Model):
-    """One approver's part in a step of a change: pending until they (or their
-    delegate, or the CAB meeting they attend) decide, or until the step is decided
-    without them."""
-
+    ticket_field = "change"
     stage = models.ForeignKey(ChangeApprovalStage, verbose_name=_("approval step"),
                               on_delete=models.CASCADE, related_name="approvals")
     change = models.ForeignKey(Change, verbose_name=_("change"), on_delete=models.CASCADE,
                                related_name="approvals")
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approver"),
                                  on_delete=models.PROTECT, related_name="change_approvals")
-    decision = models.CharField(_("decision"), max_length=12, choices=Decision,
-                                default=Decision.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
-                                   on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
     meeting = models.ForeignKey("CabMeeting", verbose_name=_("CAB meeting"),
                                 on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="decisions",
                                 help_text=_("The meeting the decision was taken in."))
-    created_at = models.DateTimeField(_("asked"), default=timezone.now)
-    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
-
-    objects = ChangeApprovalQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -263,9 +219,6 @@ class ChangeApproval(models.Model):
                                                name="changes_approval_once_per_step")]
         indexes = [models.Index(fields=["approver", "decision"], name="change_approval_waiting",
                                 condition=models.Q(decision="pending"))]
-
-    def __str__(self) -> str:
-        return f"{self.change_id} · {self.stage.name} · {self.approver}"
 
 
 class CabSchedule(models.Model):

@@ -18,18 +18,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import ApproverKind, RequestItem
 from itsm import approvals as approval_rules
 from itsm import notifications, workflow
-from itsm.choices import EventKind
-from itsm.models import Notification, TicketEvent, User
+from itsm.models import Notification, User
 
 from .choices import Decision, RequestStatus, StageState
 from .models import Approval, ApprovalStage, ServiceRequest
@@ -105,84 +105,38 @@ def open_stage(stage: ApprovalStage, *, when) -> list[Approval]:
 # --- deciding ---------------------------------------------------------------------------
 
 
-def may_decide(approval: Approval, user, today=None) -> bool:
-    """The approver, or their delegate while they are away; never the person the
-    request is for."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if approval.request.requester_id == user.pk:
-        return False
-    if approval.approver_id == user.pk:
-        return True
-    approver = approval.approver
-    return approver.delegate_id == user.pk and approver.is_away(today)
+class RequestApprovals(approval_rules.Engine):
+    """A rejected step rejects the request, the requester told why; the last approved
+    step sends it to fulfilment."""
 
+    ticket_model = ServiceRequest
+    approval_model = Approval
+    ticket_field = "request"
+    public = True
+    refusal_needs_reason = gettext_lazy("Say why you refuse: the requester is told.")
 
-def decide(approval: Approval, *, user, approve: bool, comment: str = "",
-           when=None) -> Approval:
-    """Record `user`'s decision on `approval` and settle its step (and the request)
-    when the decision settles it. Deciding twice, or on a step already settled, is a
-    ValidationError; deciding for someone one may not is a PermissionDenied."""
-    comment = (comment or "").strip()
-    if not approve and not comment:
-        raise ValidationError({"comment": _("Say why you refuse: the requester is told.")})
-    now = when or timezone.now()
-    with transaction.atomic():
-        # The request's row serialises decisions on it: two approvers deciding at once
-        # settle the step once.
-        request = ServiceRequest.objects.select_for_update().get(pk=approval.request_id)
-        approval = (Approval.objects.select_related("stage", "approver")
-                    .get(pk=approval.pk))
-        if not may_decide(approval, user):
-            raise PermissionDenied(_("This approval is not yours to decide."))
-        if approval.decision != Decision.PENDING or approval.stage.state != StageState.PENDING:
-            raise ValidationError({"decision": _("This approval is already decided.")})
-        if approval.stage.approvals.filter(decided_by=user).exists():
-            # An approver who is also another's delegate counts once in a step.
-            raise ValidationError({"decision": _("You have decided this step already.")})
-        approval.decision = Decision.APPROVED if approve else Decision.REJECTED
-        approval.decided_by, approval.decided_at, approval.comment = user, now, comment
-        approval.save(update_fields=["decision", "decided_by", "decided_at", "comment"])
-        stage = approval.stage
-        _record(request, approval, user, now)
-        _settle(request, stage, approval, now)
-    return approval
+    def approved(self, request: ServiceRequest, stage: ApprovalStage, now) -> None:
+        following = (request.approval_stages.filter(position__gt=stage.position)
+                     .order_by("position").first())
+        if following is not None:
+            open_stage(following, when=now)
+            return
+        from . import fulfilment
 
+        workflow.transition(request, RequestStatus.IN_PROGRESS, actor=None, when=now,
+                            note=_("Approved; fulfilment begins."))
+        fulfilment.begin(request, when=now, started=True)
 
-def _record(request: ServiceRequest, approval: Approval, user, now) -> None:
-    on_behalf = "" if user.pk == approval.approver_id else _(" (for %(approver)s)") % {
-        "approver": approval.approver}
-    TicketEvent.objects.create(
-        ticket=request, actor=user, kind=EventKind.APPROVAL, field=approval.stage.name[:50],
-        new_value=approval.decision, note=(approval.comment + on_behalf).strip(),
-        is_public=True, created_at=now)
-
-
-def _settle(request: ServiceRequest, stage: ApprovalStage, approval: Approval, now) -> None:
-    decisions = list(stage.approvals.values_list("decision", flat=True))
-    state = approval_rules.outcome(stage.rule, stage.required, decisions, approval.decision)
-    if state is None:
-        return
-    stage.state, stage.decided_at = state, now
-    stage.save(update_fields=["state", "decided_at"])
-    stage.approvals.filter(decision=Decision.PENDING).update(decision=Decision.NOT_NEEDED)
-    if state == StageState.REJECTED:
-        reason = _("Rejected at “%(step)s” by %(person)s: %(comment)s") % {
-            "step": stage.name, "person": approval.decided_by, "comment": approval.comment}
+    def rejected(self, request: ServiceRequest, stage: ApprovalStage, reason: str,
+                 now) -> None:
         workflow.transition(request, RequestStatus.REJECTED, actor=None, when=now,
                             note=reason)
         _tell_rejected(request, reason)
-        return
-    following = (request.approval_stages.filter(position__gt=stage.position)
-                 .order_by("position").first())
-    if following is not None:
-        open_stage(following, when=now)
-        return
-    from . import fulfilment
 
-    workflow.transition(request, RequestStatus.IN_PROGRESS, actor=None, when=now,
-                        note=_("Approved; fulfilment begins."))
-    fulfilment.begin(request, when=now, started=True)
+
+ENGINE = RequestApprovals()
+may_decide = ENGINE.may_decide
+decide = ENGINE.decide
 
 
 def close_open(request: ServiceRequest, *, when) -> None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import ApprovalRule, ApproverKind, Team
+from catalog.models import ApproverKind
+from itsm.approvals import ApprovalBase, StageBase
 from itsm.models import Ticket, TicketQuerySet
 
-from .choices import Decision, OnHoldReason, StageState
+from .choices import OnHoldReason
 
 
 class ServiceRequest(Ticket):
@@ -53,30 +53,13 @@ class ServiceRequest(Ticket):
         return max((step["stage"] for step in self.plan), default=0)
 
 
-class ApprovalStage(models.Model):
+class ApprovalStage(StageBase):
     """One approval step of one request, as the item's step stood when it was
     ordered; its approvers are chosen when the step opens."""
 
     request = models.ForeignKey(ServiceRequest, verbose_name=_("request"),
                                 on_delete=models.CASCADE, related_name="approval_stages")
-    position = models.PositiveSmallIntegerField(_("step"))
-    name = models.CharField(_("name"), max_length=100)
     approvers = models.CharField(_("approvers"), max_length=10, choices=ApproverKind)
-    people = models.JSONField(default=list, blank=True)  # user ids, for named approvers
-    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.SET_NULL,
-                             null=True, blank=True, related_name="+")
-    rule = models.CharField(_("decided by"), max_length=10, choices=ApprovalRule)
-    needed = models.PositiveSmallIntegerField(_("number or share needed"), null=True,
-                                              blank=True)
-    due_hours = models.PositiveSmallIntegerField(_("time to decide (hours)"), default=24)
-    state = models.CharField(_("state"), max_length=10, choices=StageState,
-                             default=StageState.WAITING)
-    required = models.PositiveSmallIntegerField(
-        _("approvals required"), default=1,
-        help_text=_("How many approvals the step needs, from the rule and its approvers."))
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    due_at = models.DateTimeField(_("due"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
         ordering = ["request", "position"]
@@ -87,47 +70,17 @@ class ApprovalStage(models.Model):
                                     name="service_requests_stage_unique_position"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.position}. {self.name}"
 
+class Approval(ApprovalBase):
+    """One approver's part in a step of an order."""
 
-class ApprovalQuerySet(models.QuerySet):
-    def for_user(self, user, today=None) -> ApprovalQuerySet:
-        """The approvals a person decides: their own, and those of the people they
-        stand in for while those are away."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        today = today or timezone.localdate()
-        return self.filter(Q(approver=user)
-                           | Q(approver__delegate=user, approver__away_until__gte=today)
-                           ).exclude(request__requester=user)
-
-    def pending(self) -> ApprovalQuerySet:
-        return self.filter(decision=Decision.PENDING)
-
-
-class Approval(models.Model):
-    """One approver's part in a step: pending until they (or their delegate) decide,
-    or until the step is decided without them."""
-
+    ticket_field = "request"
     stage = models.ForeignKey(ApprovalStage, verbose_name=_("approval step"),
                               on_delete=models.CASCADE, related_name="approvals")
     request = models.ForeignKey(ServiceRequest, verbose_name=_("request"),
                                 on_delete=models.CASCADE, related_name="approvals")
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approver"),
                                  on_delete=models.PROTECT, related_name="approvals")
-    decision = models.CharField(_("decision"), max_length=12, choices=Decision,
-                                default=Decision.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
-        help_text=_("The approver, or their delegate."))
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
-    created_at = models.DateTimeField(_("asked"), default=timezone.now)
-    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
-
-    objects = ApprovalQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -141,6 +94,3 @@ class Approval(models.Model):
             models.Index(fields=["approver", "decision"], name="approval_waiting_for",
                          condition=Q(decision="pending")),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.request.number} · {self.stage.name} · {self.approver}"
