@@ -153,6 +153,9 @@ class ChangeApprovals(approval_rules.Engine):
         workflow.transition(change, target, actor=None, when=now, note=reason)
         _tell_refused(change, reason)
 
+    def remind(self, approval: ChangeApproval) -> None:
+        _tell_approvers(approval.change, [approval], Notification.Kind.APPROVAL_REMINDER)
+
     def decide_in_meeting(self, change: Change, *, meeting, actor, approve: bool,
                           comment: str = "", when=None) -> list[ChangeApproval]:
         """Record a CAB meeting's decision on the change's open step, for each of its
@@ -187,21 +190,23 @@ ENGINE = ChangeApprovals()
 may_decide = ENGINE.may_decide
 decide = ENGINE.decide
 decide_in_meeting = ENGINE.decide_in_meeting
+remind_due = ENGINE.remind_due
 
 
 # --- telling and finding -------------------------------------------------------------------
 
 
 @notifications.telling
-def _tell_approvers(change: Change, asked: list[ChangeApproval]) -> list[Notification]:
+def _tell_approvers(change: Change, asked: list[ChangeApproval],
+                    kind: str = Notification.Kind.APPROVAL) -> list[Notification]:
     told = []
     for approval in asked:
         people = [approval.approver]
         if approval.approver.is_away() and approval.approver.delegate is not None:
             people.append(approval.approver.delegate)
-        told += notifications.tell(notifications.people_of(people), change,
-                                   Notification.Kind.APPROVAL,
-                                   template="changes/email/approval.txt", approval=approval)
+        told += notifications.tell(notifications.people_of(people), change, kind,
+                                   template="changes/email/approval.txt", approval=approval,
+                                   reminder=kind == Notification.Kind.APPROVAL_REMINDER)
     return told
 
 

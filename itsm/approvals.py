@@ -13,6 +13,7 @@ recorded — is the same for all.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -220,6 +221,29 @@ class Engine:
                              "comment": latest.comment}, now)
         else:
             self.approved(ticket, stage, now)
+
+    def remind_due(self, now=None) -> int:
+        """Remind each approver once whose step falls due within
+        APPROVAL_REMINDER_HOURS; idempotent (the conditional update claims each
+        reminder once, however often and on however many workers it runs)."""
+        now = now or timezone.now()
+        soon = now + timedelta(hours=settings.APPROVAL_REMINDER_HOURS)
+        reminded = 0
+        candidates = (self.approval_model.objects.pending().filter(
+            reminded_at__isnull=True, stage__state=StageState.PENDING, stage__due_at__lte=soon)
+            .select_related("stage", self.ticket_field, "approver__delegate")
+            .order_by("pk")[:500])
+        for approval in candidates:
+            with transaction.atomic():
+                if self.approval_model.objects.filter(
+                        pk=approval.pk, reminded_at__isnull=True).update(reminded_at=now):
+                    self.remind(approval)
+                    reminded += 1
+        return reminded
+
+    def remind(self, approval) -> None:
+        """Tell the approver (and their delegate while they are away) it falls due."""
+        raise NotImplementedError
 
     def approved(self, ticket: Ticket, stage, now) -> None:
         """The step is approved: open the next, or move the ticket on."""

@@ -383,6 +383,8 @@ CELERY_BEAT_SCHEDULE = {
                       "schedule": crontab(hour=6, minute=30)},
     "approval-reminders": {"task": "service_requests.tasks.remind_approvers_task",
                            "schedule": crontab(minute="*/10")},
+    "change-approval-reminders": {"task": "changes.tasks.remind_change_approvers_task",
+                                  "schedule": crontab(minute="*/10")},
     "kb-deflections": {"task": "knowledge.tasks.settle_deflections_task",
                        "schedule": crontab(minute="*/10")},
     "kb-review-reminders": {"task": "knowledge.tasks.remind_reviews_task",

@@ -19,7 +19,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -133,10 +132,14 @@ class RequestApprovals(approval_rules.Engine):
                             note=reason)
         _tell_rejected(request, reason)
 
+    def remind(self, approval: Approval) -> None:
+        tell_approver(approval, Notification.Kind.APPROVAL_REMINDER)
+
 
 ENGINE = RequestApprovals()
 may_decide = ENGINE.may_decide
 decide = ENGINE.decide
+remind_due = ENGINE.remind_due
 
 
 def close_open(request: ServiceRequest, *, when) -> None:
@@ -207,24 +210,6 @@ def tell_approver(approval: Approval, kind: str) -> list[Notification]:
                                    approval=approval, approve_url=link_url(approval, person),
                                    reminder=kind == Notification.Kind.APPROVAL_REMINDER)
     return told
-
-
-def remind_due(now=None) -> int:
-    """Remind each approver once whose step falls due within APPROVAL_REMINDER_HOURS;
-    idempotent (the conditional update claims each reminder once)."""
-    now = now or timezone.now()
-    soon = now + timedelta(hours=settings.APPROVAL_REMINDER_HOURS)
-    reminded = 0
-    candidates = (Approval.objects.pending().filter(
-        reminded_at__isnull=True, stage__state=StageState.PENDING, stage__due_at__lte=soon)
-        .select_related("stage", "request", "approver__delegate").order_by("pk")[:500])
-    for approval in candidates:
-        with transaction.atomic():
-            if Approval.objects.filter(pk=approval.pk, reminded_at__isnull=True).update(
-                    reminded_at=now):
-                tell_approver(approval, Notification.Kind.APPROVAL_REMINDER)
-                reminded += 1
-    return reminded
 
 
 def waiting_for(user):

@@ -243,3 +243,16 @@ def test_a_change_manager_decides_from_the_calendar(client, normal, agent, chang
         "decision": "approve", "next": f"/changes/calendar/?date={day}"})
     assert response["Location"] == f"/changes/calendar/?date={day}"
     assert Change.objects.get(pk=change.pk).status == "scheduled"
+
+
+def test_approvers_are_reminded_once_before_their_step_falls_due(settings, normal, agent,
+                                                                change_manager):
+    settings.APPROVAL_REMINDER_HOURS = 4
+    change = submit(normal, agent)
+    stage = change.approval_stages.get()
+    assert approvals.remind_due() == 0  # due in 48 hours
+    later = stage.due_at - timedelta(hours=3)
+    assert approvals.remind_due(now=later) == 1
+    assert approvals.remind_due(now=later) == 0  # once
+    reminder = Notification.objects.get(user=change_manager, kind="approval_reminder")
+    assert reminder.ticket_id == change.pk
