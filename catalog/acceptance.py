@@ -2,8 +2,9 @@
 
 Seed 001 says that every routine and all the information operations needs arrive with
 a new service. `checklist(service)` says, point by point, whether the service has them:
-an owner team, an active SLA, a support path, and its documentation (description,
-operational notes, support notes); `gaps(service)` names what it lacks.
+an owner team, an active SLA, a support path, its documentation (description,
+operational notes, support notes) and, when it takes orders, its request items;
+`gaps(service)` names what it lacks.
 
 `go_live` is the one writer of a service's move to live: refused while gaps remain,
 unless a change manager (or an administrator) overrides with a reason. The move is a
@@ -11,8 +12,7 @@ revision of the service's documentation; an override is announced
 (`catalog.signals.acceptance_overridden`) so the improvement register, which the
 catalog does not know, opens a suggestion for the gaps.
 
-Not checked: routines (the catalog holds no operational tasks yet) and request items,
-since nothing in the catalog says whether a service takes orders.
+Not checked yet: routines (the catalog holds no operational tasks yet).
 """
 
 from __future__ import annotations
@@ -29,7 +29,14 @@ from django.utils.translation import gettext_lazy
 
 from itsm.base import roles
 
-from .models import Lifecycle, Service, ServiceLevelAgreement, ServiceRevision, SupportLevel
+from .models import (
+    Lifecycle,
+    RequestItem,
+    Service,
+    ServiceLevelAgreement,
+    ServiceRevision,
+    SupportLevel,
+)
 from .services import latest_revision, record_revision
 from .signals import acceptance_overridden
 
@@ -57,6 +64,8 @@ POINTS = (
     ("operations_notes", gettext_lazy("Operational notes"),
      gettext_lazy("operational notes")),
     ("support_notes", gettext_lazy("Support notes"), gettext_lazy("support notes")),
+    # Only for a service that takes orders.
+    ("request_items", gettext_lazy("Request items"), gettext_lazy("request items to order")),
 )
 
 
@@ -65,8 +74,10 @@ def _annotated(services):
         has_sla=Exists(ServiceLevelAgreement.objects.filter(service=OuterRef("pk"),
                                                             is_active=True)),
         has_path=Exists(SupportLevel.objects.filter(service=OuterRef("pk"))),
+        has_items=Exists(RequestItem.objects.filter(service=OuterRef("pk"), is_active=True)),
     ).select_related("owner_team").only("pk", "description", "operations_notes",
-                                         "support_notes", "owner_team__is_active")
+                                         "support_notes", "takes_orders",
+                                         "owner_team__is_active")
 
 
 def _points(row) -> list[Check]:
@@ -75,8 +86,10 @@ def _points(row) -> list[Check]:
            "support_path": row.has_path,
            "description": bool(row.description.strip()),
            "operations_notes": bool(row.operations_notes.strip()),
-           "support_notes": bool(row.support_notes.strip())}
-    return [Check(key, label, met[key], missing) for key, label, missing in POINTS]
+           "support_notes": bool(row.support_notes.strip()),
+           "request_items": row.has_items}
+    return [Check(key, label, met[key], missing) for key, label, missing in POINTS
+            if key != "request_items" or row.takes_orders]
 
 
 def checklists(services: Iterable[Service]) -> dict[int, list[Check]]:
@@ -126,7 +139,7 @@ def go_live(service: Service, *, actor, override_reason: str = "") -> ServiceRev
         raise PermissionDenied(_("Your role may not change the catalog."))
     reason = override_reason.strip()
     with transaction.atomic():
-        service = Service.objects.select_for_update().select_related("owner_team").get(
+        service = Service.objects.select_for_update(of=("self",)).select_related("owner_team").get(
             pk=service.pk)
         if service.lifecycle == Lifecycle.LIVE:
             raise ValidationError({"lifecycle": _("%(service)s is live already.")

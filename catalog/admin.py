@@ -98,7 +98,7 @@ class ServiceAdminForm(forms.ModelForm):
         model = Service
         fields = ("name", "code", "description", "operations_notes", "support_notes",
                   "category", "owner_team", "service_type", "criticality", "lifecycle",
-                  "depends_on", "is_active", "asks_satisfaction")
+                  "depends_on", "is_active", "takes_orders", "asks_satisfaction")
 
 
 @admin.register(Service)

@@ -130,7 +130,8 @@ class ServiceSerializer(serializers.ModelSerializer):
         model = Service
         fields = ("id", "name", "code", "description", "category", "owner_team",
                   "service_type", "criticality", "lifecycle", "depends_on", "support_path",
-                  "operations_notes", "support_notes", "asks_satisfaction", "is_active")
+                  "operations_notes", "support_notes", "takes_orders", "asks_satisfaction",
+                  "is_active")
         read_only_fields = fields
         select_related = ("owner_team", "category")
         prefetch_related = ("depends_on", Prefetch(

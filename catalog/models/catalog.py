@@ -247,6 +247,10 @@ class Service(models.Model):
         blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)
+    takes_orders = models.BooleanField(
+        _("takes orders"), default=False,
+        help_text=_("Users order things of this service from the catalog: it goes live "
+                    "with its request items."))
     asks_satisfaction = models.BooleanField(
         _("asks for satisfaction"), default=True,
         help_text=_("Ask the requester how satisfied they are when a ticket about this "

@@ -236,7 +236,8 @@ def document_catalog(services: dict[str, Service], teams: dict[str, Team], autho
         service = services[code]
         service.refresh_from_db()
         service.description, service.support_notes = description, support
-        service.save(update_fields=["description", "support_notes"])
+        service.takes_orders = code in REQUEST_ITEMS
+        service.save(update_fields=["description", "support_notes", "takes_orders"])
         path = [teams[FIRST_LINE], service.owner_team]
         SupportLevel.objects.bulk_create(
             SupportLevel(service=service, position=position, team=team)

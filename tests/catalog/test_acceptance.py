@@ -51,6 +51,19 @@ def test_each_point_is_a_gap_on_its_own(bare, team, point):
     assert [key for key, ok in checks.items() if not ok] == [point]
 
 
+def test_a_service_that_takes_orders_goes_live_with_its_request_items(bare, team):
+    from catalog.models import RequestItem
+
+    service = complete(bare, team)
+    assert "request_items" not in {check.key for check in acceptance.checklist(service)}
+    Service.objects.filter(pk=service.pk).update(takes_orders=True)
+    assert acceptance.gaps(service) == ["request items to order"]
+    item = RequestItem.objects.create(service=service, name="Payslip copy", is_active=False)
+    assert acceptance.gaps(service) == ["request items to order"]  # none offered
+    RequestItem.objects.filter(pk=item.pk).update(is_active=True)
+    assert acceptance.gaps(service) == []
+
+
 def test_an_inactive_owner_team_is_no_owner(bare, team):
     service = complete(bare, team)
     team.is_active = False
