@@ -7,11 +7,11 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import ChangeRisk, ConfigurationItem, Service, StandardChange
+from itsm.api import approvals as approval_api
 from itsm.api.serializers import (
     TEXT_LIMIT,
     TicketCreateSerializer,
@@ -21,7 +21,7 @@ from itsm.api.serializers import (
 )
 from itsm.base.api.fields import BriefUserSerializer
 from itsm.base.api.inputs import StrictInputMixin
-from itsm.choices import Decision, StageState, TicketKind
+from itsm.choices import TicketKind
 
 from .. import conflicts
 from ..choices import ChangeStatus, ChangeType, CloseCode
@@ -56,7 +56,7 @@ class ChangeStageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChangeApprovalSerializer(serializers.ModelSerializer):
+class ChangeApprovalSerializer(approval_api.ApprovalSerializer):
     """One approval of a change: the change, the step, the approver and the decision."""
 
     change = serializers.SlugRelatedField(slug_field="number", read_only=True)
@@ -66,28 +66,13 @@ class ChangeApprovalSerializer(serializers.ModelSerializer):
     planned_start = serializers.DateTimeField(source="change.planned_start", read_only=True)
     planned_end = serializers.DateTimeField(source="change.planned_end", read_only=True)
     requester = BriefUserSerializer(source="change.requester", read_only=True)
-    step = serializers.CharField(source="stage.name", read_only=True)
-    rule = serializers.CharField(source="stage.rule", read_only=True)
-    required = serializers.IntegerField(source="stage.required", read_only=True)
-    due_at = serializers.DateTimeField(source="stage.due_at", read_only=True)
-    approver = BriefUserSerializer(read_only=True)
-    decided_by = BriefUserSerializer(read_only=True)
-    open = serializers.SerializerMethodField(
-        help_text=gettext_lazy("True while it waits for a decision."))
 
     class Meta:
         model = ChangeApproval
         fields = ("id", "change", "title", "change_type", "risk", "planned_start",
-                  "planned_end", "requester", "step", "rule", "required", "due_at",
-                  "approver", "decision", "decided_by", "decided_at", "comment", "meeting",
-                  "open")
+                  "planned_end", "requester", "meeting", *approval_api.ApprovalSerializer.DECIDED)
         read_only_fields = fields
         select_related = ("change__requester", "stage", "approver", "decided_by")
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_open(self, approval: ChangeApproval) -> bool:
-        return (approval.decision == Decision.PENDING
-                and approval.stage.state == StageState.PENDING)
 
 
 class ConflictOtherSerializer(serializers.Serializer):

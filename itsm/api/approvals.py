@@ -13,20 +13,44 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from itsm.base.api.fields import BriefUserSerializer
 from itsm.base.api.inputs import StrictInputMixin
 from itsm.base.api.parsers import GuardedJSONParser
+from itsm.choices import Decision, StageState
 
 
 class DecisionSerializer(StrictInputMixin, serializers.Serializer):
     comment = serializers.CharField(max_length=5_000, required=False, allow_blank=True,
                                     help_text=gettext_lazy("Required to reject."))
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    """One approval: the step, the approver and the decision; a process adds the ticket
+    it decides (and lists its fields in `Meta.fields`, `DECIDED` last)."""
+
+    DECIDED = ("step", "rule", "required", "due_at", "approver", "decision", "decided_by",
+               "decided_at", "comment", "open")
+    step = serializers.CharField(source="stage.name", read_only=True)
+    rule = serializers.CharField(source="stage.rule", read_only=True)
+    required = serializers.IntegerField(source="stage.required", read_only=True)
+    due_at = serializers.DateTimeField(source="stage.due_at", read_only=True)
+    approver = BriefUserSerializer(read_only=True)
+    decided_by = BriefUserSerializer(read_only=True)
+    open = serializers.SerializerMethodField(
+        help_text=gettext_lazy("True while it waits for a decision."))
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_open(self, approval) -> bool:
+        return (approval.decision == Decision.PENDING
+                and approval.stage.state == StageState.PENDING)
 
 
 def service_errors(exc: DjangoValidationError) -> dict[str, Any]:

@@ -9,11 +9,11 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import RequestItem
+from itsm.api import approvals as approval_api
 from itsm.api.serializers import (
     LEVELS,
     TEXT_LIMIT,
@@ -27,7 +27,7 @@ from itsm.choices import Channel
 from itsm.models import User
 
 from .. import ordering
-from ..choices import Decision, OnHoldReason, RequestStatus, StageState
+from ..choices import OnHoldReason, RequestStatus
 from ..models import Approval, ApprovalStage, ServiceRequest
 
 
@@ -162,7 +162,7 @@ class ServiceRequestUpdateSerializer(TicketUpdateSerializer):
     transition_fields = ("note", "on_hold_reason", "fulfilment_notes")
 
 
-class ApprovalSerializer(serializers.ModelSerializer):
+class ApprovalSerializer(approval_api.ApprovalSerializer):
     """One approval: the request it decides, the step, the approver and the decision."""
 
     request = serializers.SlugRelatedField(slug_field="number", read_only=True)
@@ -170,24 +170,10 @@ class ApprovalSerializer(serializers.ModelSerializer):
     item_name = serializers.CharField(source="request.item_name", read_only=True)
     requester = BriefUserSerializer(source="request.requester", read_only=True)
     answers = AnswerSerializer(source="request.answers", many=True, read_only=True)
-    step = serializers.CharField(source="stage.name", read_only=True)
-    rule = serializers.CharField(source="stage.rule", read_only=True)
-    required = serializers.IntegerField(source="stage.required", read_only=True)
-    due_at = serializers.DateTimeField(source="stage.due_at", read_only=True)
-    approver = BriefUserSerializer(read_only=True)
-    decided_by = BriefUserSerializer(read_only=True)
-    open = serializers.SerializerMethodField(
-        help_text=gettext_lazy("True while it waits for a decision."))
 
     class Meta:
         model = Approval
-        fields = ("id", "request", "title", "item_name", "requester", "answers", "step",
-                  "rule", "required", "due_at", "approver", "decision", "decided_by",
-                  "decided_at", "comment", "open")
+        fields = ("id", "request", "title", "item_name", "requester", "answers",
+                  *approval_api.ApprovalSerializer.DECIDED)
         read_only_fields = fields
         select_related = ("request__requester", "stage", "approver", "decided_by")
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_open(self, approval: Approval) -> bool:
-        return (approval.decision == Decision.PENDING
-                and approval.stage.state == StageState.PENDING)
