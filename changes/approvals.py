@@ -82,7 +82,7 @@ def approvers_of(stage: ChangeApprovalStage) -> list[User]:
                       .values(), key=lambda p: p.pk)
 
     return eligible(people) or eligible(
-        User.objects.filter(groups__name=roles.CHANGE_MANAGER).distinct())
+        roles.holders(roles.CHANGE_MANAGER))
 
 
 def open_stage(stage: ChangeApprovalStage, *, when) -> list[ChangeApproval]:

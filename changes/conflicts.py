@@ -471,12 +471,6 @@ def service_ids_of(change: Change) -> set[int]:
     return ids | ({change.service_id} if change.service_id else set())
 
 
-def change_managers() -> list:
-    return list(get_user_model().objects.filter(is_active=True,
-                                                groups__name=roles.CHANGE_MANAGER)
-                .distinct().order_by("pk"))
-
-
 @notifications.telling
 def tell_conflicts(change: Change, *, actor=None) -> list[Notification]:
     """Tell the change managers of the change's conflicts, once per set: an unchanged
@@ -489,7 +483,7 @@ def tell_conflicts(change: Change, *, actor=None) -> list[Notification]:
     change.conflicts_told = digest
     if not found:
         return []
-    people = notifications.people_of(change_managers(), besides=actor)
+    people = notifications.people_of(roles.holders(roles.CHANGE_MANAGER), besides=actor)
     return notifications.tell(people, change, Notification.Kind.CHANGE_CONFLICT,
                               template="changes/email/conflicts.txt", conflicts=found)
 

@@ -77,6 +77,14 @@ def workers():
     )
 
 
+def holders(role: str):
+    """The active people who have `role`, in a stable order."""
+    from django.contrib.auth import get_user_model
+
+    return (get_user_model().objects.filter(is_active=True, groups__name=role)
+            .distinct().order_by("pk"))
+
+
 def workers_among(user_ids) -> list[int]:
     """Which of these users work tickets: one query, for a page that names many."""
     return list(workers().filter(pk__in=list(user_ids)).values_list("pk", flat=True))
