@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from itsm.base import roles
 from itsm.base.views import staff_page
+from itsm.choices import Decision, StageState
 
 from . import approvals
 from .models import Change, ChangeApproval
@@ -48,8 +49,11 @@ def steps_part(request: HttpRequest, change: Change) -> dict[str, Any]:
         "approvals", ChangeApproval.objects.select_related("approver", "decided_by",
                                                            "meeting")))
         .order_by("position"))
+    for stage in stages:
+        for approval in stage.approvals.all():
+            approval.change = change  # read once, not per approval
     mine = next((approval for stage in stages for approval in stage.approvals.all()
-                 if approval.decision == "pending" and stage.state == "pending"
+                 if approval.decision == Decision.PENDING and stage.state == StageState.PENDING
                  and approvals.may_decide(approval, request.user)), None)
     return {"approval_stages": stages, "my_approval": mine}
 

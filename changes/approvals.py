@@ -116,13 +116,6 @@ def open_stage_of(change: Change) -> ChangeApprovalStage | None:
     return change.approval_stages.filter(state=StageState.PENDING).first()
 
 
-def all_approved(change: Change) -> bool:
-    """Whether the change's current round of steps is approved, every one."""
-    states = list(change.approval_stages.exclude(state=StageState.CANCELLED)
-                  .values_list("state", flat=True))
-    return bool(states) and all(state == StageState.APPROVED for state in states)
-
-
 # --- deciding ---------------------------------------------------------------------------
 
 
@@ -166,6 +159,9 @@ class ChangeApprovals(approval_rules.Engine):
         now = when or timezone.now()
         with transaction.atomic():
             change = self.lock(change.pk)
+            if change.requester_id == actor.pk:
+                raise PermissionDenied(_("Whoever raised a change does not decide it, in a "
+                                         "meeting either."))
             stage = open_stage_of(change)
             if stage is None:
                 raise ValidationError({"decision": _("%(number)s awaits no decision.")
@@ -179,8 +175,10 @@ class ChangeApprovals(approval_rules.Engine):
                     % {"step": stage.name}})
             for approval in taken:
                 approval.change, approval.stage = change, stage
+                # Decided by the approver, in the meeting; recorded by the actor.
                 self.take(approval, user=actor, approve=approve, comment=comment, when=now,
-                          meeting=meeting, by=_("%(approver)s in %(meeting)s") % {
+                          meeting=meeting, decided_by=approval.approver,
+                          by=_("%(approver)s in %(meeting)s") % {
                               "approver": approval.approver, "meeting": meeting.title})
             self.settle(change, stage, taken[-1], now)
         return taken

@@ -20,9 +20,10 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,14 @@ from .models import AgendaItem, CabMeeting, CabSchedule, Change
 
 RUNNERS = frozenset({roles.CHANGE_MANAGER, roles.ADMIN})
 PLAN_WEEKS = 4
+
+
+def desk_people() -> QuerySet:
+    """Who may sit on a board: every active desk role, managers included."""
+    return (get_user_model().objects.filter(is_active=True)
+            .filter(Q(groups__name__in=roles.READER_ROLES) | Q(is_superuser=True))
+            .distinct().order_by("first_name", "last_name", "username")
+            .only("pk", "username", "first_name", "last_name"))
 
 
 def may_run(user) -> bool:

@@ -6,27 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from catalog.models import Service, Team
-from itsm.base import roles
 
+from .cab import desk_people
 from .choices import AgendaOutcome, ReleaseStatus
 from .forms import WHEN
 from .models import CabSchedule, Change, Release
 
 TEXT_MAX = 20_000
-
-
-def desk_people() -> QuerySet:
-    """Who may sit on a board: every active desk role, managers included."""
-    return (get_user_model().objects.filter(is_active=True)
-            .filter(Q(groups__name__in=roles.READER_ROLES) | Q(is_superuser=True))
-            .distinct().order_by("first_name", "last_name", "username")
-            .only("pk", "username", "first_name", "last_name"))
 
 
 class PeopleField(forms.ModelMultipleChoiceField):

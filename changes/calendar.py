@@ -184,7 +184,7 @@ def releases_in(user, first: date, last: date, filters: CalendarFilters) -> list
     """Releases planned on a day of [first, last)."""
     queryset = (Release.objects.visible_to(user)
                 .filter(planned_date__gte=first, planned_date__lt=last)
-                .order_by("planned_date", "name"))
+                .select_related("owner_team").order_by("planned_date", "name"))
     return list(filters.releases(queryset))
 
 

@@ -95,14 +95,16 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 
 def _month(day: date, entries, releases, freezes, link) -> list[list[dict[str, Any]]]:
     """The month's weeks of days, each with its changes, releases and freezes."""
+    weeks_shown = calendar.month_weeks(day)
+    shown_from, shown_to = weeks_shown[0][0], weeks_shown[-1][-1]
     by_day: dict[date, list] = defaultdict(list)
     for entry in entries:
         change = entry["change"]
         first = timezone.localtime(change.planned_start).date()
         # A window that ends at midnight does not take the next day.
         last = timezone.localtime(change.planned_end - timedelta(microseconds=1)).date()
-        current = first
-        while current <= last:
+        current = max(first, shown_from)  # only the days the month shows
+        while current <= min(last, shown_to):
             by_day[current].append({**entry, "starts": current == first,
                                     "ends": current == last})
             current += timedelta(days=1)
@@ -110,7 +112,7 @@ def _month(day: date, entries, releases, freezes, link) -> list[list[dict[str, A
     for release in releases:
         released[release.planned_date].append(release)
     weeks = []
-    for week in calendar.month_weeks(day):
+    for week in weeks_shown:
         cells = []
         for current in week:
             shown = by_day.get(current, [])
@@ -211,8 +213,7 @@ def conflicts_part(request: HttpRequest, ticket: Ticket) -> dict[str, Any] | Non
     if not (change.planned_start and change.planned_end):
         return None
     found = conflicts.conflicts_of(change)
-    movable = change.closed_at is None and change.status not in (
-        ChangeStatus.IMPLEMENTING, ChangeStatus.REVIEW)
+    movable = services.movable(change)
     slot = conflicts.next_free_slot(change) if found and movable else None
     return {"change": change, "conflicts": found, "slot": slot,
             "may_move": movable and roles.is_worker(request.user)}

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import CIRelation, ConfigurationItem, FreezeWindow, MaintenanceWindow
+from catalog.models.windows import covered
 from itsm import notifications
 from itsm.base import roles
 from itsm.base.people import display_name
@@ -328,7 +329,7 @@ class Board:
         for subject in [("ci", ci) for ci in sorted(cis)] + [("service", s)
                                                             for s in sorted(services)]:
             windows = self.windows.get(subject)
-            if not windows or any(window.covers(start, end) for window in windows):
+            if not windows or covered(windows, start, end):
                 continue
             what = (self.names.get(subject[1], "?") if subject[0] == "ci"
                     else windows[0].service.name)
@@ -401,7 +402,7 @@ def next_free_slot(change: Change, *, after: datetime | None = None, days: int =
         return None
     length = change.planned_end - change.planned_start
     now = timezone.now()
-    first = max(now, after) if after else now
+    first = max(now, after or change.planned_start)
     # On the grid of `step` from the hour, so proposals read 10:30, not 10:17.
     hour = first.replace(minute=0, second=0, microsecond=0)
     first = hour + step * -(-(first - hour) // step)

@@ -9,6 +9,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ConfigurationItem, Service, StandardChange, Team
+from itsm.base.spans import validate_year
 from itsm.forms import TicketCreateForm
 
 from . import risk
@@ -82,7 +83,7 @@ class CalendarFilterForm(forms.Form):
 
     view = forms.ChoiceField(choices=[("month", _("Month")), ("week", _("Week")),
                                       ("list", _("List"))], required=False)
-    date = forms.DateField(label=_("Date"), required=False)
+    date = forms.DateField(label=_("Date"), required=False, validators=[validate_year])
     service = forms.ModelChoiceField(
         label=_("Service"), queryset=Service.objects.filter(is_active=True).order_by("name"),
         to_field_name="code", required=False, empty_label=_("All services"))

@@ -50,11 +50,17 @@ class ChangeProcess(Process):
         return prepare(fields)
 
     def validate_changes(self, ticket: Ticket, changes: dict[str, Any]) -> dict[str, Any]:
-        from .services import check_window
+        from .services import APPROVED, announce_planned, check_window
 
         if {"planned_start", "planned_end"} & set(changes):
             check_window(changes.get("planned_start", ticket.planned_start),
                          changes.get("planned_end", ticket.planned_end))
+            if ticket.status in APPROVED:
+                # Planned work moves: the availability of the days it leaves and of
+                # those it takes is recomputed (marks, written with the edit).
+                announce_planned(ticket, [
+                    ticket.planned_start, ticket.planned_end,
+                    changes.get("planned_start"), changes.get("planned_end")])
         if {"planned_start", "planned_end", "service", "freeze_override"} & set(changes):
             from .conflicts import check_freeze, service_ids_of
 
@@ -91,7 +97,7 @@ class ChangeProcess(Process):
     def fact_keys(self, ticket: Ticket) -> dict[str, Any]:
         """Change KPIs break down by type and risk (`metrics.definitions.DIMENSIONS`)."""
         return {"change__change_type": getattr(ticket, "change_type", None),
-                "change__risk": getattr(ticket, "risk", None) or None}
+                "change__risk": getattr(ticket, "risk", None)}  # "" until assessed
 
     def row_flags(self, ids: list[int]) -> dict[int, list[RowFlag]]:
         emergencies = (Change.objects.filter(pk__in=ids, change_type=ChangeType.EMERGENCY)

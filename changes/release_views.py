@@ -27,7 +27,7 @@ MOVE_LABELS = {ReleaseStatus.IN_PROGRESS: gettext_lazy("Start deploying"),
                ReleaseStatus.DEPLOYED: gettext_lazy("Mark deployed"),
                ReleaseStatus.ROLLED_BACK: gettext_lazy("Mark rolled back")}
 CHANGE_FIELDS = ("kind", "number", "title", "status", "change_type", "close_code",
-                 "planned_start", "planned_end")
+                 "planned_start", "planned_end", "release")
 
 
 def _release(request: HttpRequest, pk: int) -> Release:

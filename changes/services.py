@@ -170,12 +170,22 @@ def reschedule(change: Change, *, actor, start, end, expected_version: int | Non
     return change
 
 
+def movable(change: Change) -> bool:
+    """Whether the change's window may still be moved: not once its work began."""
+    return change.closed_at is None and change.status not in (ChangeStatus.IMPLEMENTING,
+                                                              ChangeStatus.REVIEW)
+
+
 def move_to_next_slot(change: Change, *, actor, expected_version: int | None = None
                       ) -> tuple | None:
     """Move the change to the first window with no conflict (`conflicts.next_free_slot`);
     None, and nothing moved, if the next 90 days have none."""
     if not roles.is_worker(actor):
         raise PermissionDenied(_("Your role may not change this ticket."))
+    if not movable(change):
+        raise ValidationError({"planned_start": _(
+            "%(number)s is under way or done: its window is history now.")
+            % {"number": change.number}})
     slot = conflicts.next_free_slot(change)
     if slot is not None:
         reschedule(change, actor=actor, start=slot[0], end=slot[1],

@@ -196,8 +196,8 @@ class Engine:
         approval.decided_by, approval.decided_at, approval.comment = user, when, comment
         for name, value in also.items():
             setattr(approval, name, value)
-        approval.save(update_fields=["decision", "decided_by", "decided_at", "comment",
-                                     *also])
+        approval.save(update_fields=list({"decision", "decided_by", "decided_at", "comment",
+                                          *also}))
         if not by and user.pk != approval.approver_id:
             by = _("for %(approver)s") % {"approver": approval.approver}
         TicketEvent.objects.create(

@@ -136,11 +136,18 @@ class MaintenanceWindow(models.Model):
 
     def covers(self, start: datetime, end: datetime) -> bool:
         """Whether [start, end) lies inside the window's slots (joined where they touch)."""
-        moment = start
-        for opens, closes in self.openings(start, end):
-            if opens > moment:
-                return False
-            moment = max(moment, closes)
-            if moment >= end:
-                return True
-        return False
+        return covered([self], start, end)
+
+
+def covered(windows, start: datetime, end: datetime) -> bool:
+    """Whether [start, end) lies inside the slots of the windows taken together (slots
+    that touch or overlap join, of one window or several)."""
+    moment = start
+    for opens, closes in sorted(slot for window in windows
+                                for slot in window.openings(start, end)):
+        if opens > moment:
+            return False
+        moment = max(moment, closes)
+        if moment >= end:
+            return True
+    return False

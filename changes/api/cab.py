@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +24,7 @@ from itsm.base.api.inputs import StrictInputMixin
 from itsm.base.api.permissions import ScopedQuerysetMixin
 
 from .. import cab
+from ..cab import desk_people
 from ..choices import AgendaOutcome, MeetingStatus
 from ..filters import CabMeetingFilterSet
 from ..models import AgendaItem, CabMeeting, Change
@@ -88,8 +88,8 @@ class CabMeetingSerializer(serializers.ModelSerializer):
 
 
 def _person(**kwargs: Any) -> KeyedRelatedField:
-    return KeyedRelatedField(queryset=get_user_model().objects.filter(is_active=True),
-                             key="username", **kwargs)
+    """Someone who may sit on the board (the desk's people), by username."""
+    return KeyedRelatedField(queryset=desk_people(), key="username", **kwargs)
 
 
 class CabMeetingCreateSerializer(StrictInputMixin, serializers.Serializer):

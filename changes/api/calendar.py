@@ -20,6 +20,7 @@ from catalog.models import ConfigurationItem, Service, Team
 from itsm.base import roles
 from itsm.base.api.fields import KeyedRelatedField
 from itsm.base.api.inputs import StrictInputMixin
+from itsm.base.spans import validate_year
 
 from .. import calendar, conflicts
 from ..choices import ChangeStatus, ChangeType, ReleaseStatus
@@ -44,9 +45,10 @@ def _related(model: type, key: str) -> KeyedRelatedField:
 class ChangeCalendarQuerySerializer(StrictInputMixin, serializers.Serializer):
     """The span (a date is its midnight in the desk's time zone) and the filters."""
 
-    start = serializers.DateTimeField(input_formats=DATE_OR_TIME)
-    end = serializers.DateTimeField(input_formats=DATE_OR_TIME, help_text=gettext_lazy(
-        "After the start, at most 100 days later."))
+    start = serializers.DateTimeField(input_formats=DATE_OR_TIME, validators=[validate_year])
+    end = serializers.DateTimeField(input_formats=DATE_OR_TIME, validators=[validate_year],
+                                    help_text=gettext_lazy(
+                                        "After the start, at most 100 days later."))
     service = _related(Service, "code")
     ci = _related(ConfigurationItem, "name")
     team = _related(Team, "name")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -160,10 +161,13 @@ class ReleaseViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retrieve
         target = data.pop("status", None)
         reason = data.pop("override_reason", "")
         launches = data.pop("launches", None)
-        if data or launches is not None:
-            releases.update_release(release, actor=request.user, launches=launches, **data)
-        if target is not None:
-            releases.set_status(release, target, actor=request.user, override_reason=reason)
+        with transaction.atomic():  # all of the edit, or none of it
+            if data or launches is not None:
+                releases.update_release(release, actor=request.user, launches=launches,
+                                        **data)
+            if target is not None:
+                releases.set_status(release, target, actor=request.user,
+                                    override_reason=reason)
         return self._render(release)
 
     @extend_schema(request=ReleaseChangeInputSerializer,

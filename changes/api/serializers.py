@@ -19,6 +19,7 @@ from itsm.api.serializers import (
     TicketUpdateSerializer,
     related,
 )
+from itsm.base import roles
 from itsm.base.api.fields import BriefUserSerializer
 from itsm.base.api.inputs import StrictInputMixin
 from itsm.choices import TicketKind
@@ -141,9 +142,22 @@ class ChangeSerializer(TicketKindSerializer):
     def get_caused_incidents(self, change: Change) -> list[str]:
         return [cause.incident.number for cause in change.caused.all()]
 
+    # What only the desk reads of a change a requester may see through their customer
+    # (its conflicts too: `get_conflicts`), as the requester reads it.
+    DESK_ONLY = {"approval_steps": [], "freeze_override": ""}
+
+    def to_representation(self, change: Change) -> dict[str, Any]:
+        data = super().to_representation(change)
+        if not roles.is_staff_reader(self.context["request"].user):
+            data.update(self.DESK_ONLY)
+        return data
+
     @extend_schema_field(ConflictSerializer(many=True))
     def get_conflicts(self, change: Change) -> list[dict[str, Any]]:
-        """One change's read alone; a page's read together, once for the page."""
+        """One change's read alone; a page's read together, once for the page (the
+        desk's only)."""
+        if not roles.is_staff_reader(self.context["request"].user):
+            return []
         if not isinstance(self.parent, serializers.ListSerializer):
             found = conflicts.conflicts_of(change)
         else:

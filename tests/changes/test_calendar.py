@@ -149,7 +149,7 @@ def test_a_changes_page_lists_its_conflicts_and_moves_it_to_the_next_free_slot(
                            {"version": mine.version})
     assert response.status_code == 302
     moved = Change.objects.get(pk=mine.pk)
-    assert moved.planned_start == at(0, 8)  # free before the other one starts
+    assert moved.planned_start == at(0, 13)  # the first free window from its own start
     assert moved.version == mine.version + 1
     assert moved.events.filter(field="planned_start").exists()
 
