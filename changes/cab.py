@@ -125,12 +125,24 @@ def plan_meetings(now: datetime | None = None, weeks: int = PLAN_WEEKS,
 
 def save_schedule(schedule: CabSchedule, *, actor, members: Iterable = (),
                   now: datetime | None = None) -> CabSchedule:
-    """Create or edit a board's cadence (validated) and plan its meetings at once."""
+    """Create or edit a board's cadence (validated) and plan its meetings at once. Its
+    planned meetings still to come follow the edit: those the new cadence (or a
+    deactivated schedule) no longer holds are cancelled, the others take its members."""
     _require_runner(actor)
     schedule.full_clean()
+    now = now or timezone.now()
+    members = list(members)
     with transaction.atomic():
         schedule.save()
         schedule.members.set(members)
+        coming = CabMeeting.objects.filter(schedule=schedule, status=MeetingStatus.PLANNED,
+                                           starts_at__gte=now)
+        kept = set(starts_of(schedule, now, now + timedelta(weeks=PLAN_WEEKS))
+                   if schedule.is_active else ())
+        coming.exclude(starts_at__in=kept).update(
+            status=MeetingStatus.CANCELLED, minutes=_("The board's schedule changed."))
+        for meeting in coming.filter(starts_at__in=kept):
+            meeting.attendees.set(members)
         if schedule.is_active:
             plan_meetings(now=now, schedules=[schedule])
     return schedule

@@ -36,6 +36,8 @@ MOVES: dict[str, frozenset[str]] = {
     S.ROLLED_BACK: frozenset(),
 }
 FIELDS = ("name", "planned_date", "notes", "owner_team")
+# A release is deployed only with changes past their authorisation.
+UNAUTHORISED = (ChangeStatus.NEW, ChangeStatus.ASSESSMENT, ChangeStatus.AUTHORIZATION)
 
 
 def may_edit(user) -> bool:
@@ -148,6 +150,13 @@ def set_status(release: Release, status: str, *, actor, override_reason: str = "
                 "status": release.get_status_display().lower(),
                 "allowed": ", ".join(str(S(target).label).lower()
                                      for target in sorted(targets))}})
+        if status == S.DEPLOYED:
+            unready = list(release.changes.filter(status__in=UNAUTHORISED)
+                           .order_by("number").values_list("number", flat=True))
+            if unready:
+                raise ValidationError({"status": _(
+                    "%(numbers)s must be authorised before the release is deployed.")
+                    % {"numbers": ", ".join(unready)}})
         if status == S.DEPLOYED:
             for service in release.launches.exclude(lifecycle=Lifecycle.LIVE).order_by("name"):
                 acceptance.check_live(service, actor=actor, override_reason=override_reason,

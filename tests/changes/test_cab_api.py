@@ -96,6 +96,7 @@ def test_the_meeting_list_does_not_grow(api_as, agent, change_manager, count_que
 
 
 def test_releases_through_the_api(api_as, agent, change_manager, manager, normal, team):
+    Change.objects.filter(pk=normal.pk).update(status="scheduled")  # authorised
     ServiceFactory(name="Payroll", code="payroll", owner_team=team, lifecycle=Lifecycle.PLANNED)
     client = api_as(agent)
     bad = client.post(RELEASES, {"name": "2026.3"})

@@ -190,6 +190,7 @@ def test_the_meeting_page_does_not_grow_with_its_agenda(client, change_manager, 
 
 
 def test_release_pages_edit_and_move_on(client, agent, manager, normal, team):
+    Change.objects.filter(pk=normal.pk).update(status="scheduled")  # authorised
     launch = ServiceFactory(name="Payroll", code="payroll", owner_team=team,
                             lifecycle=Lifecycle.PLANNED)
     client.force_login(manager)

@@ -107,3 +107,37 @@ def test_a_release_edit_that_fails_changes_nothing(api_as, agent, service):
                           {"name": "Renamed", "status": "deployed"}, format="json")
     assert failed.status_code == 400
     assert client.get(f"/api/v1/changes/releases/{pk}/").data["name"] == "R1"
+
+
+def test_a_release_goes_ahead_only_with_authorised_changes(agent, service, normal):
+    from changes import releases
+
+    release = releases.create_release(actor=agent, name="R2",
+                                      planned_date=timezone.localdate())
+    releases.add_change(release, normal, actor=agent)
+    releases.set_status(release, "in_progress", actor=agent)
+    with pytest.raises(ValidationError) as refused:
+        releases.set_status(release, "deployed", actor=agent)
+    assert normal.number in refused.value.message_dict["status"][0]
+
+
+def test_editing_a_schedule_moves_its_coming_meetings(change_manager, agent):
+    from datetime import time
+
+    from changes import cab
+    from changes.models import CabSchedule
+
+    schedule = CabSchedule(name="Weekly CAB", weekday=1, start_time=time(10),
+                           first_date=timezone.localdate(), chair=change_manager)
+    cab.save_schedule(schedule, actor=change_manager, members=[agent])
+    planned = set(schedule.meetings.filter(status="planned").values_list("starts_at",
+                                                                         flat=True))
+    schedule.start_time = time(14)
+    cab.save_schedule(schedule, actor=change_manager, members=[change_manager])
+    now_planned = schedule.meetings.filter(status="planned")
+    assert len(now_planned) == len(planned)
+    assert all(timezone.localtime(m.starts_at).hour == 14 for m in now_planned)
+    assert all(list(m.attendees.all()) == [change_manager] for m in now_planned)
+    schedule.is_active = False
+    cab.save_schedule(schedule, actor=change_manager, members=[change_manager])
+    assert not schedule.meetings.filter(status="planned").exists()
