@@ -194,21 +194,26 @@ def build_agenda(meeting: CabMeeting, *, actor=None) -> list[AgendaItem]:
     if actor is not None:
         _require_runner(actor)
     _require_planned(meeting)
-    waiting_elsewhere = (AgendaItem.objects.filter(meeting__status=MeetingStatus.PLANNED)
-                         .exclude(meeting=meeting).exclude(outcome=AgendaOutcome.DEFERRED)
-                         .values("change_id"))
     with transaction.atomic():
         CabMeeting.objects.select_for_update().filter(pk=meeting.pk).first()
-        changes = list(
-            Change.objects.filter(
+        # The candidates are locked first, so two meetings built at once cannot both
+        # take a change: the second sees the first's items once it has the lock.
+        candidates = list(
+            Change.objects.select_for_update(of=("self",)).filter(
                 status=ChangeStatus.AUTHORIZATION, planned_start__gte=meeting.starts_at,
                 planned_start__lt=meeting.starts_at + timedelta(days=meeting.agenda_days))
-            .exclude(pk__in=waiting_elsewhere).exclude(agenda_items__meeting=meeting)
-            .order_by("planned_start", "pk").only("pk"))
+            .exclude(agenda_items__meeting=meeting).order_by("planned_start", "pk")
+            .values_list("pk", flat=True))
+        waiting_elsewhere = set(
+            AgendaItem.objects.filter(meeting__status=MeetingStatus.PLANNED,
+                                      change_id__in=candidates)
+            .exclude(meeting=meeting).exclude(outcome=AgendaOutcome.DEFERRED)
+            .values_list("change_id", flat=True))
         last = meeting.agenda.aggregate(last=Max("position"))["last"] or 0
         return AgendaItem.objects.bulk_create(
-            AgendaItem(meeting=meeting, change=change, position=last + offset)
-            for offset, change in enumerate(changes, start=1))
+            AgendaItem(meeting=meeting, change_id=pk, position=last + offset)
+            for offset, pk in enumerate(
+                [pk for pk in candidates if pk not in waiting_elsewhere], start=1))
 
 
 def build_upcoming(now: datetime | None = None) -> int:
