@@ -15,8 +15,6 @@ Every decision is an event on the change with who, when and the comment.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
@@ -32,8 +30,6 @@ from itsm.models import Notification, User
 
 from .choices import ChangeApprovers, ChangeStatus, ChangeType
 from .models import ApprovalPolicyStep, Change, ChangeApproval, ChangeApprovalStage
-
-ACTIVE = (StageState.WAITING, StageState.PENDING)
 
 
 def policy_for(change: Change) -> list[ApprovalPolicyStep]:
@@ -85,33 +81,6 @@ def approvers_of(stage: ChangeApprovalStage) -> list[User]:
         roles.holders(roles.CHANGE_MANAGER))
 
 
-def open_stage(stage: ChangeApprovalStage, *, when) -> list[ChangeApproval]:
-    people = approvers_of(stage)
-    if not people:
-        raise ValidationError({"status": _(
-            "Nobody can decide step “%(step)s”: name a change manager first.")
-            % {"step": stage.name}})
-    stage.state, stage.started_at = StageState.PENDING, when
-    stage.required = approval_rules.required_for(stage.rule, stage.needed, len(people))
-    stage.due_at = when + timedelta(hours=stage.due_hours)
-    stage.save(update_fields=["state", "required", "started_at", "due_at"])
-    asked = ChangeApproval.objects.bulk_create(
-        ChangeApproval(stage=stage, change=stage.change, approver=person, created_at=when)
-        for person in people)
-    for approval in asked:
-        approval.stage = stage
-    _tell_approvers(stage.change, asked)
-    return asked
-
-
-def close_open(change: Change, *, when) -> None:
-    """A change that left authorization (sent back, cancelled) asks nobody any more."""
-    ChangeApprovalStage.objects.filter(change=change, state__in=ACTIVE).update(
-        state=StageState.CANCELLED, decided_at=when)
-    ChangeApproval.objects.filter(change=change, decision=Decision.PENDING).update(
-        decision=Decision.CANCELLED)
-
-
 def open_stage_of(change: Change) -> ChangeApprovalStage | None:
     return change.approval_stages.filter(state=StageState.PENDING).first()
 
@@ -124,17 +93,21 @@ class ChangeApprovals(approval_rules.Engine):
     change back to assessment and cancels an emergency one, whoever raised it told."""
 
     ticket_model = Change
+    stage_model = ChangeApprovalStage
     approval_model = ChangeApproval
     ticket_field = "change"
     refusal_needs_reason = gettext_lazy("Say why you refuse: whoever raised the change is "
                                         "told.")
+    nobody_decides = gettext_lazy("Nobody can decide step “%(step)s”: name a change "
+                                  "manager first.")
 
-    def approved(self, change: Change, stage: ChangeApprovalStage, now) -> None:
-        following = (change.approval_stages.filter(state=StageState.WAITING)
-                     .order_by("position").first())
-        if following is not None:
-            open_stage(following, when=now)
-            return
+    def approvers_of(self, stage: ChangeApprovalStage) -> list[User]:
+        return approvers_of(stage)
+
+    def tell(self, asked: list[ChangeApproval], kind: str) -> None:
+        _tell_approvers(asked[0].change, asked, kind)
+
+    def authorised(self, change: Change, now) -> None:
         workflow.transition(change, ChangeStatus.SCHEDULED, actor=None, when=now,
                             note=_("Authorized: every approval step approved."))
 
@@ -145,9 +118,6 @@ class ChangeApprovals(approval_rules.Engine):
                   else ChangeStatus.CANCELLED)
         workflow.transition(change, target, actor=None, when=now, note=reason)
         _tell_refused(change, reason)
-
-    def remind(self, approval: ChangeApproval) -> None:
-        _tell_approvers(approval.change, [approval], Notification.Kind.APPROVAL_REMINDER)
 
     def decide_in_meeting(self, change: Change, *, meeting, actor, approve: bool,
                           comment: str = "", when=None) -> list[ChangeApproval]:
@@ -189,6 +159,8 @@ may_decide = ENGINE.may_decide
 decide = ENGINE.decide
 decide_in_meeting = ENGINE.decide_in_meeting
 remind_due = ENGINE.remind_due
+open_stage = ENGINE.open_stage
+close_open = ENGINE.close_open
 
 
 # --- telling and finding -------------------------------------------------------------------

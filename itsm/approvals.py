@@ -13,6 +13,7 @@ recorded — is the same for all.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from catalog.models import ApprovalRule, Team
 
 from .choices import Decision, EventKind, StageState
-from .models import Ticket, TicketEvent
+from .models import Notification, Ticket, TicketEvent
 
 
 class StageBase(models.Model):
@@ -127,17 +128,77 @@ def outcome(rule: str, required: int, decisions: list[str], latest: str) -> str 
     return None
 
 
-class Engine:
-    """Deciding a process's approvals. A subclass names its models (`ticket_model`; the
-    approval model, whose `ticket_field` is the ticket it decides, and whose `stage`
-    has `approvals`), whether the decisions are shown to requesters, and what a
-    settled step does (`approved`, `rejected`)."""
+class Engine(ABC):
+    """Opening, deciding and closing a process's approval steps. A subclass names its
+    models (`ticket_model`; `stage_model` and `approval_model`, both pointing at the
+    ticket through `ticket_field`), whether the decisions are shown to requesters, and
+    supplies who decides a step, how they are told, and what the end of the steps
+    does (`authorised`, `rejected`)."""
 
     ticket_model: type[Ticket]
+    stage_model: type[models.Model]
     approval_model: type[models.Model]
     ticket_field: str
+    nobody_decides: str = ""  # the error (with %(step)s) when a step has no approver
+    nobody_field: str = "status"
     public = False  # decisions shown on the requester's timeline
     refusal_needs_reason: str = ""  # the error when a refusal comes without a comment
+
+    @abstractmethod
+    def approvers_of(self, stage) -> list:
+        """Who decides the step, chosen as it opens."""
+
+    @abstractmethod
+    def tell(self, asked: list, kind: str) -> None:
+        """Tell the approvers of `asked` (a step just opened, or a reminder)."""
+
+    @abstractmethod
+    def authorised(self, ticket: Ticket, now) -> None:
+        """Every step is approved: move the ticket on."""
+
+    @abstractmethod
+    def rejected(self, ticket: Ticket, stage, reason: str, now) -> None:
+        """The step is rejected (`reason` says by whom and why)."""
+
+    def open_stage(self, stage, *, when) -> list:
+        """Ask the step's approvers; a step nobody can decide is a ValidationError."""
+        people = self.approvers_of(stage)
+        if not people:
+            raise ValidationError({self.nobody_field: self.nobody_decides
+                                   % {"step": stage.name}})
+        stage.state, stage.started_at = StageState.PENDING, when
+        stage.required = required_for(stage.rule, stage.needed, len(people))
+        stage.due_at = when + timedelta(hours=stage.due_hours)
+        stage.save(update_fields=["state", "required", "started_at", "due_at"])
+        ticket = getattr(stage, self.ticket_field)
+        asked = self.approval_model.objects.bulk_create(
+            self.approval_model(stage=stage, approver=person, created_at=when,
+                                **{self.ticket_field: ticket})
+            for person in people)
+        for approval in asked:
+            approval.stage = stage
+        self.tell(asked, Notification.Kind.APPROVAL)
+        return asked
+
+    def close_open(self, ticket: Ticket, *, when) -> None:
+        """A ticket that left its approval (cancelled, sent back, rejected) asks nobody
+        any more."""
+        self.stage_model.objects.filter(
+            **{self.ticket_field: ticket}, state__in=(StageState.WAITING, StageState.PENDING)
+        ).update(state=StageState.CANCELLED, decided_at=when)
+        self.approval_model.objects.filter(
+            **{self.ticket_field: ticket}, decision=Decision.PENDING).update(
+                decision=Decision.CANCELLED)
+
+    def approved(self, ticket: Ticket, stage, now) -> None:
+        """The step is approved: open the next, or, the last, move the ticket on."""
+        following = (self.stage_model.objects.filter(**{self.ticket_field: ticket},
+                                                     state=StageState.WAITING)
+                     .order_by("position").first())
+        if following is not None:
+            self.open_stage(following, when=now)
+        else:
+            self.authorised(ticket, now)
 
     def may_decide(self, approval, user, today=None) -> bool:
         """The approver, or their delegate while they are away; never the person the
@@ -237,18 +298,6 @@ class Engine:
             with transaction.atomic():
                 if self.approval_model.objects.filter(
                         pk=approval.pk, reminded_at__isnull=True).update(reminded_at=now):
-                    self.remind(approval)
+                    self.tell([approval], Notification.Kind.APPROVAL_REMINDER)
                     reminded += 1
         return reminded
-
-    def remind(self, approval) -> None:
-        """Tell the approver (and their delegate while they are away) it falls due."""
-        raise NotImplementedError
-
-    def approved(self, ticket: Ticket, stage, now) -> None:
-        """The step is approved: open the next, or move the ticket on."""
-        raise NotImplementedError
-
-    def rejected(self, ticket: Ticket, stage, reason: str, now) -> None:
-        """The step is rejected (`reason` says by whom and why)."""
-        raise NotImplementedError

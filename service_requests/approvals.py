@@ -18,7 +18,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -80,27 +79,6 @@ def approvers_of(stage: ApprovalStage) -> list[User]:
     return others or people
 
 
-def open_stage(stage: ApprovalStage, *, when) -> list[Approval]:
-    """Ask the step's approvers; a step nobody can decide is a ValidationError."""
-    people = approvers_of(stage)
-    if not people:
-        raise ValidationError({"request_item": _(
-            "Nobody can approve step “%(step)s” of this item; its owner team must name an "
-            "approver first.") % {"step": stage.name}})
-    stage.state = StageState.PENDING
-    stage.required = approval_rules.required_for(stage.rule, stage.needed, len(people))
-    stage.started_at = when
-    stage.due_at = when + timedelta(hours=stage.due_hours)
-    stage.save(update_fields=["state", "required", "started_at", "due_at"])
-    asked = Approval.objects.bulk_create(
-        Approval(stage=stage, request=stage.request, approver=person, created_at=when)
-        for person in people)
-    for approval in asked:
-        approval.stage = stage
-        tell_approver(approval, Notification.Kind.APPROVAL)
-    return asked
-
-
 # --- deciding ---------------------------------------------------------------------------
 
 
@@ -109,17 +87,23 @@ class RequestApprovals(approval_rules.Engine):
     step sends it to fulfilment."""
 
     ticket_model = ServiceRequest
+    stage_model = ApprovalStage
     approval_model = Approval
     ticket_field = "request"
     public = True
     refusal_needs_reason = gettext_lazy("Say why you refuse: the requester is told.")
+    nobody_field = "request_item"
+    nobody_decides = gettext_lazy("Nobody can approve step “%(step)s” of this item; its "
+                                  "owner team must name an approver first.")
 
-    def approved(self, request: ServiceRequest, stage: ApprovalStage, now) -> None:
-        following = (request.approval_stages.filter(position__gt=stage.position)
-                     .order_by("position").first())
-        if following is not None:
-            open_stage(following, when=now)
-            return
+    def approvers_of(self, stage: ApprovalStage) -> list[User]:
+        return approvers_of(stage)
+
+    def tell(self, asked: list[Approval], kind: str) -> None:
+        for approval in asked:
+            tell_approver(approval, kind)
+
+    def authorised(self, request: ServiceRequest, now) -> None:
         from . import fulfilment
 
         workflow.transition(request, RequestStatus.IN_PROGRESS, actor=None, when=now,
@@ -132,23 +116,13 @@ class RequestApprovals(approval_rules.Engine):
                             note=reason)
         _tell_rejected(request, reason)
 
-    def remind(self, approval: Approval) -> None:
-        tell_approver(approval, Notification.Kind.APPROVAL_REMINDER)
-
 
 ENGINE = RequestApprovals()
 may_decide = ENGINE.may_decide
 decide = ENGINE.decide
 remind_due = ENGINE.remind_due
-
-
-def close_open(request: ServiceRequest, *, when) -> None:
-    """A request that ended (cancelled, rejected) asks nobody any more."""
-    ApprovalStage.objects.filter(request=request, state__in=(
-        StageState.WAITING, StageState.PENDING)).update(state=StageState.CANCELLED,
-                                                        decided_at=when)
-    Approval.objects.filter(request=request, decision=Decision.PENDING).update(
-        decision=Decision.CANCELLED)
+open_stage = ENGINE.open_stage
+close_open = ENGINE.close_open
 
 
 # --- telling approvers, one-click links, reminders -------------------------------------
